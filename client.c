@@ -1,0 +1,142 @@
+/*
+ * client.c - per-context table.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "client.h"
+#include "session.h"
+
+static struct client	**clients;	/* indexed by context number */
+static int		nclients;	/* size of clients[] */
+static int		live;		/* clients in use */
+
+struct client *
+client_get(int ctx, int create)
+{
+    struct client	**nc, *c;
+    int			n;
+
+    if (ctx < 0)
+	return NULL;
+    if (ctx < nclients && clients[ctx] != NULL)
+	return clients[ctx];
+    if (!create)
+	return NULL;
+    if (ctx >= nclients) {
+	n = ctx + 16;
+	if ((nc = realloc(clients, n * sizeof(*nc))) == NULL)
+	    return NULL;
+	memset(nc + nclients, 0, (n - nclients) * sizeof(*nc));
+	clients = nc;
+	nclients = n;
+    }
+    if ((c = calloc(1, sizeof(*c))) == NULL)
+	return NULL;
+    c->ctx = ctx;
+    clients[ctx] = c;
+    live++;
+    return c;
+}
+
+struct slot *
+client_slot(struct client *c, int inst, int create, size_t maxmem)
+{
+    struct slot		**ns, *s;
+    int			n;
+
+    if (inst < 0)
+	return NULL;
+    if (inst < c->nslots && c->slots[inst] != NULL)
+	return c->slots[inst];
+    if (!create)
+	return NULL;
+    if (inst >= c->nslots) {
+	n = inst + 4;
+	if ((ns = realloc(c->slots, n * sizeof(*ns))) == NULL)
+	    return NULL;
+	memset(ns + c->nslots, 0, (n - c->nslots) * sizeof(*ns));
+	c->slots = ns;
+	c->nslots = n;
+    }
+    if ((s = calloc(1, sizeof(*s))) == NULL)
+	return NULL;
+    s->client = c;
+    s->inst = inst;
+    evq_init(&s->q, maxmem);
+    c->slots[inst] = s;
+    return s;
+}
+
+static void
+slot_free(struct slot *s)
+{
+    if (s->run)
+	session_detach(s->run);
+    s->run = NULL;
+    evq_clear(&s->q);
+    free(s);
+}
+
+void
+client_end(int ctx)
+{
+    struct client	*c = client_get(ctx, 0);
+    int			i;
+
+    if (c == NULL)
+	return;
+    for (i = 0; i < c->nslots; i++)
+	if (c->slots[i])
+	    slot_free(c->slots[i]);
+    free(c->slots);
+    free(c->username);
+    free(c);
+    clients[ctx] = NULL;
+    live--;
+}
+
+void
+client_end_all(void)
+{
+    int		i;
+
+    for (i = 0; i < nclients; i++)
+	client_end(i);
+    free(clients);
+    clients = NULL;
+    nclients = 0;
+}
+
+const char *
+client_who(const struct client *c, char *buf, size_t len)
+{
+    if (c == NULL || !c->have_uid)
+	snprintf(buf, len, "anonymous");
+    else if (c->username)
+	snprintf(buf, len, "user %s (uid %u)", c->username, (unsigned)c->uid);
+    else
+	snprintf(buf, len, "uid %u", (unsigned)c->uid);
+    return buf;
+}
+
+int
+client_count(void)
+{
+    return live;
+}
+
+void
+client_foreach_slot(void (*fn)(struct slot *, void *), void *arg)
+{
+    int		i, j;
+
+    for (i = 0; i < nclients; i++) {
+	if (clients[i] == NULL)
+	    continue;
+	for (j = 0; j < clients[i]->nslots; j++)
+	    if (clients[i]->slots[j])
+		fn(clients[i]->slots[j], arg);
+    }
+}

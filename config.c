@@ -1,0 +1,525 @@
+/*
+ * config.c - pipe.conf parsing into an immutable configuration object.
+ *
+ * Format (see pmdapipe(1)):
+ *	# comment
+ *	instance   user   command $1 ... $N
+ *	[access]
+ *	allow|disallow user|group NAME : INSTANCE|*|all [;]
+ *	[commands]
+ *	...
+ * Sections may repeat and come in any order; the file starts in the
+ * commands section.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "config.h"
+
+enum section { SEC_COMMANDS, SEC_ACCESS };
+
+struct pipe_config *
+config_new(void)
+{
+    return calloc(1, sizeof(struct pipe_config));
+}
+
+struct pipe_config *
+config_free(struct pipe_config *cfg)
+{
+    size_t	i;
+
+    if (cfg == NULL)
+	return NULL;
+    for (i = 0; i < cfg->ncmds; i++) {
+	free(cfg->cmds[i].name);
+	free(cfg->cmds[i].user);
+	free(cfg->cmds[i].command);
+    }
+    for (i = 0; i < cfg->nrules; i++) {
+	free(cfg->rules[i].who);
+	free(cfg->rules[i].instance);
+    }
+    for (i = 0; i < cfg->nfiles; i++)
+	free(cfg->files[i]);
+    free(cfg->cmds);
+    free(cfg->rules);
+    free(cfg->files);
+    free(cfg);
+    return NULL;
+}
+
+void
+diag_add(struct config_diag *d, int error, const char *file, int line,
+	const char *fmt, ...)
+{
+    char	msg[512], *full, **msgs;
+    va_list	ap;
+    int		n;
+
+    if (error)
+	d->nerrors++;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (line > 0)
+	n = asprintf(&full, "%s:%d: %s%s", file, line,
+			error ? "" : "warning: ", msg);
+    else
+	n = asprintf(&full, "%s: %s%s", file,
+			error ? "" : "warning: ", msg);
+    if (n < 0)
+	return;
+    if ((msgs = realloc(d->msgs, (d->nmsgs + 1) * sizeof(char *))) == NULL) {
+	free(full);
+	return;
+    }
+    d->msgs = msgs;
+    d->msgs[d->nmsgs++] = full;
+}
+
+void
+diag_clear(struct config_diag *d)
+{
+    size_t	i;
+
+    for (i = 0; i < d->nmsgs; i++)
+	free(d->msgs[i]);
+    free(d->msgs);
+    memset(d, 0, sizeof(*d));
+}
+
+static int
+valid_name(const char *s)
+{
+    size_t	n = 0;
+
+    if (!isalpha((unsigned char)*s) && *s != '_')
+	return 0;
+    for (; *s; s++, n++) {
+	if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-' && *s != '.')
+	    return 0;
+    }
+    return n <= CONFIG_MAXNAME;
+}
+
+/* characters that make a command template need a shell */
+static const char shell_chars[] = "|&;<>()`\\\"'*?[]{}~";
+
+int
+config_template_scan(const char *tmpl, int *nparams, int *shell)
+{
+    const char	*p;
+    long	n;
+    int		max = 0, sh = 0;
+    const char	*first_end = tmpl + strcspn(tmpl, " \t");
+
+    for (p = tmpl; *p; p++) {
+	if (*p == '$') {
+	    if (isdigit((unsigned char)p[1])) {
+		n = 0;
+		for (p++; isdigit((unsigned char)*p); p++) {
+		    n = n * 10 + (*p - '0');
+		    if (n > CONFIG_MAXPARAM)
+			return -ERANGE;
+		}
+		if (n > max)
+		    max = n;
+		p--;
+	    } else {
+		sh = 1;		/* $VAR, $$, ${...}: shell syntax */
+	    }
+	} else if (strchr(shell_chars, *p) != NULL) {
+	    sh = 1;
+	} else if (*p == '=' && p < first_end) {
+	    sh = 1;		/* VAR=value command */
+	}
+    }
+    *nparams = max;
+    *shell = sh;
+    return 0;
+}
+
+static char *
+trim(char *s)
+{
+    char	*e;
+
+    while (isspace((unsigned char)*s))
+	s++;
+    e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+	*--e = '\0';
+    return s;
+}
+
+static const char *
+config_intern_file(struct pipe_config *cfg, const char *name)
+{
+    char	**files;
+
+    if (cfg->nfiles > 0 && strcmp(cfg->files[cfg->nfiles - 1], name) == 0)
+	return cfg->files[cfg->nfiles - 1];
+    if ((files = realloc(cfg->files, (cfg->nfiles + 1) * sizeof(char *))) == NULL)
+	return NULL;
+    cfg->files = files;
+    if ((files[cfg->nfiles] = strdup(name)) == NULL)
+	return NULL;
+    return files[cfg->nfiles++];
+}
+
+const struct pipe_cmd *
+config_find(const struct pipe_config *cfg, const char *name)
+{
+    size_t	i;
+
+    for (i = 0; i < cfg->ncmds; i++)
+	if (strcmp(cfg->cmds[i].name, name) == 0)
+	    return &cfg->cmds[i];
+    return NULL;
+}
+
+static int
+parse_section(char *s, enum section *sec, const char *file, int line,
+	struct config_diag *d)
+{
+    char	*end = strchr(s, ']');
+    char	*name;
+
+    if (end == NULL || *trim(end + 1) != '\0') {
+	diag_add(d, 1, file, line, "malformed section header \"%s\"", s);
+	return -1;
+    }
+    *end = '\0';
+    name = trim(s + 1);
+    if (strcasecmp(name, "access") == 0)
+	*sec = SEC_ACCESS;
+    else if (strcasecmp(name, "commands") == 0)
+	*sec = SEC_COMMANDS;
+    else {
+	diag_add(d, 1, file, line, "unknown section [%s]", name);
+	return -1;
+    }
+    return 0;
+}
+
+static int
+parse_command(struct pipe_config *cfg, char *s, const char *file, int line,
+	struct config_diag *d)
+{
+    struct pipe_cmd	*cmds, cmd = { 0 };
+    const struct pipe_cmd *old;
+    char		*name, *user, *command;
+    int			sts;
+
+    name = s;
+    s += strcspn(s, " \t");
+    if (*s)
+	*s++ = '\0';
+    user = trim(s);
+    s = user + strcspn(user, " \t");
+    if (*s)
+	*s++ = '\0';
+    command = trim(s);
+
+    if (!valid_name(name)) {
+	diag_add(d, 1, file, line, "invalid instance name \"%s\" (letters, "
+		"digits, '_', '-', '.', starting with a letter or '_', at most "
+		"%d characters)", name, CONFIG_MAXNAME);
+	return -1;
+    }
+    if (*user == '\0' || *command == '\0') {
+	diag_add(d, 1, file, line, "instance \"%s\": expected \"instance "
+		"user command\"", name);
+	return -1;
+    }
+    if ((old = config_find(cfg, name)) != NULL) {
+	diag_add(d, 1, file, line, "instance \"%s\" already defined at %s:%d",
+		name, old->file, old->line);
+	return -1;
+    }
+    if ((sts = config_template_scan(command, &cmd.nparams, &cmd.shell)) < 0) {
+	diag_add(d, 1, file, line, "instance \"%s\": parameter number above "
+		"$%d", name, CONFIG_MAXPARAM);
+	return -1;
+    }
+    cmd.file = config_intern_file(cfg, file);
+    cmd.line = line;
+    cmd.name = strdup(name);
+    cmd.user = strdup(user);
+    cmd.command = strdup(command);
+    cmds = realloc(cfg->cmds, (cfg->ncmds + 1) * sizeof(*cmds));
+    if (cmd.file == NULL || !cmd.name || !cmd.user || !cmd.command || !cmds) {
+	if (cmds)
+	    cfg->cmds = cmds;
+	free(cmd.name);
+	free(cmd.user);
+	free(cmd.command);
+	return -ENOMEM;
+    }
+    cfg->cmds = cmds;
+    cfg->cmds[cfg->ncmds++] = cmd;
+    return 0;
+}
+
+static int
+parse_rule(struct pipe_config *cfg, char *s, const char *file, int line,
+	struct config_diag *d)
+{
+    struct pipe_rule	*rules, rule = { 0 };
+    char		*verb, *kind, *who, *inst, *colon, *e;
+
+    verb = s;
+    s += strcspn(s, " \t");
+    if (*s)
+	*s++ = '\0';
+    kind = trim(s);
+    s = kind + strcspn(kind, " \t");
+    if (*s)
+	*s++ = '\0';
+    s = trim(s);
+
+    if (strcmp(verb, "allow") == 0)
+	rule.allow = 1;
+    else if (strcmp(verb, "disallow") == 0)
+	rule.allow = 0;
+    else {
+	diag_add(d, 1, file, line, "expected \"allow\" or \"disallow\", "
+		"found \"%s\"", verb);
+	return -1;
+    }
+    if (strcmp(kind, "user") == 0)
+	rule.kind = RULE_USER;
+    else if (strcmp(kind, "group") == 0)
+	rule.kind = RULE_GROUP;
+    else {
+	diag_add(d, 1, file, line, "expected \"user\" or \"group\", "
+		"found \"%s\"", kind);
+	return -1;
+    }
+    if ((colon = strchr(s, ':')) == NULL) {
+	diag_add(d, 1, file, line, "expected \"NAME : INSTANCE\" after \"%s %s\"",
+		verb, kind);
+	return -1;
+    }
+    *colon = '\0';
+    who = trim(s);
+    inst = trim(colon + 1);
+    e = inst + strlen(inst);
+    if (e > inst && e[-1] == ';')
+	*--e = '\0';
+    inst = trim(inst);
+    if (*who == '\0' || strpbrk(who, " \t") != NULL) {
+	diag_add(d, 1, file, line, "invalid %s name \"%s\"", kind, who);
+	return -1;
+    }
+    if (strcmp(inst, "all") == 0)
+	inst = "*";
+    if (strcmp(inst, "*") != 0 && !valid_name(inst)) {
+	diag_add(d, 1, file, line, "invalid instance \"%s\" in access rule", inst);
+	return -1;
+    }
+    rule.file = config_intern_file(cfg, file);
+    rule.line = line;
+    rule.who = strdup(who);
+    rule.instance = strdup(inst);
+    rules = realloc(cfg->rules, (cfg->nrules + 1) * sizeof(*rules));
+    if (rule.file == NULL || !rule.who || !rule.instance || !rules) {
+	if (rules)
+	    cfg->rules = rules;
+	free(rule.who);
+	free(rule.instance);
+	return -ENOMEM;
+    }
+    cfg->rules = rules;
+    cfg->rules[cfg->nrules++] = rule;
+    return 0;
+}
+
+int
+config_parse_text(struct pipe_config *cfg, const char *name, const char *text,
+	struct config_diag *d)
+{
+    enum section	sec = SEC_COMMANDS;
+    size_t		before = d->nerrors;
+    const char		*p = text, *nl;
+    char		*buf, *s;
+    int			line = 0, sts;
+
+    if (config_intern_file(cfg, name) == NULL)
+	return -ENOMEM;
+    while (*p) {
+	line++;
+	nl = strchr(p, '\n');
+	if (nl == NULL)
+	    nl = p + strlen(p);
+	if ((buf = strndup(p, nl - p)) == NULL)
+	    return -ENOMEM;
+	p = *nl ? nl + 1 : nl;
+	if ((s = strchr(buf, '#')) != NULL)
+	    *s = '\0';
+	s = trim(buf);
+	if (*s == '\0')
+	    sts = 0;
+	else if (*s == '[')
+	    sts = parse_section(s, &sec, name, line, d);
+	else if (sec == SEC_ACCESS)
+	    sts = parse_rule(cfg, s, name, line, d);
+	else
+	    sts = parse_command(cfg, s, name, line, d);
+	free(buf);
+	if (sts == -ENOMEM)
+	    return sts;
+    }
+    return (int)(d->nerrors - before);
+}
+
+int
+config_parse_file(struct pipe_config *cfg, const char *path,
+	struct config_diag *d)
+{
+    struct stat	sb;
+    char	*text;
+    ssize_t	n;
+    size_t	len = 0;
+    int		fd, sts;
+
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	return -errno;
+    if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+	sts = S_ISDIR(sb.st_mode) ? -EISDIR : -EINVAL;
+	close(fd);
+	return sts;
+    }
+    if ((text = malloc(sb.st_size + 1)) == NULL) {
+	close(fd);
+	return -ENOMEM;
+    }
+    while (len < (size_t)sb.st_size &&
+	   (n = read(fd, text + len, sb.st_size - len)) > 0)
+	len += n;
+    close(fd);
+    text[len] = '\0';
+    if (strlen(text) != len)
+	diag_add(d, 1, path, 0, "file contains NUL bytes");
+    sts = config_parse_text(cfg, path, text, d);
+    free(text);
+    return sts;
+}
+
+static int
+skip_entry(const char *name)
+{
+    size_t	n = strlen(name);
+
+    return name[0] == '.' || name[n - 1] == '~' ||
+	   (n > 7 && strcmp(name + n - 7, ".rpmnew") == 0) ||
+	   (n > 8 && strcmp(name + n - 8, ".rpmsave") == 0) ||
+	   (n > 10 && strcmp(name + n - 10, ".dpkg-dist") == 0) ||
+	   (n > 9 && strcmp(name + n - 9, ".dpkg-old") == 0);
+}
+
+int
+config_check_accounts(const struct pipe_config *cfg, struct config_diag *d)
+{
+    size_t	i, j, before = d->nerrors;
+    int		found;
+
+    for (i = 0; i < cfg->ncmds; i++) {
+	if (getpwnam(cfg->cmds[i].user) == NULL)
+	    diag_add(d, 1, cfg->cmds[i].file, cfg->cmds[i].line,
+		    "instance \"%s\": unknown user \"%s\"",
+		    cfg->cmds[i].name, cfg->cmds[i].user);
+    }
+    for (i = 0; i < cfg->nrules; i++) {
+	const struct pipe_rule *r = &cfg->rules[i];
+
+	if (r->kind == RULE_USER && getpwnam(r->who) == NULL)
+	    diag_add(d, 0, r->file, r->line, "unknown user \"%s\"", r->who);
+	else if (r->kind == RULE_GROUP && getgrnam(r->who) == NULL)
+	    diag_add(d, 0, r->file, r->line, "unknown group \"%s\"", r->who);
+	if (strcmp(r->instance, "*") == 0)
+	    continue;
+	for (found = 0, j = 0; j < cfg->ncmds && !found; j++)
+	    found = strcmp(cfg->cmds[j].name, r->instance) == 0;
+	if (!found)
+	    diag_add(d, 0, r->file, r->line, "rule names unknown instance "
+		    "\"%s\"", r->instance);
+    }
+    return (int)(d->nerrors - before);
+}
+
+int
+config_load(const char *file, int required, const char *dir,
+	struct pipe_config **out, struct config_diag *d)
+{
+    struct pipe_config	*cfg;
+    struct dirent	**names = NULL;
+    char		*path;
+    int			i, n = 0, sts, errors = 0;
+
+    if ((cfg = config_new()) == NULL)
+	return -ENOMEM;
+    if (file != NULL) {
+	sts = config_parse_file(cfg, file, d);
+	if (sts == -ENOENT && !required)
+	    sts = 0;
+	else if (sts < 0 && sts != -ENOMEM) {
+	    diag_add(d, 1, file, 0, "cannot read: %s", strerror(-sts));
+	    sts = 1;
+	}
+	if (sts < 0)
+	    goto fail;
+	errors += sts;
+    }
+    if (dir != NULL && (n = scandir(dir, &names, NULL, alphasort)) < 0) {
+	if (errno != ENOENT)
+	    diag_add(d, 1, dir, 0, "cannot read directory: %s", strerror(errno));
+	n = 0;
+    }
+    for (i = 0; i < n; i++) {
+	if (skip_entry(names[i]->d_name))
+	    continue;
+	if (asprintf(&path, "%s/%s", dir, names[i]->d_name) < 0) {
+	    sts = -ENOMEM;
+	    goto fail;
+	}
+	sts = config_parse_file(cfg, path, d);
+	if (sts < 0 && sts != -ENOMEM && sts != -EISDIR) {
+	    diag_add(d, 1, path, 0, "cannot read: %s", strerror(-sts));
+	    sts = 1;
+	} else if (sts == -EISDIR)
+	    sts = 0;
+	free(path);
+	if (sts < 0)
+	    goto fail;
+	errors += sts;
+    }
+    for (i = 0; i < n; i++)
+	free(names[i]);
+    free(names);
+    names = NULL;
+    if (cfg->ncmds == 0)
+	diag_add(d, 0, file ? file : dir, 0, "no commands configured");
+    errors += config_check_accounts(cfg, d);
+    *out = cfg;
+    return errors;
+
+fail:
+    if (names) {
+	for (i = 0; i < n; i++)
+	    free(names[i]);
+	free(names);
+    }
+    config_free(cfg);
+    return sts;
+}

@@ -1,0 +1,4 @@
+/*
+ * built from ../../pmns/stdpmid
+ */
+#define PIPE 128

@@ -1,0 +1,105 @@
+/*
+ * evq.c - per-client, per-instance event record queue.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pcp/pmapi.h>
+#include "evq.h"
+
+void
+evq_init(struct evq *q, size_t maxmem)
+{
+    memset(q, 0, sizeof(*q));
+    q->maxmem = maxmem;
+}
+
+size_t
+evq_cost(size_t len)
+{
+    return sizeof(struct evrec) + len + 1;
+}
+
+void
+evq_pop(struct evq *q)
+{
+    struct evrec	*r = q->head;
+
+    if (r == NULL)
+	return;
+    q->head = r->next;
+    if (q->head == NULL)
+	q->tail = NULL;
+    q->mem -= evq_cost(r->len);
+    q->count--;
+    free(r);
+}
+
+void
+evq_clear(struct evq *q)
+{
+    while (q->head)
+	evq_pop(q);
+    q->pending_missed = 0;
+}
+
+void
+evq_run_start(struct evq *q)
+{
+    q->need_start = 1;
+}
+
+unsigned int
+evq_take_missed(struct evq *q)
+{
+    unsigned int	n = q->pending_missed;
+
+    q->pending_missed = 0;
+    return n;
+}
+
+int
+evq_push(struct evq *q, enum evkind kind, const char *data, size_t len,
+	int status, const struct timeval *tv)
+{
+    struct evrec	*r;
+    size_t		cost = evq_cost(len);
+
+    if (kind != EV_EXIT) {
+	q->lines++;
+	q->bytes += len;
+	if (q->mem + cost > q->maxmem) {
+	    q->dropped++;
+	    q->pending_missed++;
+	    return 1;
+	}
+    }
+    if ((r = malloc(cost)) == NULL) {
+	q->dropped++;
+	q->pending_missed++;
+	return -ENOMEM;
+    }
+    r->next = NULL;
+    r->tv = *tv;
+    r->kind = kind;
+    r->status = status;
+    r->len = len;
+    if (len)
+	memcpy(r->data, data, len);
+    r->data[len] = '\0';
+    r->missed = q->pending_missed;
+    q->pending_missed = 0;
+    if (kind == EV_EXIT)
+	r->flags = PM_EVENT_FLAG_END | (q->need_start ? PM_EVENT_FLAG_START : 0);
+    else
+	r->flags = q->need_start ? PM_EVENT_FLAG_START : PM_EVENT_FLAG_POINT;
+    q->need_start = 0;
+    if (q->tail)
+	q->tail->next = r;
+    else
+	q->head = r;
+    q->tail = r;
+    q->mem += cost;
+    q->count++;
+    return 0;
+}

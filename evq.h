@@ -1,0 +1,65 @@
+/*
+ * evq.h - one client's queue of event records for one instance: lines,
+ * stderr lines and exit status, with START/POINT/END flags, a memory
+ * bound and loss accounting (records dropped are reported, never silent).
+ */
+#ifndef PIPE_EVQ_H
+#define PIPE_EVQ_H
+
+#include <stddef.h>
+#include <sys/time.h>
+
+enum evkind {
+    EV_LINE,		/* a line of stdout: pipe.line */
+    EV_STDERR,		/* a line of stderr: pipe.stderr */
+    EV_EXIT,		/* end of a run: pipe.exitstatus */
+};
+
+struct evrec {
+    struct evrec	*next;
+    struct timeval	tv;
+    unsigned int	flags;		/* PM_EVENT_FLAG_* */
+    enum evkind		kind;
+    int			status;		/* EV_EXIT: exit code or 128+signal */
+    unsigned int	missed;		/* records dropped just before this */
+    size_t		len;		/* bytes of data, excluding the NUL */
+    char		data[];		/* NUL-terminated copy */
+};
+
+struct evq {
+    struct evrec	*head, *tail;
+    size_t		mem;		/* bytes held */
+    size_t		maxmem;		/* bound on mem for lines */
+    size_t		count;		/* records held */
+    unsigned long long	lines;		/* lines ever offered */
+    unsigned long long	bytes;		/* line bytes ever offered */
+    unsigned long long	dropped;	/* records ever dropped */
+    unsigned int	pending_missed;	/* dropped since the last queued record */
+    int			need_start;	/* next record begins a run */
+};
+
+void evq_init(struct evq *, size_t maxmem);
+/* drop every record (NULL-safe fields) */
+void evq_clear(struct evq *);
+/* the next records belong to a new run: the first is flagged START */
+void evq_run_start(struct evq *);
+
+/*
+ * Queue a record.  Lines are dropped (counted, and reported to the client
+ * with the next record or fetch) when they would take the queue over
+ * maxmem; an EV_EXIT record is always queued.  Returns 0 queued, 1
+ * dropped, -ENOMEM.
+ */
+int evq_push(struct evq *, enum evkind, const char *data, size_t len,
+		int status, const struct timeval *);
+
+static inline struct evrec *evq_peek(const struct evq *q) { return q->head; }
+/* unlink and free the head record */
+void evq_pop(struct evq *);
+/* records dropped after the last queued record: returns and clears */
+unsigned int evq_take_missed(struct evq *);
+
+/* memory a record of len bytes costs against maxmem */
+size_t evq_cost(size_t len);
+
+#endif /* PIPE_EVQ_H */

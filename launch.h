@@ -1,0 +1,43 @@
+/*
+ * launch.h - fork/exec of a configured command as its configured user,
+ * in its own session, with stdout/stderr on pipes.  The only module that
+ * forks.
+ */
+#ifndef PIPE_LAUNCH_H
+#define PIPE_LAUNCH_H
+
+#include <sys/types.h>
+
+#define LAUNCH_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+struct launch_req {
+    char *const	*argv;		/* argv[0] is resolved against LAUNCH_PATH */
+    const char	*user;		/* account to run as */
+    const char	*cgroup;	/* cgroup directory to join, or NULL */
+};
+
+struct launch_res {
+    pid_t	pid;
+    int		pidfd;		/* O_CLOEXEC */
+    int		outfd;		/* read ends, O_NONBLOCK | O_CLOEXEC */
+    int		errfd;
+};
+
+/* child set-up steps, reported with a failure */
+enum launch_step {
+    STEP_NONE, STEP_SIGNALS, STEP_SETSID, STEP_PDEATHSIG, STEP_CGROUP,
+    STEP_STDIO, STEP_FDS, STEP_GROUPS, STEP_GID, STEP_UID, STEP_CHDIR,
+    STEP_NNP, STEP_EXEC,
+};
+
+/*
+ * Start the command.  Returns 0 with res filled in once the child has
+ * exec'd; otherwise a negative errno (or PM_ERR_*) and, in step, where it
+ * failed (STEP_NONE: before fork).  No child is left behind on failure.
+ */
+int launch_start(const struct launch_req *, struct launch_res *,
+		enum launch_step *step);
+
+const char *launch_step_name(enum launch_step);
+
+#endif /* PIPE_LAUNCH_H */

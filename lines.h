@@ -1,0 +1,40 @@
+/*
+ * lines.h - split a byte stream into lines, reading straight into the
+ * splitter's buffer so each byte is copied once on its way to a record.
+ */
+#ifndef PIPE_LINES_H
+#define PIPE_LINES_H
+
+#include <stddef.h>
+
+#define LINES_DEFAULT_MAX	(1024 * 1024)	/* longest line delivered whole */
+#define LINES_MIN_READ		(64 * 1024)	/* free space offered to read() */
+
+/*
+ * Called once per line, without its newline.  A line longer than maxline
+ * is delivered in maxline-sized pieces, each flagged continued except the
+ * last.  A non-zero return stops the current feed and is passed back.
+ */
+typedef int (*lines_cb)(void *arg, const char *line, size_t len, int continued);
+
+struct lines {
+    char	*buf;
+    size_t	len;		/* bytes held (an incomplete line) */
+    size_t	cap;
+    size_t	maxline;
+    size_t	scanned;	/* bytes of buf known to hold no newline */
+};
+
+void lines_init(struct lines *, size_t maxline);
+void lines_free(struct lines *);
+
+/* free space to read into (at least LINES_MIN_READ bytes), NULL on ENOMEM */
+char *lines_space(struct lines *, size_t *avail);
+/* account for n bytes read into lines_space() and deliver complete lines */
+int lines_commit(struct lines *, size_t n, lines_cb, void *arg);
+/* at end of stream: deliver a final unterminated line, if any */
+int lines_flush(struct lines *, lines_cb, void *arg);
+/* convenience for tests: copy data in and commit */
+int lines_feed(struct lines *, const char *data, size_t n, lines_cb, void *arg);
+
+#endif /* PIPE_LINES_H */

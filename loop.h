@@ -1,0 +1,37 @@
+/*
+ * loop.h - the PMDA's one event loop: an epoll registry of fds (pmcd's
+ * pipe, a signalfd, pidfds, command pipes, timerfds).  Nothing in a
+ * handler may block.
+ */
+#ifndef PIPE_LOOP_H
+#define PIPE_LOOP_H
+
+#include <stdint.h>
+
+typedef void (*loop_fn)(void *arg, uint32_t events);
+
+struct loop_watch {
+    int		fd;		/* -1 when not registered */
+    loop_fn	fn;
+    void	*arg;
+};
+
+int loop_init(void);
+void loop_fini(void);
+/* register fd; w must stay at a fixed address until loop_del */
+int loop_add(struct loop_watch *w, int fd, uint32_t events, loop_fn, void *arg);
+int loop_mod(struct loop_watch *w, uint32_t events);
+/* unregister (safe on an unregistered watch); the fd is not closed */
+void loop_del(struct loop_watch *w);
+/*
+ * Run fn(arg) once the current batch of events is dispatched: the way to
+ * free an object whose watches may still be in that batch.
+ */
+int loop_defer(void (*fn)(void *), void *arg);
+/* wait up to timeout_ms (-1: forever) and dispatch; -errno on failure */
+int loop_once(int timeout_ms);
+
+/* a one-shot timerfd helper: arm (ms > 0) or disarm (ms == 0) */
+int loop_timer_arm(int tfd, long ms);
+
+#endif /* PIPE_LOOP_H */

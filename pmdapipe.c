@@ -1,0 +1,621 @@
+/*
+ * pmdapipe - a PMDA that runs administrator-approved commands on behalf
+ * of clients and returns their output as event records.
+ *
+ * PMDA glue only: metric tables, dispatch callbacks, option parsing and
+ * the event loop set-up.  See config.c (pipe.conf), session.c (a run of
+ * a command), launch.c (fork/exec), evq.c (record queues).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+#include <pcp/pmapi.h>
+#include <pcp/pmda.h>
+#include "cgroup.h"
+#include "client.h"
+#include "config.h"
+#include "domain.h"
+#include "evq.h"
+#include "lines.h"
+#include "loop.h"
+#include "session.h"
+
+#define DEFAULT_MAXMEM		(2 * 1024 * 1024)
+#define DEFAULT_GRACE_MS	5000
+#define FETCH_MAXBYTES		(4 * 1024 * 1024)	/* per instance per fetch */
+#define FETCH_RECORD_COST	64	/* encoding overhead per record, roughly */
+
+enum { PIPE_INDOM_SERIAL = 0 };
+
+enum {
+    M_NUMCLIENTS, M_MAXMEMORY, M_COMMANDS, M_LINE, M_FIREHOSE,
+    M_QMEMUSED, M_QCOUNT, M_QBYTES, M_QNUMCLIENTS, M_STDERR, M_EXITSTATUS,
+    M_STARTS, M_FAILURES, M_RUNNING, M_NMETRICS
+};
+
+static pmdaIndom indomtab[] = {
+    { PIPE_INDOM_SERIAL, 0, NULL },
+};
+
+#define UNITS_NONE	PMDA_PMUNITS(0, 0, 0, 0, 0, 0)
+#define UNITS_COUNT	PMDA_PMUNITS(0, 0, 1, 0, 0, PM_COUNT_ONE)
+#define UNITS_BYTES	PMDA_PMUNITS(1, 0, 0, PM_SPACE_BYTE, 0, 0)
+#define METRIC(cl, it, type, indom, sem, units) \
+    { NULL, { PMDA_PMID(cl, it), type, indom, sem, units } }
+
+static pmdaMetric metrictab[] = {
+    [M_NUMCLIENTS] = METRIC(0, 0, PM_TYPE_U32, PM_INDOM_NULL, PM_SEM_INSTANT, UNITS_COUNT),
+    [M_MAXMEMORY] = METRIC(0, 1, PM_TYPE_U64, PM_INDOM_NULL, PM_SEM_DISCRETE, UNITS_BYTES),
+    [M_COMMANDS] = METRIC(0, 2, PM_TYPE_STRING, PIPE_INDOM_SERIAL, PM_SEM_DISCRETE, UNITS_NONE),
+    [M_LINE] = METRIC(0, 3, PM_TYPE_STRING, PM_INDOM_NULL, PM_SEM_INSTANT, UNITS_NONE),
+    [M_FIREHOSE] = METRIC(0, 4, PM_TYPE_EVENT, PIPE_INDOM_SERIAL, PM_SEM_INSTANT, UNITS_NONE),
+    [M_QMEMUSED] = METRIC(0, 5, PM_TYPE_U64, PIPE_INDOM_SERIAL, PM_SEM_INSTANT, UNITS_BYTES),
+    [M_QCOUNT] = METRIC(0, 6, PM_TYPE_U32, PIPE_INDOM_SERIAL, PM_SEM_COUNTER, UNITS_COUNT),
+    [M_QBYTES] = METRIC(0, 7, PM_TYPE_U64, PIPE_INDOM_SERIAL, PM_SEM_COUNTER, UNITS_BYTES),
+    [M_QNUMCLIENTS] = METRIC(0, 8, PM_TYPE_U32, PIPE_INDOM_SERIAL, PM_SEM_INSTANT, UNITS_NONE),
+    [M_STDERR] = METRIC(0, 9, PM_TYPE_STRING, PM_INDOM_NULL, PM_SEM_INSTANT, UNITS_NONE),
+    [M_EXITSTATUS] = METRIC(0, 10, PM_TYPE_32, PM_INDOM_NULL, PM_SEM_INSTANT, UNITS_NONE),
+    [M_STARTS] = METRIC(1, 0, PM_TYPE_U64, PIPE_INDOM_SERIAL, PM_SEM_COUNTER, UNITS_COUNT),
+    [M_FAILURES] = METRIC(1, 1, PM_TYPE_U64, PIPE_INDOM_SERIAL, PM_SEM_COUNTER, UNITS_COUNT),
+    [M_RUNNING] = METRIC(1, 2, PM_TYPE_U32, PIPE_INDOM_SERIAL, PM_SEM_INSTANT, UNITS_COUNT),
+};
+
+/* the PMDA's state: one instance of it, owned by main() */
+static struct {
+    pmdaInterface	dispatch;
+    struct pipe_config	*cfg;
+    size_t		maxmem;
+    int			*arrays;	/* event array per instance, -1 unset */
+    int			stop;
+    struct loop_watch	wpmcd, wsig, wtick;
+    int			sigfd, tickfd;
+} pmda = { .maxmem = DEFAULT_MAXMEM, .sigfd = -1, .tickfd = -1 };
+
+/* ---- fetch ---- */
+
+struct qsum {
+    int			inst;
+    unsigned long long	mem;
+    unsigned int	nclients;
+};
+
+static void
+sum_slot(struct slot *s, void *arg)
+{
+    struct qsum	*q = arg;
+
+    if (s->inst != q->inst)
+	return;
+    q->mem += s->q.mem;
+    q->nclients++;
+}
+
+static int
+add_record(int arr, const struct evrec *r)
+{
+    pmAtomValue	atom;
+    int		sts;
+
+    if (r->missed &&
+	(sts = pmdaEventAddMissedRecord(arr, (struct timeval *)&r->tv, r->missed)) < 0)
+	return sts;
+    if ((sts = pmdaEventAddRecord(arr, (struct timeval *)&r->tv, r->flags)) < 0)
+	return sts;
+    switch (r->kind) {
+    case EV_LINE:
+	atom.cp = (char *)r->data;
+	return pmdaEventAddParam(arr, metrictab[M_LINE].m_desc.pmid,
+				 PM_TYPE_STRING, &atom);
+    case EV_STDERR:
+	atom.cp = (char *)r->data;
+	return pmdaEventAddParam(arr, metrictab[M_STDERR].m_desc.pmid,
+				 PM_TYPE_STRING, &atom);
+    case EV_EXIT:
+	atom.l = r->status;
+	return pmdaEventAddParam(arr, metrictab[M_EXITSTATUS].m_desc.pmid,
+				 PM_TYPE_32, &atom);
+    }
+    return 0;
+}
+
+/* move queued records into this instance's event array, within a budget */
+static int
+fetch_records(int inst, pmAtomValue *atom)
+{
+    struct client	*c = client_get(pmdaGetContext(), 1);
+    struct slot		*s = c ? client_slot(c, inst, 0, 0) : NULL;
+    struct evrec	*r;
+    struct timeval	now;
+    unsigned int	missed;
+    size_t		bytes = 0;
+    int			arr, n = 0, sts;
+
+    if (s == NULL)
+	return PMDA_FETCH_NOVALUES;
+    if ((arr = pmda.arrays[inst]) < 0) {
+	if ((arr = pmdaEventNewArray()) < 0)
+	    return arr;
+	pmda.arrays[inst] = arr;
+    }
+    pmdaEventResetArray(arr);
+    while ((r = evq_peek(&s->q)) != NULL) {
+	if (n > 0 && bytes + r->len + FETCH_RECORD_COST > FETCH_MAXBYTES)
+	    break;		/* the rest waits for the next fetch */
+	if ((sts = add_record(arr, r)) < 0)
+	    return sts;
+	bytes += r->len + FETCH_RECORD_COST;
+	n++;
+	evq_pop(&s->q);
+    }
+    if (s->q.head == NULL && (missed = evq_take_missed(&s->q)) > 0) {
+	gettimeofday(&now, NULL);
+	if ((sts = pmdaEventAddMissedRecord(arr, &now, missed)) < 0)
+	    return sts;
+    }
+    atom->vbp = (pmValueBlock *)pmdaEventGetAddr(arr);
+    return PMDA_FETCH_STATIC;
+}
+
+static int
+pipe_fetch_cb(pmdaMetric *mdesc, unsigned int inst, pmAtomValue *atom)
+{
+    unsigned int	cluster = pmID_cluster(mdesc->m_desc.pmid);
+    unsigned int	item = pmID_item(mdesc->m_desc.pmid);
+    struct inst_stats	*is;
+    struct qsum		q;
+
+    if (mdesc->m_desc.indom != PM_INDOM_NULL &&
+	(inst >= pmda.cfg->ncmds))
+	return PM_ERR_INST;
+    is = session_stats(inst);
+    if (cluster == 0) {
+	switch (item) {
+	case 0:
+	    atom->ul = client_count();
+	    return PMDA_FETCH_STATIC;
+	case 1:
+	    atom->ull = pmda.maxmem;
+	    return PMDA_FETCH_STATIC;
+	case 2:
+	    atom->cp = pmda.cfg->cmds[inst].command;
+	    return PMDA_FETCH_STATIC;
+	case 3: case 9: case 10:	/* event parameters: values in records only */
+	    return PMDA_FETCH_NOVALUES;
+	case 4:
+	    return fetch_records(inst, atom);
+	case 5: case 8:
+	    memset(&q, 0, sizeof(q));
+	    q.inst = inst;
+	    client_foreach_slot(sum_slot, &q);
+	    if (item == 5)
+		atom->ull = q.mem;
+	    else
+		atom->ul = q.nclients;
+	    return PMDA_FETCH_STATIC;
+	case 6:
+	    atom->ul = (unsigned int)is->lines;
+	    return PMDA_FETCH_STATIC;
+	case 7:
+	    atom->ull = is->bytes;
+	    return PMDA_FETCH_STATIC;
+	}
+    } else if (cluster == 1) {
+	switch (item) {
+	case 0:
+	    atom->ull = is->starts;
+	    return PMDA_FETCH_STATIC;
+	case 1:
+	    atom->ull = is->failures;
+	    return PMDA_FETCH_STATIC;
+	case 2:
+	    atom->ul = is->running;
+	    return PMDA_FETCH_STATIC;
+	}
+    }
+    return PM_ERR_PMID;
+}
+
+/* ---- store: start a command ---- */
+
+static int
+store_one(struct client *c, pmValueSet *vsp, int j)
+{
+    pmValue		*v = &vsp->vlist[j];
+    const struct pipe_cmd *cmd;
+    struct slot		*s;
+    char		who[128];
+
+    client_who(c, who, sizeof(who));
+    if (v->inst < 0 || (size_t)v->inst >= pmda.cfg->ncmds) {
+	pmNotifyErr(LOG_INFO, "deny: %s: store to unknown instance %d",
+		    who, v->inst);
+	return PM_ERR_INST;
+    }
+    cmd = &pmda.cfg->cmds[v->inst];
+    if (vsp->valfmt == PM_VAL_INSITU || v->value.pval == NULL ||
+	v->value.pval->vtype != PM_TYPE_STRING) {
+	pmNotifyErr(LOG_INFO, "deny: %s instance %s: parameters must be a "
+		    "string value", who, cmd->name);
+	return PM_ERR_TYPE;
+    }
+    if ((s = client_slot(c, v->inst, 1, pmda.maxmem)) == NULL)
+	return -ENOMEM;
+    return session_start(s, cmd, v->value.pval->vbuf, who);
+}
+
+static int
+pipe_store(pmResult *result, pmdaExt *pe)
+{
+    struct client	*c = client_get(pmdaGetContext(), 1);
+    pmValueSet		*vsp;
+    int			i, j, sts;
+
+    (void)pe;
+    if (c == NULL)
+	return -ENOMEM;
+    for (i = 0; i < result->numpmid; i++) {
+	vsp = result->vset[i];
+	if (pmID_cluster(vsp->pmid) != 0 || pmID_item(vsp->pmid) != 4)
+	    return PM_ERR_PERMISSION;	/* only pipe.firehose is writable */
+	if (vsp->numval <= 0)
+	    return PM_ERR_BADSTORE;
+	for (j = 0; j < vsp->numval; j++)
+	    if ((sts = store_one(c, vsp, j)) < 0)
+		return sts;
+    }
+    return 0;
+}
+
+static int
+pipe_fetch(int numpmid, pmID *pmidlist, pmResult **resp, pmdaExt *pe)
+{
+    if (pmda.cfg)
+	client_get(pmdaGetContext(), 1);
+    return pmdaFetch(numpmid, pmidlist, resp, pe);
+}
+
+/* ---- client contexts ---- */
+
+static int
+pipe_attribute(int ctx, int attr, const char *value, int length, pmdaExt *pe)
+{
+    struct client	*c = client_get(ctx, 1);
+    struct passwd	*pw;
+
+    if (pmDebugOptions.appl0)
+	pmNotifyErr(LOG_DEBUG, "attribute: ctx %d attr %d value %.*s",
+		    ctx, attr, length, value ? value : "");
+    if (c != NULL) {
+	switch (attr) {
+	case PMDA_ATTR_USERID:
+	    c->uid = (uid_t)strtoul(value, NULL, 10);
+	    c->have_uid = 1;
+	    free(c->username);
+	    c->username = (pw = getpwuid(c->uid)) ? strdup(pw->pw_name) : NULL;
+	    break;
+	case PMDA_ATTR_GROUPID:
+	    c->gid = (gid_t)strtoul(value, NULL, 10);
+	    c->have_gid = 1;
+	    break;
+	}
+    }
+    return pmdaAttribute(ctx, attr, value, length, pe);
+}
+
+static void
+pipe_end_context(int ctx)
+{
+    client_end(ctx);
+}
+
+/* ---- event loop handlers ---- */
+
+static void
+on_pmcd(void *arg, uint32_t events)
+{
+    (void)arg;
+    (void)events;
+    if (__pmdaMainPDU(&pmda.dispatch) < 0) {
+	pmNotifyErr(LOG_INFO, "pmcd closed the connection, shutting down");
+	pmda.stop = 1;
+    }
+}
+
+static void
+on_signal(void *arg, uint32_t events)
+{
+    struct signalfd_siginfo	si;
+
+    (void)arg;
+    (void)events;
+    while (read(pmda.sigfd, &si, sizeof(si)) == sizeof(si)) {
+	if (si.ssi_signo == SIGHUP) {
+	    pmNotifyErr(LOG_INFO, "SIGHUP: configuration reload is not "
+			"supported yet; restart pmcd's pipe agent instead");
+	    continue;
+	}
+	pmNotifyErr(LOG_INFO, "caught signal %d, shutting down", si.ssi_signo);
+	pmda.stop = 1;
+    }
+}
+
+static void
+on_tick(void *arg, uint32_t events)
+{
+    uint64_t	n;
+    ssize_t	r;
+
+    (void)arg;
+    (void)events;
+    r = read(pmda.tickfd, &n, sizeof(n));
+    (void)r;
+    cgroup_retry();
+}
+
+static int
+setup_loop(void)
+{
+    struct itimerspec	its = { { 1, 0 }, { 1, 0 } };
+    sigset_t		mask;
+    int			sts;
+
+    if ((sts = loop_init()) < 0)
+	return sts;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGHUP);
+    if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+	return -errno;
+    signal(SIGPIPE, SIG_IGN);
+    if ((pmda.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
+	return -errno;
+    if ((sts = loop_add(&pmda.wsig, pmda.sigfd, EPOLLIN, on_signal, NULL)) < 0)
+	return sts;
+    if ((pmda.tickfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) < 0)
+	return -errno;
+    timerfd_settime(pmda.tickfd, 0, &its, NULL);
+    if ((sts = loop_add(&pmda.wtick, pmda.tickfd, EPOLLIN, on_tick, NULL)) < 0)
+	return sts;
+    return loop_add(&pmda.wpmcd, __pmdaInFd(&pmda.dispatch), EPOLLIN, on_pmcd, NULL);
+}
+
+/* ---- start-up ---- */
+
+static void
+raise_nofile(void)
+{
+    struct rlimit	rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+	    pmNotifyErr(LOG_WARNING, "cannot raise open file limit: %s",
+			strerror(errno));
+    }
+}
+
+static int
+parse_size(const char *s, size_t *out)
+{
+    char		*end;
+    unsigned long long	v;
+
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno || end == s)
+	return -EINVAL;
+    switch (*end) {
+    case 'k': case 'K': v <<= 10; end++; break;
+    case 'm': case 'M': v <<= 20; end++; break;
+    case 'g': case 'G': v <<= 30; end++; break;
+    }
+    if (*end == 'b' || *end == 'B')
+	end++;
+    if (*end != '\0' || v == 0)
+	return -EINVAL;
+    *out = (size_t)v;
+    return 0;
+}
+
+static int
+load_config(const char *file, int check)
+{
+    struct config_diag	diag = { 0 };
+    char		main_conf[PATH_MAX], conf_dir[PATH_MAX];
+    size_t		i;
+    int			errors;
+
+    if (file == NULL) {
+	snprintf(main_conf, sizeof(main_conf), "%s/pipe/pipe.conf",
+		 pmGetConfig("PCP_PMDAS_DIR"));
+	snprintf(conf_dir, sizeof(conf_dir), "%s/pipe.conf.d",
+		 pmGetConfig("PCP_SYSCONF_DIR"));
+    }
+    errors = config_load(file ? file : main_conf, file != NULL,
+			 file ? NULL : conf_dir, &pmda.cfg, &diag);
+    for (i = 0; i < diag.nmsgs; i++) {
+	if (check)
+	    fprintf(stderr, "%s\n", diag.msgs[i]);
+	else
+	    pmNotifyErr(LOG_ERR, "%s", diag.msgs[i]);
+    }
+    diag_clear(&diag);
+    if (errors < 0) {
+	if (check)
+	    fprintf(stderr, "%s: %s\n", pmGetProgname(), strerror(-errors));
+	else
+	    pmNotifyErr(LOG_ERR, "cannot load configuration: %s",
+			strerror(-errors));
+	return errors;
+    }
+    return errors;
+}
+
+static pmLongOptions longopts[] = {
+    PMDA_OPTIONS_HEADER("Options"),
+    PMOPT_DEBUG,
+    PMDAOPT_DOMAIN,
+    PMDAOPT_LOGFILE,
+    { "config", 1, 'c', "FILE", "configuration file (default: pipe.conf + pipe.conf.d/)" },
+    { "check", 0, 'C', 0, "check the configuration, print errors, exit 0/1" },
+    { "cgroup", 1, 'G', "DIR", "cgroup v2 root for commands: DIR, auto or none" },
+    { "grace", 1, 'k', "SECS", "SIGTERM to SIGKILL grace period (default 5)" },
+    { "maxline", 1, 'L', "SIZE", "longest line delivered whole (default 1M)" },
+    { "memory", 1, 'm', "SIZE", "maximum queued bytes per client (default 2M)" },
+    PMOPT_HELP,
+    PMDA_OPTIONS_END
+};
+
+static pmdaOptions opts = {
+    .short_options = "c:CD:d:G:k:l:L:m:?",
+    .long_options = longopts,
+};
+
+int
+main(int argc, char **argv)
+{
+    struct session_opts	so = { DEFAULT_GRACE_MS, LINES_DEFAULT_MAX };
+    char		helppath[PATH_MAX], *config = NULL, *end;
+    const char		*cgroot = "auto";
+    double		grace;
+    size_t		i;
+    int			c, check = 0, sts, errors;
+
+    pmSetProgname(argv[0]);
+    snprintf(helppath, sizeof(helppath), "%s/pipe/help",
+	     pmGetConfig("PCP_PMDAS_DIR"));
+    pmdaDaemon(&pmda.dispatch, PMDA_INTERFACE_6, pmGetProgname(), PIPE,
+	       "pipe.log", helppath);
+
+    while ((c = pmdaGetOptions(argc, argv, &opts, &pmda.dispatch)) != EOF) {
+	switch (c) {
+	case 'c':
+	    config = opts.optarg;
+	    break;
+	case 'C':
+	    check = 1;
+	    break;
+	case 'G':
+	    cgroot = opts.optarg;
+	    break;
+	case 'k':
+	    grace = strtod(opts.optarg, &end);
+	    if (*end != '\0' || grace < 0 || grace > 3600) {
+		pmprintf("%s: -k wants seconds (0 to 3600)\n", pmGetProgname());
+		opts.errors++;
+	    } else
+		so.grace_ms = (long)(grace * 1000);
+	    break;
+	case 'L':
+	    if (parse_size(opts.optarg, &so.maxline) < 0 || so.maxline < 1024) {
+		pmprintf("%s: -L wants a size of at least 1K\n", pmGetProgname());
+		opts.errors++;
+	    }
+	    break;
+	case 'm':
+	    if (parse_size(opts.optarg, &pmda.maxmem) < 0) {
+		pmprintf("%s: -m wants a size (e.g. 2M)\n", pmGetProgname());
+		opts.errors++;
+	    }
+	    break;
+	default:
+	    opts.errors++;
+	}
+    }
+    if (opts.errors || opts.optind != argc) {
+	pmdaUsageMessage(&opts);
+	exit(1);
+    }
+    if (check) {
+	errors = load_config(config, 1);
+	if (errors == 0)
+	    printf("%s: configuration OK: %zu command(s), %zu access rule(s)\n",
+		   pmGetProgname(), pmda.cfg->ncmds, pmda.cfg->nrules);
+	config_free(pmda.cfg);
+	exit(errors == 0 ? 0 : 1);
+    }
+
+    pmdaOpenLog(&pmda.dispatch);
+    errors = load_config(config, 0);
+    if (errors < 0)
+	pmda.cfg = config_new();
+    if (errors > 0) {
+	/* fail closed: a broken access rule must not open anything */
+	pmNotifyErr(LOG_ERR, "configuration has %d error(s): serving no "
+		    "commands (check it with %s -C)", errors, pmGetProgname());
+	config_free(pmda.cfg);
+	pmda.cfg = config_new();
+    }
+    if (pmda.cfg == NULL) {
+	pmNotifyErr(LOG_ERR, "out of memory");
+	exit(1);
+    }
+    pmNotifyErr(LOG_INFO, "%zu command(s), %zu access rule(s), queue limit "
+		"%zu bytes per client, line limit %zu bytes, grace %ld ms",
+		pmda.cfg->ncmds, pmda.cfg->nrules, pmda.maxmem, so.maxline,
+		so.grace_ms);
+
+    indomtab[0].it_numinst = pmda.cfg->ncmds;
+    indomtab[0].it_set = calloc(pmda.cfg->ncmds + 1, sizeof(pmdaInstid));
+    pmda.arrays = malloc((pmda.cfg->ncmds + 1) * sizeof(int));
+    if (indomtab[0].it_set == NULL || pmda.arrays == NULL) {
+	pmNotifyErr(LOG_ERR, "out of memory");
+	exit(1);
+    }
+    for (i = 0; i < pmda.cfg->ncmds; i++) {
+	indomtab[0].it_set[i].i_inst = (int)i;
+	indomtab[0].it_set[i].i_name = pmda.cfg->cmds[i].name;
+	pmda.arrays[i] = -1;
+    }
+    session_configure(&so, (int)pmda.cfg->ncmds);
+
+    if ((sts = cgroup_setup(cgroot)) < 0)
+	pmNotifyErr(LOG_WARNING, "cgroups: not used (%s: %s): commands are "
+		    "tracked and killed by process group", cgroot,
+		    strerror(-sts));
+    else
+	pmNotifyErr(LOG_INFO, "cgroups: commands run under %s", cgroup_base());
+    raise_nofile();
+
+    pmda.dispatch.version.six.fetch = pipe_fetch;
+    pmda.dispatch.version.six.store = pipe_store;
+    pmda.dispatch.version.six.attribute = pipe_attribute;
+    pmdaSetFetchCallBack(&pmda.dispatch, pipe_fetch_cb);
+    pmdaSetEndContextCallBack(&pmda.dispatch, pipe_end_context);
+    pmdaSetCommFlags(&pmda.dispatch, PMDA_FLAG_AUTHORIZE);
+    pmdaInit(&pmda.dispatch, indomtab, 1, metrictab, M_NMETRICS);
+    pmdaConnect(&pmda.dispatch);
+
+    if ((sts = setup_loop()) < 0) {
+	pmNotifyErr(LOG_ERR, "event loop set-up failed: %s", strerror(-sts));
+	exit(1);
+    }
+    while (!pmda.stop) {
+	if ((sts = loop_once(-1)) < 0) {
+	    pmNotifyErr(LOG_ERR, "event loop: %s", strerror(-sts));
+	    break;
+	}
+    }
+    loop_del(&pmda.wpmcd);
+    client_end_all();
+    session_shutdown();
+    for (i = 0; i < pmda.cfg->ncmds; i++)
+	if (pmda.arrays[i] >= 0)
+	    pmdaEventReleaseArray(pmda.arrays[i]);
+    free(pmda.arrays);
+    free(indomtab[0].it_set);
+    pmda.cfg = config_free(pmda.cfg);
+    loop_fini();
+    pmNotifyErr(LOG_INFO, "exiting");
+    return 0;
+}

@@ -1,0 +1,908 @@
+/*
+ * test_config.c - cmocka unit tests for config.c: pipe.conf parsing,
+ * the command template scanner and loading a file plus a directory.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "../../config.h"
+
+#define MAXMSGS		8
+
+/* the invalid instance name diagnostic, for file "pipe.conf" */
+#define BADNAME(line, name) \
+    "pipe.conf:" #line ": invalid instance name \"" name "\" (letters, " \
+    "digits, '_', '-', '.', starting with a letter or '_', at most 64 " \
+    "characters)"
+#define NOCMD(line, name) \
+    "pipe.conf:" #line ": instance \"" name "\": expected \"instance user " \
+    "command\""
+
+#define N16	"abcdefghijklmnop"
+#define NAME64	N16 N16 N16 N16
+#define NAME65	NAME64 "q"
+
+/*
+ * Compare diagnostics with want (NULL-terminated), printing every
+ * difference; returns the number of differences.
+ */
+static int
+check_diag(const char *row, const struct config_diag *d,
+	const char *const *want)
+{
+    size_t	i, n;
+    int		bad = 0;
+
+    for (n = 0; want[n] != NULL; n++)
+	;
+    for (i = 0; i < n && i < d->nmsgs; i++) {
+	if (strcmp(d->msgs[i], want[i]) != 0) {
+	    print_error("[%s] message %zu:\n  got  \"%s\"\n  want \"%s\"\n",
+			row, i, d->msgs[i], want[i]);
+	    bad++;
+	}
+    }
+    if (d->nmsgs != n) {
+	print_error("[%s] %zu messages, expected %zu:\n", row, d->nmsgs, n);
+	for (i = 0; i < d->nmsgs; i++)
+	    print_error("  \"%s\"\n", d->msgs[i]);
+	bad++;
+    }
+    return bad;
+}
+
+/*
+ * config_parse_text(): one row per input text, with the exact diagnostics
+ * and how much of the text made it into the configuration.
+ */
+struct parse_case {
+    const char	*name;
+    const char	*text;
+    int		errors;		/* return value and diag.nerrors */
+    size_t	ncmds;
+    size_t	nrules;
+    const char	*msgs[MAXMSGS];
+};
+
+static const struct parse_case parse_cases[] = {
+    /* clean input */
+    { "empty text", "", 0, 0, 0, { NULL } },
+    { "one command", "foo root echo hi\n", 0, 1, 0, { NULL } },
+    { "no final newline", "foo root echo hi", 0, 1, 0, { NULL } },
+    { "tabs and runs of blanks", "\tfoo \t root\t\techo  hi \t\n",
+      0, 1, 0, { NULL } },
+    { "CRLF line ends", "foo root echo hi\r\nbar root echo\r\n",
+      0, 2, 0, { NULL } },
+    { "valid names", "_x root a\na.b-c_D9 root a\nZ root a\n"
+      NAME64 " root a\n", 0, 4, 0, { NULL } },
+    { "$99 is the highest parameter", "foo root echo $99\n",
+      0, 1, 0, { NULL } },
+
+    /* invalid instance names */
+    { "name starts with a digit", "1abc root echo\n", 1, 0, 0,
+      { BADNAME(1, "1abc"), NULL } },
+    { "name starts with '-'", "-x root echo\n", 1, 0, 0,
+      { BADNAME(1, "-x"), NULL } },
+    { "name starts with '.'", ".x root echo\n", 1, 0, 0,
+      { BADNAME(1, ".x"), NULL } },
+    { "name with '/'", "a/b root echo\n", 1, 0, 0,
+      { BADNAME(1, "a/b"), NULL } },
+    { "name with ':'", "a:b root echo\n", 1, 0, 0,
+      { BADNAME(1, "a:b"), NULL } },
+    { "name with '$'", "a$b root echo\n", 1, 0, 0,
+      { BADNAME(1, "a$b"), NULL } },
+    { "name with '*'", "* root echo\n", 1, 0, 0,
+      { BADNAME(1, "*"), NULL } },
+    { "non-ASCII name", "caf\xc3\xa9 root echo\n", 1, 0, 0,
+      { BADNAME(1, "caf\xc3\xa9"), NULL } },
+    { "name of 65 characters", NAME65 " root echo\n", 1, 0, 0,
+      { BADNAME(1, NAME65), NULL } },
+
+    /* missing user or command */
+    { "name only", "foo\n", 1, 0, 0, { NOCMD(1, "foo"), NULL } },
+    { "name and user only", "foo root\n", 1, 0, 0,
+      { NOCMD(1, "foo"), NULL } },
+    { "name and user, trailing blanks", "foo \t root \t \n", 1, 0, 0,
+      { NOCMD(1, "foo"), NULL } },
+    { "command lost to a comment", "foo root # echo hi\n", 1, 0, 0,
+      { NOCMD(1, "foo"), NULL } },
+
+    /* duplicates name the first definition */
+    { "duplicate instance", "foo root echo a\n\nfoo root echo b\n", 1, 1, 0,
+      { "pipe.conf:3: instance \"foo\" already defined at pipe.conf:1",
+	NULL } },
+    { "duplicate twice", "# c\nfoo root a\nbar root b\nfoo root c\n"
+      "foo nobody d\n", 2, 2, 0,
+      { "pipe.conf:4: instance \"foo\" already defined at pipe.conf:2",
+	"pipe.conf:5: instance \"foo\" already defined at pipe.conf:2",
+	NULL } },
+    { "names are case-sensitive", "foo root a\nFOO root a\n",
+      0, 2, 0, { NULL } },
+
+    /* parameter numbers */
+    { "$100", "foo root echo $100\n", 1, 0, 0,
+      { "pipe.conf:1: instance \"foo\": parameter number above $99",
+	NULL } },
+    { "$0100", "foo root echo $0100\n", 1, 0, 0,
+      { "pipe.conf:1: instance \"foo\": parameter number above $99",
+	NULL } },
+    { "$100 in a shell template", "foo root echo $100 | cat\n", 1, 0, 0,
+      { "pipe.conf:1: instance \"foo\": parameter number above $99",
+	NULL } },
+
+    /* section headers */
+    { "[access] and [commands]", "[access]\n[commands]\n", 0, 0, 0,
+      { NULL } },
+    { "header with blanks and case", "[ Access ]\n\t[COMMANDS]  \n", 0, 0, 0,
+      { NULL } },
+    { "header with a comment", "[access] # rules\n", 0, 0, 0, { NULL } },
+    { "header without ']'", "[access\n", 1, 0, 0,
+      { "pipe.conf:1: malformed section header \"[access\"", NULL } },
+    { "header with trailing text", "\n[access] rules\n", 1, 0, 0,
+      { "pipe.conf:2: malformed section header \"[access] rules\"",
+	NULL } },
+    { "header with ']]'", "[access]]\n", 1, 0, 0,
+      { "pipe.conf:1: malformed section header \"[access]]\"", NULL } },
+    { "unknown section", "[rules]\n", 1, 0, 0,
+      { "pipe.conf:1: unknown section [rules]", NULL } },
+    { "empty section name", "[ ]\n", 1, 0, 0,
+      { "pipe.conf:1: unknown section []", NULL } },
+
+    /* access rules */
+    { "allow user", "[access]\nallow user root : foo\n", 0, 0, 1,
+      { NULL } },
+    { "disallow group, no blanks, ';'", "[access]\ndisallow group adm:*;\n",
+      0, 0, 1, { NULL } },
+    { "rule with blank before ';'", "[access]\nallow user root : foo ;\n",
+      0, 0, 1, { NULL } },
+    { "rule for all", "[access]\nallow group root : all\n", 0, 0, 1,
+      { NULL } },
+    { "rule with tabs", "[access]\n\tallow\tuser\troot\t:\tfoo\t\n",
+      0, 0, 1, { NULL } },
+    { "missing colon", "[access]\nallow user root foo\n", 1, 0, 0,
+      { "pipe.conf:2: expected \"NAME : INSTANCE\" after \"allow user\"",
+	NULL } },
+    { "missing colon, disallow group", "[access]\ndisallow group adm\n",
+      1, 0, 0,
+      { "pipe.conf:2: expected \"NAME : INSTANCE\" after \"disallow "
+	"group\"", NULL } },
+    { "bad verb", "[access]\npermit user root : foo\n", 1, 0, 0,
+      { "pipe.conf:2: expected \"allow\" or \"disallow\", found \"permit\"",
+	NULL } },
+    { "verbs are case-sensitive", "[access]\nAllow user root : foo\n",
+      1, 0, 0,
+      { "pipe.conf:2: expected \"allow\" or \"disallow\", found \"Allow\"",
+	NULL } },
+    { "bad kind", "[access]\nallow person root : foo\n", 1, 0, 0,
+      { "pipe.conf:2: expected \"user\" or \"group\", found \"person\"",
+	NULL } },
+    { "verb alone", "[access]\nallow\n", 1, 0, 0,
+      { "pipe.conf:2: expected \"user\" or \"group\", found \"\"", NULL } },
+    { "empty user name", "[access]\nallow user : foo\n", 1, 0, 0,
+      { "pipe.conf:2: invalid user name \"\"", NULL } },
+    { "group name with a blank", "[access]\nallow group a b : foo\n",
+      1, 0, 0, { "pipe.conf:2: invalid group name \"a b\"", NULL } },
+    { "invalid rule instance", "[access]\nallow user root : 9x\n", 1, 0, 0,
+      { "pipe.conf:2: invalid instance \"9x\" in access rule", NULL } },
+    { "empty rule instance", "[access]\nallow user root :\n", 1, 0, 0,
+      { "pipe.conf:2: invalid instance \"\" in access rule", NULL } },
+    { "only ';' after colon", "[access]\nallow user root : ;\n", 1, 0, 0,
+      { "pipe.conf:2: invalid instance \"\" in access rule", NULL } },
+    { "two ';'", "[access]\nallow user root : foo;;\n", 1, 0, 0,
+      { "pipe.conf:2: invalid instance \"foo;\" in access rule", NULL } },
+    { "command line in [access]", "[access]\nfoo root echo\n", 1, 0, 0,
+      { "pipe.conf:2: expected \"allow\" or \"disallow\", found \"foo\"",
+	NULL } },
+    /* a rule in [commands] reads as instance "allow", user "user" */
+    { "rule line in [commands]", "allow user root : foo\n", 0, 1, 0,
+      { NULL } },
+
+    /* comments, blank lines and line numbers */
+    { "comments anywhere",
+      "# leading\n"
+      "   # indented\n"
+      "#\n"
+      "foo root echo hi # trailing\n"
+      "[access] # header\n"
+      "allow user root : foo # rule\n"
+      "allow user root : bar; # rule with ';'\n"
+      "[commands]#tight\n"
+      "bar root echo#tight\n", 0, 2, 2, { NULL } },
+    { "line numbers across blanks and comments",
+      "\n"
+      "# c\n"
+      "\n"
+      "   \n"
+      "\t\n"
+      "bad!name root x\n"
+      "# c\n"
+      "ok root x\n"
+      "\n"
+      "[access]\n"
+      "# c\n"
+      "allow user root\n", 2, 1, 0,
+      { BADNAME(6, "bad!name"),
+	"pipe.conf:12: expected \"NAME : INSTANCE\" after \"allow user\"",
+	NULL } },
+    { "errors do not stop parsing",
+      "1x root a\n"
+      "good root a\n"
+      "[nope]\n"
+      "[access\n"
+      "more root b\n"
+      "[access]\n"
+      "allow user root : good\n"
+      "deny user root : good\n"
+      "allow user root : more\n", 4, 2, 2,
+      { BADNAME(1, "1x"),
+	"pipe.conf:3: unknown section [nope]",
+	"pipe.conf:4: malformed section header \"[access\"",
+	"pipe.conf:8: expected \"allow\" or \"disallow\", found \"deny\"",
+	NULL } },
+
+    /* sections repeat, in any order */
+    { "sections repeating",
+      "[access]\n"
+      "allow user root : a\n"
+      "[commands]\n"
+      "a root echo a\n"
+      "[access]\n"
+      "disallow group adm : b\n"
+      "[access]\n"
+      "allow user root : *\n"
+      "[commands]\n"
+      "b root echo b\n"
+      "[commands]\n"
+      "c root echo c\n", 0, 3, 3, { NULL } },
+};
+
+static void
+test_parse_table(void **state)
+{
+    const struct parse_case	*c;
+    struct pipe_config		*cfg;
+    struct config_diag		d;
+    size_t			i;
+    int				sts, bad = 0;
+
+    (void)state;
+    for (i = 0; i < sizeof(parse_cases) / sizeof(parse_cases[0]); i++) {
+	c = &parse_cases[i];
+	memset(&d, 0, sizeof(d));
+	assert_non_null(cfg = config_new());
+	sts = config_parse_text(cfg, "pipe.conf", c->text, &d);
+	bad += check_diag(c->name, &d, c->msgs);
+	if (sts != c->errors || (int)d.nerrors != c->errors ||
+	    cfg->ncmds != c->ncmds || cfg->nrules != c->nrules) {
+	    print_error("[%s] returned %d, nerrors %zu, ncmds %zu, nrules %zu;"
+			" expected %d, %d, %zu, %zu\n", c->name, sts,
+			d.nerrors, cfg->ncmds, cfg->nrules, c->errors,
+			c->errors, c->ncmds, c->nrules);
+	    bad++;
+	}
+	diag_clear(&d);
+	config_free(cfg);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* the fields of parsed commands and rules */
+static void
+test_parse_fields(void **state)
+{
+    static const char		text[] =
+	"# pipe.conf\n"
+	"\n"
+	"trace  root   btrace -w $1 /dev/$2   # block trace\n"
+	"[access]\n"
+	"allow user root : trace\n"
+	"disallow group adm:*;\n"
+	"allow group root : all ;\n"
+	"[commands]\n"
+	"log\tnobody\ttail -f /var/log/syslog | grep $0\r\n";
+    struct pipe_config		*cfg;
+    struct config_diag		d = { 0 };
+    const struct pipe_cmd	*c;
+    const struct pipe_rule	*r;
+
+    (void)state;
+    assert_non_null(cfg = config_new());
+    assert_int_equal(config_parse_text(cfg, "/etc/pipe.conf", text, &d), 0);
+    assert_int_equal(d.nmsgs, 0);
+    assert_int_equal(cfg->ncmds, 2);
+    assert_int_equal(cfg->nrules, 3);
+    assert_int_equal(cfg->nfiles, 1);
+    assert_string_equal(cfg->files[0], "/etc/pipe.conf");
+
+    c = &cfg->cmds[0];
+    assert_string_equal(c->name, "trace");
+    assert_string_equal(c->user, "root");
+    assert_string_equal(c->command, "btrace -w $1 /dev/$2");
+    assert_int_equal(c->nparams, 2);
+    assert_int_equal(c->shell, 0);
+    assert_string_equal(c->file, "/etc/pipe.conf");
+    assert_int_equal(c->line, 3);
+
+    c = &cfg->cmds[1];
+    assert_string_equal(c->name, "log");
+    assert_string_equal(c->user, "nobody");
+    assert_string_equal(c->command, "tail -f /var/log/syslog | grep $0");
+    assert_int_equal(c->nparams, 0);
+    assert_int_equal(c->shell, 1);
+    assert_int_equal(c->line, 9);
+
+    r = &cfg->rules[0];
+    assert_int_equal(r->allow, 1);
+    assert_int_equal(r->kind, RULE_USER);
+    assert_string_equal(r->who, "root");
+    assert_string_equal(r->instance, "trace");
+    assert_string_equal(r->file, "/etc/pipe.conf");
+    assert_int_equal(r->line, 5);
+
+    r = &cfg->rules[1];
+    assert_int_equal(r->allow, 0);
+    assert_int_equal(r->kind, RULE_GROUP);
+    assert_string_equal(r->who, "adm");
+    assert_string_equal(r->instance, "*");
+    assert_int_equal(r->line, 6);
+
+    r = &cfg->rules[2];
+    assert_int_equal(r->allow, 1);
+    assert_int_equal(r->kind, RULE_GROUP);
+    assert_string_equal(r->who, "root");
+    assert_string_equal(r->instance, "*");		/* 'all' == '*' */
+    assert_int_equal(r->line, 7);
+
+    diag_clear(&d);
+    config_free(cfg);
+}
+
+/* a '#' anywhere ends the line, even inside a command */
+static void
+test_parse_comment_in_command(void **state)
+{
+    struct pipe_config	*cfg;
+    struct config_diag	d = { 0 };
+
+    (void)state;
+    assert_non_null(cfg = config_new());
+    assert_int_equal(config_parse_text(cfg, "f", "x root echo a#b c\n", &d), 0);
+    assert_int_equal(cfg->ncmds, 1);
+    assert_string_equal(cfg->cmds[0].command, "echo a");
+    diag_clear(&d);
+    config_free(cfg);
+}
+
+/* several texts into one config: duplicates name the other file */
+static void
+test_parse_two_texts(void **state)
+{
+    struct pipe_config	*cfg;
+    struct config_diag	d = { 0 };
+    static const char	*want[] = {
+	"b.conf:2: instance \"one\" already defined at a.conf:3",
+	NULL
+    };
+
+    (void)state;
+    assert_non_null(cfg = config_new());
+    assert_int_equal(config_parse_text(cfg, "a.conf", "\n\none root a\n", &d), 0);
+    assert_int_equal(config_parse_text(cfg, "b.conf",
+		"two root b\none root c\n", &d), 1);
+    assert_int_equal(d.nerrors, 1);
+    assert_int_equal(check_diag("two texts", &d, want), 0);
+    assert_int_equal(cfg->ncmds, 2);
+    assert_int_equal(cfg->nfiles, 2);
+    assert_string_equal(cfg->cmds[0].file, "a.conf");
+    assert_string_equal(cfg->cmds[1].file, "b.conf");
+    assert_int_equal(cfg->cmds[1].line, 1);
+    /* the count returned is this text's errors, not the running total */
+    assert_int_equal(config_parse_text(cfg, "c.conf", "three root c\n", &d), 0);
+    assert_int_equal(d.nerrors, 1);
+    diag_clear(&d);
+    assert_int_equal(d.nmsgs, 0);
+    assert_null(d.msgs);
+    config_free(cfg);
+}
+
+static void
+test_config_free_null(void **state)
+{
+    (void)state;
+    assert_null(config_free(NULL));
+}
+
+/*
+ * config_template_scan()
+ */
+struct scan_case {
+    const char	*tmpl;
+    int		sts;
+    int		nparams;
+    int		shell;
+};
+
+static const struct scan_case scan_cases[] = {
+    { "btrace -w $1 /dev/$2", 0, 2, 0 },
+    { "cat", 0, 0, 0 },
+    { "/usr/bin/vmstat 1", 0, 0, 0 },
+    { "echo $0", 0, 0, 0 },
+    { "echo $2", 0, 2, 0 },
+    { "echo $1$2", 0, 2, 0 },
+    { "echo $2 $1", 0, 2, 0 },
+    { "tail -f /var/log/$1.log", 0, 1, 0 },
+    { "echo $10", 0, 10, 0 },
+    { "echo $99", 0, 99, 0 },
+    { "echo $099", 0, 99, 0 },
+    { "echo $100", -ERANGE, 0, 0 },
+    { "cmd --opt=$1", 0, 1, 0 },
+    { "cmd a=b", 0, 0, 0 },
+    { "a-b_c.d +x %y @z ,w", 0, 0, 0 },
+    /* shell syntax */
+    { "dmesg -w | grep $1", 0, 1, 1 },
+    { "cmd > /tmp/out", 0, 0, 1 },
+    { "cmd < /tmp/in", 0, 0, 1 },
+    { "cmd 2>&1", 0, 0, 1 },
+    { "cmd &", 0, 0, 1 },
+    { "a && b", 0, 0, 1 },
+    { "a || b", 0, 0, 1 },
+    { "a; b", 0, 0, 1 },
+    { "(a)", 0, 0, 1 },
+    { "{ a; }", 0, 0, 1 },
+    { "echo 'x'", 0, 0, 1 },
+    { "echo \"$1\"", 0, 1, 1 },
+    { "echo `id`", 0, 0, 1 },
+    { "echo \\x", 0, 0, 1 },
+    { "echo $HOME", 0, 0, 1 },
+    { "echo $$", 0, 0, 1 },
+    { "echo $", 0, 0, 1 },
+    { "echo ${HOME}", 0, 0, 1 },
+    { "echo $(id)", 0, 0, 1 },
+    { "echo $@", 0, 0, 1 },
+    { "VAR=x cmd", 0, 0, 1 },
+    { "LC_ALL=C sort $1", 0, 1, 1 },
+    { "ls *.c", 0, 0, 1 },
+    { "ls ?", 0, 0, 1 },
+    { "ls [ab]", 0, 0, 1 },
+    { "ls ~", 0, 0, 1 },
+};
+
+static void
+test_template_scan(void **state)
+{
+    const struct scan_case	*c;
+    size_t			i;
+    int				sts, nparams, shell, bad = 0;
+
+    (void)state;
+    for (i = 0; i < sizeof(scan_cases) / sizeof(scan_cases[0]); i++) {
+	c = &scan_cases[i];
+	nparams = shell = -1;
+	sts = config_template_scan(c->tmpl, &nparams, &shell);
+	if (sts != c->sts ||
+	    (sts == 0 && (nparams != c->nparams || shell != c->shell))) {
+	    print_error("[%s] sts %d nparams %d shell %d; expected %d %d %d\n",
+			c->tmpl, sts, nparams, shell, c->sts, c->nparams,
+			c->shell);
+	    bad++;
+	}
+    }
+    assert_int_equal(bad, 0);
+}
+
+/*
+ * config_find()
+ */
+static void
+test_find(void **state)
+{
+    struct pipe_config	*cfg;
+    struct config_diag	d = { 0 };
+
+    (void)state;
+    assert_non_null(cfg = config_new());
+    assert_null(config_find(cfg, "foo"));	/* empty config */
+    assert_int_equal(config_parse_text(cfg, "f",
+		"foo root a\nbar root b $1\nfoo.1 root c\n", &d), 0);
+    assert_non_null(config_find(cfg, "foo"));
+    assert_ptr_equal(config_find(cfg, "foo"), &cfg->cmds[0]);
+    assert_ptr_equal(config_find(cfg, "bar"), &cfg->cmds[1]);
+    assert_string_equal(config_find(cfg, "bar")->command, "b $1");
+    assert_ptr_equal(config_find(cfg, "foo.1"), &cfg->cmds[2]);
+    assert_null(config_find(cfg, "FOO"));
+    assert_null(config_find(cfg, "fo"));
+    assert_null(config_find(cfg, "foo "));
+    assert_null(config_find(cfg, ""));
+    assert_null(config_find(cfg, "*"));
+    diag_clear(&d);
+    config_free(cfg);
+}
+
+/*
+ * config_load() against a temporary directory
+ */
+struct tmp {
+    char	dir[64];	/* the test's root */
+    char	main[128];	/* dir/pipe.conf */
+    char	confd[128];	/* dir/pipe.conf.d */
+};
+
+static int
+setup_tmp(void **state)
+{
+    struct tmp	*t;
+
+    if ((t = calloc(1, sizeof(*t))) == NULL)
+	return -1;
+    strcpy(t->dir, "/tmp/test_config.XXXXXX");
+    if (mkdtemp(t->dir) == NULL) {
+	free(t);
+	return -1;
+    }
+    snprintf(t->main, sizeof(t->main), "%s/pipe.conf", t->dir);
+    snprintf(t->confd, sizeof(t->confd), "%s/pipe.conf.d", t->dir);
+    if (mkdir(t->confd, 0755) < 0) {
+	rmdir(t->dir);
+	free(t);
+	return -1;
+    }
+    *state = t;
+    return 0;
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static int
+teardown_tmp(void **state)
+{
+    struct tmp	*t = *state;
+    int		sts;
+
+    sts = nftw(t->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(t);
+    return sts;
+}
+
+static void
+put_file(const char *dir, const char *name, const char *text, size_t len)
+{
+    char	path[256];
+    int		fd;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    assert_true((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644)) >= 0);
+    assert_int_equal(write(fd, text, len), (ssize_t)len);
+    assert_int_equal(close(fd), 0);
+}
+
+#define PUT(dir, name, text)	put_file(dir, name, text, strlen(text))
+
+/* file then directory entries in name order, skipping backups */
+static void
+test_load_order(void **state)
+{
+    struct tmp		*t = *state;
+    struct pipe_config	*cfg = NULL;
+    struct config_diag	d = { 0 };
+    char		path[256], sub[256];
+    static const char	*none[] = { NULL };
+
+    PUT(t->dir, "pipe.conf", "main root echo main\n[access]\n"
+	"allow user root : *\n");
+    PUT(t->confd, "20-b.conf", "b root echo b\n");
+    PUT(t->confd, "10-a.conf", "a root echo a\n[access]\n"
+	"allow user root : b\n");
+    PUT(t->confd, "30-c", "c root echo c\n");
+    /* none of these are read: each would be an error */
+    PUT(t->confd, ".hidden", "main root echo dup\n");
+    PUT(t->confd, ".30-c.swp", "this is not a config\n");
+    PUT(t->confd, "20-b.conf~", "b root echo dup\n");
+    PUT(t->confd, "40-d.rpmnew", "[broken\n");
+    PUT(t->confd, "40-d.rpmsave", "[broken\n");
+    PUT(t->confd, "40-d.dpkg-dist", "[broken\n");
+    PUT(t->confd, "40-d.dpkg-old", "[broken\n");
+    /* a subdirectory is not an error */
+    snprintf(sub, sizeof(sub), "%s/sub", t->confd);
+    assert_int_equal(mkdir(sub, 0755), 0);
+
+    assert_int_equal(config_load(t->main, 1, t->confd, &cfg, &d), 0);
+    assert_int_equal(check_diag("load order", &d, none), 0);
+    assert_int_equal(d.nerrors, 0);
+    assert_non_null(cfg);
+    assert_int_equal(cfg->ncmds, 4);
+    assert_string_equal(cfg->cmds[0].name, "main");
+    assert_string_equal(cfg->cmds[1].name, "a");
+    assert_string_equal(cfg->cmds[2].name, "b");
+    assert_string_equal(cfg->cmds[3].name, "c");
+    assert_string_equal(cfg->cmds[0].file, t->main);
+    snprintf(path, sizeof(path), "%s/10-a.conf", t->confd);
+    assert_string_equal(cfg->cmds[1].file, path);
+    assert_int_equal(cfg->cmds[1].line, 1);
+    assert_int_equal(cfg->nrules, 2);
+    assert_string_equal(cfg->rules[1].file, path);
+    assert_int_equal(cfg->rules[1].line, 3);
+    assert_int_equal(cfg->nfiles, 4);
+    assert_string_equal(cfg->files[0], t->main);
+    assert_string_equal(cfg->files[1], path);
+    snprintf(path, sizeof(path), "%s/20-b.conf", t->confd);
+    assert_string_equal(cfg->files[2], path);
+    snprintf(path, sizeof(path), "%s/30-c", t->confd);
+    assert_string_equal(cfg->files[3], path);
+    config_free(cfg);
+    diag_clear(&d);
+}
+
+/* a duplicate in a later file names the earlier file and line */
+static void
+test_load_duplicate(void **state)
+{
+    struct tmp		*t = *state;
+    struct pipe_config	*cfg = NULL;
+    struct config_diag	d = { 0 };
+    char		msg[512];
+    const char		*want[] = { msg, NULL };
+
+    PUT(t->dir, "pipe.conf", "# main\nfoo root echo main\n");
+    PUT(t->confd, "a.conf", "\n\n\nfoo root echo again\n");
+    snprintf(msg, sizeof(msg), "%s/a.conf:4: instance \"foo\" already "
+	    "defined at %s:2", t->confd, t->main);
+    assert_int_equal(config_load(t->main, 0, t->confd, &cfg, &d), 1);
+    assert_int_equal(d.nerrors, 1);
+    assert_int_equal(check_diag("load duplicate", &d, want), 0);
+    assert_non_null(cfg);			/* set even with errors */
+    assert_int_equal(cfg->ncmds, 1);
+    assert_string_equal(cfg->cmds[0].command, "echo main");
+    config_free(cfg);
+    diag_clear(&d);
+}
+
+/* a missing main file is fine unless it is required */
+static void
+test_load_missing_optional(void **state)
+{
+    struct tmp		*t = *state;
+    struct pipe_config	*cfg = NULL;
+    struct config_diag	d = { 0 };
+    static const char	*none[] = { NULL };
+
+    PUT(t->confd, "x", "x root echo x\n");
+    assert_int_equal(config_load(t->main, 0, t->confd, &cfg, &d), 0);
+    assert_int_equal(check_diag("missing optional", &d, none), 0);
+    assert_non_null(cfg);
+    assert_int_equal(cfg->ncmds, 1);
+    config_free(cfg);
+    diag_clear(&d);
+}
+
+static void
+test_load_missing_required(void **state)
+{
+    struct tmp		*t = *state;
+    struct pipe_config	*cfg = NULL;
+    struct config_diag	d = { 0 };
+    char		msg[2][512];
+    const char		*want[] = { msg[0], msg[1], NULL };
+
+    snprintf(msg[0], sizeof(msg[0]), "%s: cannot read: %s", t->main,
+	    strerror(ENOENT));
+    snprintf(msg[1], sizeof(msg[1]), "%s: warning: no commands configured",
+	    t->main);
+    assert_int_equal(config_load(t->main, 1, t->confd, &cfg, &d), 1);
+    assert_int_equal(d.nerrors, 1);
+    assert_int_equal(check_diag("missing required", &d, want), 0);
+    assert_non_null(cfg);
+    assert_int_equal(cfg->ncmds, 0);
+    config_free(cfg);
+    diag_clear(&d);
+}
+
+/* neither file nor directory: only a warning */
+static void
+test_load_nothing(void **state)
+{
+    struct tmp		*t = *state;
+    struct pipe_config	*cfg = NULL;
+    struct config_diag	d = { 0 };
+    char		dir[256], msg[512];
+    const char		*want[] = { msg, NULL };
+
+    snprintf(dir, sizeof(dir), "%s/no-such-dir", t->dir);
+    snprintf(msg, sizeof(msg), "%s: warning: no commands configured",
+	    t->main);
+    assert_int_equal(config_load(t->main, 0, dir, &cfg, &d), 0);
+    assert_int_equal(d.nerrors, 0);
+    assert_int_equal(check_diag("nothing", &d, want), 0);
+    assert_non_null(cfg);
+    assert_int_equal(cfg->ncmds, 0);
+    config_free(cfg);
+    diag_clear(&d);
+}
+
+/* unknown command user: an error; unknown rule user/group/instance: warnings */
+static void
+test_load_accounts(void **state)
+{
+    struct tmp		*t = *state;
+    struct pipe_config	*cfg = NULL;
+    struct config_diag	d = { 0 };
+    char		msg[4][512];
+    const char		*want[] = { msg[0], msg[1], msg[2], msg[3], NULL };
+
+    PUT(t->dir, "pipe.conf",
+	"ok root echo ok\n"
+	"bad no_such_user_pipe echo bad\n"
+	"[access]\n"
+	"allow user root : ok\n"
+	"allow user root : no_such_instance\n"
+	"allow user no_such_user_pipe : ok\n"
+	"disallow group no_such_group_pipe : *\n"
+	"allow group root : all\n");
+    snprintf(msg[0], sizeof(msg[0]), "%s:2: instance \"bad\": unknown user "
+	    "\"no_such_user_pipe\"", t->main);
+    snprintf(msg[1], sizeof(msg[1]), "%s:5: warning: rule names unknown "
+	    "instance \"no_such_instance\"", t->main);
+    snprintf(msg[2], sizeof(msg[2]), "%s:6: warning: unknown user "
+	    "\"no_such_user_pipe\"", t->main);
+    snprintf(msg[3], sizeof(msg[3]), "%s:7: warning: unknown group "
+	    "\"no_such_group_pipe\"", t->main);
+    assert_int_equal(config_load(t->main, 1, NULL, &cfg, &d), 1);
+    assert_int_equal(d.nerrors, 1);
+    assert_int_equal(check_diag("accounts", &d, want), 0);
+    assert_non_null(cfg);
+    assert_int_equal(cfg->ncmds, 2);
+    assert_int_equal(cfg->nrules, 5);
+    config_free(cfg);
+    diag_clear(&d);
+}
+
+/* warnings alone leave the error count at 0 */
+static void
+test_load_warnings_only(void **state)
+{
+    struct tmp		*t = *state;
+    struct pipe_config	*cfg = NULL;
+    struct config_diag	d = { 0 };
+    char		msg[512];
+    const char		*want[] = { msg, NULL };
+
+    PUT(t->confd, "a", "[access]\nallow user root : ghost\n[commands]\n"
+	"real nobody echo\n");
+    snprintf(msg, sizeof(msg), "%s/a:2: warning: rule names unknown "
+	    "instance \"ghost\"", t->confd);
+    assert_int_equal(config_load(NULL, 0, t->confd, &cfg, &d), 0);
+    assert_int_equal(d.nerrors, 0);
+    assert_int_equal(check_diag("warnings only", &d, want), 0);
+    config_free(cfg);
+    diag_clear(&d);
+}
+
+/* parse errors in several files are summed */
+static void
+test_load_errors_summed(void **state)
+{
+    struct tmp		*t = *state;
+    struct pipe_config	*cfg = NULL;
+    struct config_diag	d = { 0 };
+    char		msg[3][512];
+    const char		*want[] = { msg[0], msg[1], msg[2], NULL };
+
+    PUT(t->dir, "pipe.conf", "[x]\nm root echo\n");
+    PUT(t->confd, "1", "1bad root echo\n");
+    PUT(t->confd, "2", "\n[access]\nallow user root\n");
+    snprintf(msg[0], sizeof(msg[0]), "%s:1: unknown section [x]", t->main);
+    snprintf(msg[1], sizeof(msg[1]), "%s/1:1: invalid instance name "
+	    "\"1bad\" (letters, digits, '_', '-', '.', starting with a letter "
+	    "or '_', at most 64 characters)", t->confd);
+    snprintf(msg[2], sizeof(msg[2]), "%s/2:3: expected \"NAME : INSTANCE\" "
+	    "after \"allow user\"", t->confd);
+    assert_int_equal(config_load(t->main, 1, t->confd, &cfg, &d), 3);
+    assert_int_equal(d.nerrors, 3);
+    assert_int_equal(check_diag("errors summed", &d, want), 0);
+    config_free(cfg);
+    diag_clear(&d);
+}
+
+/*
+ * A NUL byte in a file is reported as an error; it must count in the
+ * value returned, like every other error (returned == diag.nerrors).
+ */
+static void
+test_load_nul_byte(void **state)
+{
+    struct tmp		*t = *state;
+    struct pipe_config	*cfg = NULL;
+    struct config_diag	d = { 0 };
+    char		msg[512];
+    size_t		nerrors;
+    int			sts, same;
+
+    put_file(t->dir, "pipe.conf", "a root echo\n\0b root echo\n", 25);
+    snprintf(msg, sizeof(msg), "%s: file contains NUL bytes", t->main);
+    sts = config_load(t->main, 1, NULL, &cfg, &d);
+    nerrors = d.nerrors;
+    same = d.nmsgs >= 1 && strcmp(d.msgs[0], msg) == 0;
+    config_free(cfg);
+    diag_clear(&d);
+    /* checked after the clean-up so that a failure leaks nothing */
+    assert_int_equal(nerrors, 1);
+    assert_true(same);
+    assert_int_equal(sts, 1);
+}
+
+/* diag_add() formats with and without a line number */
+static void
+test_diag_add(void **state)
+{
+    struct config_diag	d = { 0 };
+    static const char	*want[] = {
+	"f:3: oops 42",
+	"f:7: warning: hmm",
+	"g: whole file",
+	"g: warning: whole file",
+	NULL
+    };
+
+    (void)state;
+    diag_add(&d, 1, "f", 3, "oops %d", 42);
+    diag_add(&d, 0, "f", 7, "hmm");
+    diag_add(&d, 1, "g", 0, "whole file");
+    diag_add(&d, 0, "g", 0, "whole file");
+    assert_int_equal(d.nerrors, 2);
+    assert_int_equal(check_diag("diag_add", &d, want), 0);
+    diag_clear(&d);
+    assert_int_equal(d.nmsgs, 0);
+    assert_int_equal(d.nerrors, 0);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest	tests[] = {
+	cmocka_unit_test(test_parse_table),
+	cmocka_unit_test(test_parse_fields),
+	cmocka_unit_test(test_parse_comment_in_command),
+	cmocka_unit_test(test_parse_two_texts),
+	cmocka_unit_test(test_config_free_null),
+	cmocka_unit_test(test_template_scan),
+	cmocka_unit_test(test_find),
+	cmocka_unit_test(test_diag_add),
+	cmocka_unit_test_setup_teardown(test_load_order,
+		setup_tmp, teardown_tmp),
+	cmocka_unit_test_setup_teardown(test_load_duplicate,
+		setup_tmp, teardown_tmp),
+	cmocka_unit_test_setup_teardown(test_load_missing_optional,
+		setup_tmp, teardown_tmp),
+	cmocka_unit_test_setup_teardown(test_load_missing_required,
+		setup_tmp, teardown_tmp),
+	cmocka_unit_test_setup_teardown(test_load_nothing,
+		setup_tmp, teardown_tmp),
+	cmocka_unit_test_setup_teardown(test_load_accounts,
+		setup_tmp, teardown_tmp),
+	cmocka_unit_test_setup_teardown(test_load_warnings_only,
+		setup_tmp, teardown_tmp),
+	cmocka_unit_test_setup_teardown(test_load_errors_summed,
+		setup_tmp, teardown_tmp),
+	cmocka_unit_test_setup_teardown(test_load_nul_byte,
+		setup_tmp, teardown_tmp),
+    };
+
+    return cmocka_run_group_tests_name("config: pipe.conf parsing and loading",
+		tests, NULL, NULL);
+}

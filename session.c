@@ -1,0 +1,512 @@
+/*
+ * session.c - one run of a command, from launch to its END record.
+ *
+ * A session belongs to the global list until it is finished: its slot
+ * (the client's queue) may go away first, in which case the session is
+ * "detached" and only tears down.  Teardown never blocks: SIGTERM to the
+ * process tree, a timerfd for the grace period, SIGKILL (cgroup.kill when
+ * the session has a cgroup), reap on pidfd readiness, drain the pipes,
+ * queue the END record, remove the cgroup, free.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/pidfd.h>
+#include <sys/time.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <pcp/pmapi.h>
+#include <pcp/pmda.h>
+#include "cgroup.h"
+#include "client.h"
+#include "launch.h"
+#include "lines.h"
+#include "loop.h"
+#include "session.h"
+
+#define READS_PER_WAKEUP	16	/* fairness between busy pipes */
+#define FINAL_WAIT_MS		2000	/* after SIGKILL, before giving up on pipes */
+
+enum kill_state { ALIVE, TERMINATING, KILLED };
+
+struct session;
+
+struct stream {
+    struct session	*s;
+    enum evkind		kind;
+    int			fd;
+    struct loop_watch	w;
+    struct lines	lb;
+};
+
+struct session {
+    struct session	*next, *prev;
+    struct slot		*slot;		/* NULL once detached */
+    int			inst;
+    char		*name;		/* instance name, for logs */
+    unsigned long	serial;
+    pid_t		pid;
+    int			pidfd;
+    struct loop_watch	wpid;
+    int			reaped;
+    int			status;		/* exit code or 128+signal */
+    struct stream	out, err;
+    int			tfd;		/* timerfd, -1 until needed */
+    struct loop_watch	wtimer;
+    enum kill_state	kill;
+    char		*cgroup;
+    struct timeval	now;		/* stamp for the current read batch */
+};
+
+static struct session	*sessions;
+static int		nsessions;
+static unsigned long	serials;
+static struct session_opts opts = { 5000, LINES_DEFAULT_MAX };
+static struct inst_stats *stats;
+static int		nstats;
+
+void
+session_configure(const struct session_opts *o, int ninst)
+{
+    struct inst_stats	*ns;
+
+    opts = *o;
+    if (opts.maxline == 0)
+	opts.maxline = LINES_DEFAULT_MAX;
+    if (ninst > nstats && (ns = realloc(stats, ninst * sizeof(*ns))) != NULL) {
+	memset(ns + nstats, 0, (ninst - nstats) * sizeof(*ns));
+	stats = ns;
+	nstats = ninst;
+    }
+}
+
+struct inst_stats *
+session_stats(int inst)
+{
+    static struct inst_stats	none;
+
+    if (inst < 0 || inst >= nstats) {
+	memset(&none, 0, sizeof(none));
+	return &none;
+    }
+    return &stats[inst];
+}
+
+int
+session_count(void)
+{
+    return nsessions;
+}
+
+static void session_check_done(struct session *);
+static void session_start_kill(struct session *, const char *why);
+
+/* PCP strings end at a NUL: show NUL bytes as "\0" rather than cut lines */
+static int
+queue_line(struct session *s, enum evkind kind, const char *line, size_t len)
+{
+    char	*esc, *p;
+    size_t	i, nnul = 0;
+    int		sts;
+
+    for (i = 0; i < len; i++)
+	nnul += line[i] == '\0';
+    if (nnul == 0)
+	return evq_push(&s->slot->q, kind, line, len, 0, &s->now);
+    if ((esc = malloc(len + nnul + 1)) == NULL)
+	return -ENOMEM;
+    for (p = esc, i = 0; i < len; i++) {
+	if (line[i] == '\0') {
+	    *p++ = '\\';
+	    *p++ = '0';
+	} else
+	    *p++ = line[i];
+    }
+    sts = evq_push(&s->slot->q, kind, esc, p - esc, 0, &s->now);
+    free(esc);
+    return sts;
+}
+
+static int
+on_line(void *arg, const char *line, size_t len, int continued)
+{
+    struct stream	*st = arg;
+    struct session	*s = st->s;
+    struct inst_stats	*is = session_stats(s->inst);
+
+    (void)continued;
+    is->lines++;
+    is->bytes += len;
+    if (s->slot)
+	queue_line(s, st->kind, line, len);
+    return 0;
+}
+
+static void
+stream_close(struct stream *st)
+{
+    if (st->fd < 0)
+	return;
+    lines_flush(&st->lb, on_line, st);
+    loop_del(&st->w);
+    close(st->fd);
+    st->fd = -1;
+    lines_free(&st->lb);
+}
+
+static void
+stream_read(struct stream *st)
+{
+    char	*space;
+    size_t	avail;
+    ssize_t	n;
+    int		i;
+
+    if (st->fd < 0)
+	return;
+    gettimeofday(&st->s->now, NULL);
+    for (i = 0; i < READS_PER_WAKEUP; i++) {
+	if ((space = lines_space(&st->lb, &avail)) == NULL) {
+	    pmNotifyErr(LOG_ERR, "%s[%lu]: out of memory reading output",
+			st->s->name, st->s->serial);
+	    stream_close(st);
+	    return;
+	}
+	n = read(st->fd, space, avail);
+	if (n > 0) {
+	    lines_commit(&st->lb, n, on_line, st);
+	    continue;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	    return;
+	stream_close(st);	/* EOF, or an error that is as good as one */
+	return;
+    }
+}
+
+static void
+on_stream(void *arg, uint32_t events)
+{
+    struct stream	*st = arg;
+
+    (void)events;
+    stream_read(st);
+    session_check_done(st->s);
+}
+
+static void
+session_free(void *arg)
+{
+    struct session	*s = arg;
+
+    free(s->name);
+    free(s);
+}
+
+static void
+session_finish(struct session *s)
+{
+    struct timeval	now;
+
+    stream_close(&s->out);
+    stream_close(&s->err);
+    if (s->tfd >= 0) {
+	loop_del(&s->wtimer);
+	close(s->tfd);
+	s->tfd = -1;
+    }
+    cgroup_release(s->cgroup);
+    s->cgroup = NULL;
+    if (s->slot) {
+	gettimeofday(&now, NULL);
+	evq_push(&s->slot->q, EV_EXIT, NULL, 0, s->status, &now);
+	s->slot->run = NULL;
+	s->slot = NULL;
+    }
+    session_stats(s->inst)->running--;
+    pmNotifyErr(LOG_INFO, "end: %s[%lu] pid %d exit status %d%s",
+		s->name, s->serial, (int)s->pid, s->status,
+		s->kill != ALIVE ? " (terminated)" : "");
+    if (s->prev)
+	s->prev->next = s->next;
+    else
+	sessions = s->next;
+    if (s->next)
+	s->next->prev = s->prev;
+    nsessions--;
+    loop_defer(session_free, s);
+}
+
+static void
+session_check_done(struct session *s)
+{
+    if (!s->reaped)
+	return;
+    if (s->out.fd < 0 && s->err.fd < 0) {
+	session_finish(s);
+	return;
+    }
+    /* main process gone but something still holds its pipes */
+    if (s->kill == ALIVE)
+	session_start_kill(s, "main process exited, stopping what it left");
+}
+
+static void
+on_pidfd(void *arg, uint32_t events)
+{
+    struct session	*s = arg;
+    siginfo_t		si;
+
+    (void)events;
+    memset(&si, 0, sizeof(si));
+    if (waitid(P_PIDFD, s->pidfd, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0)
+	return;
+    if (si.si_code == CLD_EXITED)
+	s->status = si.si_status;
+    else
+	s->status = 128 + si.si_status;
+    s->reaped = 1;
+    loop_del(&s->wpid);
+    close(s->pidfd);
+    s->pidfd = -1;
+    /* pick up whatever the command wrote before it exited */
+    stream_read(&s->out);
+    stream_read(&s->err);
+    session_check_done(s);
+}
+
+static void
+signal_tree(struct session *s, int sig)
+{
+    if (s->cgroup) {
+	if (sig == SIGKILL)
+	    cgroup_kill(s->cgroup);
+	else
+	    cgroup_signal(s->cgroup, sig);
+    }
+    if (!s->reaped)
+	pidfd_send_signal(s->pidfd, sig, NULL, 0);
+    /* the process group outlives its leader while members remain */
+    killpg(s->pid, sig);
+}
+
+static void
+on_timer(void *arg, uint32_t events)
+{
+    struct session	*s = arg;
+    uint64_t		ticks;
+    ssize_t		n;
+
+    (void)events;
+    n = read(s->tfd, &ticks, sizeof(ticks));
+    (void)n;
+    if (s->kill == TERMINATING) {
+	pmNotifyErr(LOG_INFO, "kill: %s[%lu] pid %d still running %ld ms "
+		    "after SIGTERM, sending SIGKILL", s->name, s->serial,
+		    (int)s->pid, opts.grace_ms);
+	s->kill = KILLED;
+	signal_tree(s, SIGKILL);
+	loop_timer_arm(s->tfd, FINAL_WAIT_MS);
+	return;
+    }
+    /* killed and still not finished: stop waiting for the pipes */
+    if (s->reaped) {
+	pmNotifyErr(LOG_WARNING, "%s[%lu]: output still open after SIGKILL, "
+		    "closing it", s->name, s->serial);
+	stream_read(&s->out);
+	stream_read(&s->err);
+	stream_close(&s->out);
+	stream_close(&s->err);
+	session_check_done(s);
+    } else {
+	signal_tree(s, SIGKILL);
+	loop_timer_arm(s->tfd, FINAL_WAIT_MS);
+    }
+}
+
+static void
+session_start_kill(struct session *s, const char *why)
+{
+    if (s->kill != ALIVE)
+	return;
+    s->kill = TERMINATING;
+    pmNotifyErr(LOG_INFO, "stop: %s[%lu] pid %d: %s", s->name, s->serial,
+		(int)s->pid, why);
+    if (s->tfd < 0) {
+	s->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (s->tfd >= 0 && loop_add(&s->wtimer, s->tfd, EPOLLIN, on_timer, s) < 0) {
+	    close(s->tfd);
+	    s->tfd = -1;
+	}
+    }
+    if (opts.grace_ms <= 0 || s->tfd < 0) {
+	s->kill = KILLED;
+	signal_tree(s, SIGKILL);
+	if (s->tfd >= 0)
+	    loop_timer_arm(s->tfd, FINAL_WAIT_MS);
+	return;
+    }
+    signal_tree(s, SIGTERM);
+    loop_timer_arm(s->tfd, opts.grace_ms);
+}
+
+void
+session_detach(struct session *s)
+{
+    if (s->slot) {
+	s->slot->run = NULL;
+	s->slot = NULL;
+    }
+    session_start_kill(s, "client disconnected");
+}
+
+int
+session_start(struct slot *slot, const struct pipe_cmd *cmd, const char *text,
+	const char *who)
+{
+    struct inst_stats	*is = session_stats(slot->inst);
+    struct launch_req	req;
+    struct launch_res	res;
+    struct params	p = { 0 };
+    struct session	*s = NULL;
+    enum launch_step	step = STEP_NONE;
+    char		**argv = NULL, *line = NULL;
+    int			sts;
+
+    if (slot->run != NULL) {
+	sts = PM_ERR_ISCONN;
+	pmNotifyErr(LOG_INFO, "deny: %s instance %s params \"%s\": already "
+		    "running (pid %d)", who, cmd->name, text,
+		    (int)slot->run->pid);
+	return sts;
+    }
+    if ((sts = params_parse(text, &p)) < 0) {
+	pmNotifyErr(LOG_INFO, "deny: %s instance %s: bad parameters \"%s\" "
+		    "(allowed: letters, digits, '.', '_', '-', no leading '-'; "
+		    "separated by spaces or commas)", who, cmd->name, text);
+	return sts;
+    }
+    if ((sts = params_argv(cmd, &p, &argv)) < 0) {
+	if (sts == PM_ERR_BADSTORE)
+	    pmNotifyErr(LOG_INFO, "deny: %s instance %s: %d parameter(s) "
+			"given, %d needed", who, cmd->name, p.n, cmd->nparams);
+	params_free(&p);
+	return sts;
+    }
+    params_free(&p);
+    line = argv_string(argv);
+
+    if ((s = calloc(1, sizeof(*s))) == NULL) {
+	sts = -ENOMEM;
+	goto fail;
+    }
+    s->serial = ++serials;
+    s->inst = slot->inst;
+    s->pidfd = s->out.fd = s->err.fd = s->tfd = -1;
+    s->wpid.fd = s->out.w.fd = s->err.w.fd = s->wtimer.fd = -1;
+    if ((s->name = strdup(cmd->name)) == NULL) {
+	sts = -ENOMEM;
+	goto fail;
+    }
+    s->cgroup = cgroup_create(cmd->name, s->serial);
+    req.argv = argv;
+    req.user = cmd->user;
+    req.cgroup = s->cgroup;
+    if ((sts = launch_start(&req, &res, &step)) < 0) {
+	is->failures++;
+	pmNotifyErr(LOG_ERR, "fail: %s instance %s params \"%s\" as %s: "
+		    "%s: %s: %s", who, cmd->name, text, cmd->user,
+		    line ? line : cmd->command, launch_step_name(step),
+		    pmErrStr(sts));
+	goto fail;
+    }
+    s->pid = res.pid;
+    s->pidfd = res.pidfd;
+    s->out.s = s->err.s = s;
+    s->out.kind = EV_LINE;
+    s->err.kind = EV_STDERR;
+    s->out.fd = res.outfd;
+    s->err.fd = res.errfd;
+    lines_init(&s->out.lb, opts.maxline);
+    lines_init(&s->err.lb, opts.maxline);
+    if ((sts = loop_add(&s->wpid, s->pidfd, EPOLLIN, on_pidfd, s)) < 0 ||
+	(sts = loop_add(&s->out.w, s->out.fd, EPOLLIN, on_stream, &s->out)) < 0 ||
+	(sts = loop_add(&s->err.w, s->err.fd, EPOLLIN, on_stream, &s->err)) < 0) {
+	/* cannot watch it: stop it now rather than leave it unattended */
+	pmNotifyErr(LOG_ERR, "fail: %s instance %s: cannot watch pid %d: %s",
+		    who, cmd->name, (int)s->pid, pmErrStr(sts));
+	is->failures++;
+	signal_tree(s, SIGKILL);
+	loop_del(&s->wpid);
+	loop_del(&s->out.w);
+	loop_del(&s->err.w);
+	while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR)
+	    ;
+	close(s->pidfd);
+	close(s->out.fd);
+	close(s->err.fd);
+	lines_free(&s->out.lb);
+	lines_free(&s->err.lb);
+	goto fail;
+    }
+    s->slot = slot;
+    slot->run = s;
+    evq_run_start(&slot->q);
+    s->next = sessions;
+    if (sessions)
+	sessions->prev = s;
+    sessions = s;
+    nsessions++;
+    is->starts++;
+    is->running++;
+    pmNotifyErr(LOG_INFO, "start: %s instance %s params \"%s\" as %s pid %d%s%s: %s",
+		who, cmd->name, text, cmd->user, (int)s->pid,
+		s->cgroup ? " cgroup " : "", s->cgroup ? s->cgroup : "", line);
+    free(line);
+    argv_free(argv);
+    return 0;
+
+fail:
+    if (s) {
+	cgroup_release(s->cgroup);
+	free(s->name);
+	free(s);
+    }
+    free(line);
+    argv_free(argv);
+    return sts;
+}
+
+void
+session_shutdown(void)
+{
+    struct session	*s;
+    struct timespec	start, now;
+    long		limit = opts.grace_ms + 2 * FINAL_WAIT_MS, elapsed;
+
+    for (s = sessions; s; s = s->next)
+	session_detach(s);
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    while (sessions != NULL) {
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	elapsed = (now.tv_sec - start.tv_sec) * 1000 +
+		  (now.tv_nsec - start.tv_nsec) / 1000000;
+	if (elapsed > limit)
+	    break;
+	if (loop_once(limit - elapsed) < 0)
+	    break;
+    }
+    for (s = sessions; s; s = s->next)
+	pmNotifyErr(LOG_ERR, "%s[%lu] pid %d did not end", s->name, s->serial,
+		    (int)s->pid);
+    while (cgroup_retry() > 0 && loop_once(100) >= 0) {
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if ((now.tv_sec - start.tv_sec) * 1000 > limit + 1000)
+	    break;
+    }
+}

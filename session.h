@@ -1,0 +1,44 @@
+/*
+ * session.h - one run of a command: its process, pipes, line splitting
+ * into a slot's queue, and teardown (TERM, grace, KILL, reap, drain, END).
+ */
+#ifndef PIPE_SESSION_H
+#define PIPE_SESSION_H
+
+#include <sys/types.h>
+#include "config.h"
+#include "params.h"
+
+struct slot;
+
+/* per-instance counters exported as metrics */
+struct inst_stats {
+    unsigned long long	starts;
+    unsigned long long	failures;
+    unsigned int	running;
+    unsigned long long	lines;
+    unsigned long long	bytes;
+};
+
+struct session_opts {
+    long	grace_ms;	/* TERM to KILL */
+    size_t	maxline;	/* longest line delivered whole */
+};
+
+void session_configure(const struct session_opts *, int ninst);
+struct inst_stats *session_stats(int inst);
+
+/*
+ * Start cmd for slot with the client's parameter text.  Returns 0, or a
+ * PM_ERR_* / -errno the store should fail with (logged here).
+ */
+int session_start(struct slot *, const struct pipe_cmd *, const char *params,
+		const char *who);
+/* the slot is going away: forget it and stop the command */
+void session_detach(struct session *);
+/* number of sessions alive (running or being torn down) */
+int session_count(void);
+/* stop everything; returns when all are reaped or deadline passes */
+void session_shutdown(void);
+
+#endif /* PIPE_SESSION_H */
