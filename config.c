@@ -124,7 +124,20 @@ config_template_scan(const char *tmpl, int *nparams, int *shell)
     const char	*first_end = tmpl + strcspn(tmpl, " \t");
 
     for (p = tmpl; *p; p++) {
-	if (*p == '$') {
+	if (*p == '$' && p[1] == '$') {
+	    sh = 1;		/* $$: the shell's pid, not a parameter */
+	    p++;
+	} else if (*p == '$' && p[1] == '{' && isdigit((unsigned char)p[2])) {
+	    sh = 1;		/* ${N}: a parameter in shell syntax */
+	    for (n = 0, p += 2; isdigit((unsigned char)*p); p++) {
+		n = n * 10 + (*p - '0');
+		if (n > CONFIG_MAXPARAM)
+		    return -ERANGE;
+	    }
+	    if (n > max)
+		max = n;
+	    p--;
+	} else if (*p == '$') {
 	    if (isdigit((unsigned char)p[1])) {
 		n = 0;
 		for (p++; isdigit((unsigned char)*p); p++) {
@@ -231,6 +244,11 @@ parse_command(struct pipe_config *cfg, char *s, const char *file, int line,
 	*s++ = '\0';
     command = trim(s);
 
+    if (strcmp(name, "all") == 0) {
+	diag_add(d, 1, file, line, "instance name \"all\" is reserved (it "
+		"means every instance in access rules)");
+	return -1;
+    }
     if (!valid_name(name)) {
 	diag_add(d, 1, file, line, "invalid instance name \"%s\" (letters, "
 		"digits, '_', '-', '.', starting with a letter or '_', at most "
@@ -391,9 +409,10 @@ config_parse_file(struct pipe_config *cfg, const char *path,
     char	*text;
     ssize_t	n;
     size_t	len = 0;
-    int		fd, sts;
+    int		fd, sts, nul;
 
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+    /* O_NONBLOCK: a FIFO dropped into pipe.conf.d must not hang us */
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
 	return -errno;
     if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
 	sts = S_ISDIR(sb.st_mode) ? -EISDIR : -EINVAL;
@@ -409,9 +428,12 @@ config_parse_file(struct pipe_config *cfg, const char *path,
 	len += n;
     close(fd);
     text[len] = '\0';
-    if (strlen(text) != len)
+    nul = strlen(text) != len;
+    if (nul)
 	diag_add(d, 1, path, 0, "file contains NUL bytes");
     sts = config_parse_text(cfg, path, text, d);
+    if (sts >= 0)
+	sts += nul;
     free(text);
     return sts;
 }

@@ -12,6 +12,7 @@ evq_init(struct evq *q, size_t maxmem)
 {
     memset(q, 0, sizeof(*q));
     q->maxmem = maxmem;
+    q->need_start = 1;
 }
 
 size_t

@@ -1,6 +1,7 @@
 /*
  * lines.c - split a byte stream into lines.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "lines.h"
@@ -89,8 +90,11 @@ lines_commit(struct lines *lb, size_t n, lines_cb cb, void *arg)
 int
 lines_flush(struct lines *lb, lines_cb cb, void *arg)
 {
-    int		sts = 0;
+    int		sts;
 
+    /* complete lines left behind by a callback that stopped a commit */
+    if ((sts = lines_commit(lb, 0, cb, arg)) != 0)
+	return sts;
     if (lb->len > 0) {
 	sts = cb(arg, lb->buf, lb->len, 0);
 	lb->len = 0;
@@ -104,17 +108,19 @@ lines_feed(struct lines *lb, const char *data, size_t n, lines_cb cb, void *arg)
 {
     size_t	avail, chunk;
     char	*space;
-    int		sts;
+    int		sts = 0;
 
     while (n > 0) {
 	if ((space = lines_space(lb, &avail)) == NULL)
-	    return -1;
+	    return -ENOMEM;
 	chunk = n < avail ? n : avail;
 	memcpy(space, data, chunk);
-	if ((sts = lines_commit(lb, chunk, cb, arg)) != 0)
-	    return sts;
+	if (sts != 0)
+	    lb->len += chunk;	/* stopped: keep the rest for later */
+	else
+	    sts = lines_commit(lb, chunk, cb, arg);
 	data += chunk;
 	n -= chunk;
     }
-    return 0;
+    return sts;
 }

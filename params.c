@@ -54,6 +54,10 @@ params_parse(const char *text, struct params *p)
 	if (*s && *s != ' ' && *s != '\t' && *s != ',')
 	    goto bad;
 	len = s - start;
+	/* "." and ".." would be path components in templates like /dev/$1 */
+	if ((len == 1 && start[0] == '.') ||
+	    (len == 2 && start[0] == '.' && start[1] == '.'))
+	    goto bad;
 	if ((v = realloc(p->v, (p->n + 2) * sizeof(char *))) == NULL)
 	    goto nomem;
 	p->v = v;
@@ -178,7 +182,10 @@ shell_argv(const struct pipe_cmd *cmd, const struct params *p, struct vec *a)
     int		i, len, n;
 
     for (s = cmd->command; *s; s++) {
-	if (*s == '$' && isdigit((unsigned char)s[1]) &&
+	if (*s == '$' && s[1] == '$') {
+	    sb_add(&script, s, 2);	/* $$ stays the shell's */
+	    s++;
+	} else if (*s == '$' && isdigit((unsigned char)s[1]) &&
 	    (s == cmd->command || s[-1] != '\\')) {
 	    n = param_ref(s, &len);
 	    if (n == 0)

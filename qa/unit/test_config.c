@@ -89,6 +89,9 @@ static const struct parse_case parse_cases[] = {
       0, 1, 0, { NULL } },
 
     /* invalid instance names */
+    { "'all' is reserved", "all root echo\n", 1, 0, 0,
+      { "pipe.conf:1: instance name \"all\" is reserved (it means every "
+	"instance in access rules)", NULL } },
     { "name starts with a digit", "1abc root echo\n", 1, 0, 0,
       { BADNAME(1, "1abc"), NULL } },
     { "name starts with '-'", "-x root echo\n", 1, 0, 0,
@@ -396,7 +399,8 @@ test_parse_two_texts(void **state)
 
     (void)state;
     assert_non_null(cfg = config_new());
-    assert_int_equal(config_parse_text(cfg, "a.conf", "\n\none root a\n", &d), 0);
+    assert_int_equal(config_parse_text(cfg, "a.conf", "\n\none root a\n",
+		&d), 0);
     assert_int_equal(config_parse_text(cfg, "b.conf",
 		"two root b\none root c\n", &d), 1);
     assert_int_equal(d.nerrors, 1);
@@ -610,6 +614,7 @@ test_load_order(void **state)
     PUT(t->confd, "10-a.conf", "a root echo a\n[access]\n"
 	"allow user root : b\n");
     PUT(t->confd, "30-c", "c root echo c\n");
+    PUT(t->confd, "100-d", "d root echo d\n");	/* byte order, not numeric */
     /* none of these are read: each would be an error */
     PUT(t->confd, ".hidden", "main root echo dup\n");
     PUT(t->confd, ".30-c.swp", "this is not a config\n");
@@ -626,11 +631,12 @@ test_load_order(void **state)
     assert_int_equal(check_diag("load order", &d, none), 0);
     assert_int_equal(d.nerrors, 0);
     assert_non_null(cfg);
-    assert_int_equal(cfg->ncmds, 4);
+    assert_int_equal(cfg->ncmds, 5);
     assert_string_equal(cfg->cmds[0].name, "main");
     assert_string_equal(cfg->cmds[1].name, "a");
-    assert_string_equal(cfg->cmds[2].name, "b");
-    assert_string_equal(cfg->cmds[3].name, "c");
+    assert_string_equal(cfg->cmds[2].name, "d");
+    assert_string_equal(cfg->cmds[3].name, "b");
+    assert_string_equal(cfg->cmds[4].name, "c");
     assert_string_equal(cfg->cmds[0].file, t->main);
     snprintf(path, sizeof(path), "%s/10-a.conf", t->confd);
     assert_string_equal(cfg->cmds[1].file, path);
@@ -638,13 +644,15 @@ test_load_order(void **state)
     assert_int_equal(cfg->nrules, 2);
     assert_string_equal(cfg->rules[1].file, path);
     assert_int_equal(cfg->rules[1].line, 3);
-    assert_int_equal(cfg->nfiles, 4);
+    assert_int_equal(cfg->nfiles, 5);
     assert_string_equal(cfg->files[0], t->main);
     assert_string_equal(cfg->files[1], path);
-    snprintf(path, sizeof(path), "%s/20-b.conf", t->confd);
+    snprintf(path, sizeof(path), "%s/100-d", t->confd);
     assert_string_equal(cfg->files[2], path);
-    snprintf(path, sizeof(path), "%s/30-c", t->confd);
+    snprintf(path, sizeof(path), "%s/20-b.conf", t->confd);
     assert_string_equal(cfg->files[3], path);
+    snprintf(path, sizeof(path), "%s/30-c", t->confd);
+    assert_string_equal(cfg->files[4], path);
     config_free(cfg);
     diag_clear(&d);
 }

@@ -86,6 +86,12 @@ static const struct parse_case parse_cases[] = {
     { "a,-b", BAD, { NULL } },
     { "a\t-b", BAD, { NULL } },
     /* shell metacharacters and everything else outside the alphabet */
+    /* "." and ".." would be path components in /dev/$1 */
+    { ".", BAD, { NULL } },
+    { "..", BAD, { NULL } },
+    { "a ..", BAD, { NULL } },
+    { "...", OK, { "..." } },
+    { ".a", OK, { ".a" } },
     { "a;b", BAD, { NULL } },
     { "a|b", BAD, { NULL } },
     { "a&b", BAD, { NULL } },
@@ -362,6 +368,39 @@ test_argv_shell_instance(void **state)
 }
 
 /*
+ * In the shell "$$1" is the shell's PID followed by a literal "1": the
+ * '$' after a '$' is not a parameter reference, so the template needs no
+ * parameters and must reach the shell unchanged.
+ */
+static void
+test_argv_shell_pid(void **state)
+{
+    struct pipe_cmd	cmd;
+    struct params	p;
+    char		**argv = NULL;
+    int			sts, nparams;
+
+    (void)state;
+    make_cmd(&cmd, "inst", "echo $$1 | cat");
+    nparams = cmd.nparams;
+    assert_int_equal(params_parse("", &p), 0);
+    sts = params_argv(&cmd, &p, &argv);
+    params_free(&p);
+    if (nparams != 0)
+	print_error("\"echo $$1 | cat\": nparams %d, expected 0\n", nparams);
+    if (sts != 0)
+	print_error("params_argv with no parameters: %d\n", sts);
+    else if (strcmp(argv[2], "echo $$1 | cat") != 0)
+	print_error("script \"%s\", expected \"echo $$1 | cat\"\n", argv[2]);
+    if (sts == 0) {
+	sts = strcmp(argv[2], "echo $$1 | cat") == 0 ? 0 : -1;
+	argv_free(argv);
+    }
+    assert_int_equal(nparams, 0);
+    assert_int_equal(sts, 0);
+}
+
+/*
  * End to end: exec the argv and collect its standard output.
  */
 static char *
@@ -619,6 +658,7 @@ main(void)
 	cmocka_unit_test(test_params_free),
 	cmocka_unit_test(test_argv_table),
 	cmocka_unit_test(test_argv_shell_instance),
+	cmocka_unit_test(test_argv_shell_pid),
 	cmocka_unit_test(test_run_shell),
 	cmocka_unit_test(test_run_no_injection),
 	cmocka_unit_test(test_argv_string),
