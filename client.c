@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <pwd.h>
+#include "access.h"
 #include "client.h"
 #include "session.h"
 
@@ -139,4 +142,72 @@ client_foreach_slot(void (*fn)(struct slot *, void *), void *arg)
 	    if (clients[i]->slots[j])
 		fn(clients[i]->slots[j], arg);
     }
+}
+
+static int
+add_group(struct client_identity *id, gid_t gid)
+{
+    struct group	*gr = getgrgid(gid);
+    char		**ng;
+    int			i;
+
+    if (gr == NULL)
+	return 0;
+    for (i = 0; i < id->ngroups; i++)
+	if (strcmp(id->groups[i], gr->gr_name) == 0)
+	    return 0;
+    if ((ng = realloc(id->groups, (id->ngroups + 1) * sizeof(char *))) == NULL)
+	return -ENOMEM;
+    id->groups = ng;
+    if ((id->groups[id->ngroups] = strdup(gr->gr_name)) == NULL)
+	return -ENOMEM;
+    id->ngroups++;
+    return 0;
+}
+
+int
+client_identity(const struct client *c, struct client_identity *id,
+	struct access_subject *s)
+{
+    struct passwd	*pw;
+    gid_t		gids[1024];
+    int			i, n = 1024, sts = 0;
+
+    memset(id, 0, sizeof(*id));
+    memset(s, 0, sizeof(*s));
+    if (!c->have_uid) {
+	s->anonymous = 1;
+	return 0;
+    }
+    s->uid = c->uid;
+    if ((pw = getpwuid(c->uid)) != NULL) {
+	if ((id->user = strdup(pw->pw_name)) == NULL)
+	    return -ENOMEM;
+	if (getgrouplist(pw->pw_name, pw->pw_gid, gids, &n) < 0)
+	    n = 0;
+	for (i = 0; i < n && sts == 0; i++)
+	    sts = add_group(id, gids[i]);
+    }
+    if (c->have_gid && sts == 0)
+	sts = add_group(id, c->gid);
+    if (sts < 0) {
+	client_identity_free(id);
+	return sts;
+    }
+    s->user = id->user;
+    s->groups = (const char *const *)id->groups;
+    s->ngroups = id->ngroups;
+    return 0;
+}
+
+void
+client_identity_free(struct client_identity *id)
+{
+    int		i;
+
+    for (i = 0; i < id->ngroups; i++)
+	free(id->groups[i]);
+    free(id->groups);
+    free(id->user);
+    memset(id, 0, sizeof(*id));
 }

@@ -36,6 +36,21 @@ struct slot *client_slot(struct client *, int inst, int create, size_t maxmem);
 /* describe the client for logs: "user bob (uid 1000)" or "anonymous" */
 const char *client_who(const struct client *, char *buf, size_t len);
 
+/*
+ * The client's identity for access decisions, resolved from the system now
+ * (user name, primary and supplementary groups, plus the gid pmcd passed).
+ * Fills *s with pointers into *id; release with client_identity_free.
+ */
+struct client_identity {
+    char	*user;
+    char	**groups;
+    int		ngroups;
+};
+struct access_subject;
+int client_identity(const struct client *, struct client_identity *,
+		struct access_subject *);
+void client_identity_free(struct client_identity *);
+
 int client_count(void);
 /* call fn for every slot of every client */
 void client_foreach_slot(void (*fn)(struct slot *, void *), void *arg);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <pcp/pmapi.h>
 #include <pcp/pmda.h>
+#include "access.h"
 #include "cgroup.h"
 #include "client.h"
 #include "config.h"
@@ -39,7 +40,7 @@ enum { PIPE_INDOM_SERIAL = 0 };
 enum {
     M_NUMCLIENTS, M_MAXMEMORY, M_COMMANDS, M_LINE, M_FIREHOSE,
     M_QMEMUSED, M_QCOUNT, M_QBYTES, M_QNUMCLIENTS, M_STDERR, M_EXITSTATUS,
-    M_STARTS, M_FAILURES, M_RUNNING, M_NMETRICS
+    M_STARTS, M_FAILURES, M_RUNNING, M_DENIED, M_NMETRICS
 };
 
 static pmdaIndom indomtab[] = {
@@ -67,6 +68,7 @@ static pmdaMetric metrictab[] = {
     [M_STARTS] = METRIC(1, 0, PM_TYPE_U64, PIPE_INDOM_SERIAL, PM_SEM_COUNTER, UNITS_COUNT),
     [M_FAILURES] = METRIC(1, 1, PM_TYPE_U64, PIPE_INDOM_SERIAL, PM_SEM_COUNTER, UNITS_COUNT),
     [M_RUNNING] = METRIC(1, 2, PM_TYPE_U32, PIPE_INDOM_SERIAL, PM_SEM_INSTANT, UNITS_COUNT),
+    [M_DENIED] = METRIC(1, 3, PM_TYPE_U64, PIPE_INDOM_SERIAL, PM_SEM_COUNTER, UNITS_COUNT),
 };
 
 /* the PMDA's state: one instance of it, owned by main() */
@@ -219,6 +221,9 @@ pipe_fetch_cb(pmdaMetric *mdesc, unsigned int inst, pmAtomValue *atom)
 	case 2:
 	    atom->ul = is->running;
 	    return PMDA_FETCH_STATIC;
+	case 3:
+	    atom->ull = is->denied;
+	    return PMDA_FETCH_STATIC;
 	}
     }
     return PM_ERR_PMID;
@@ -226,13 +231,55 @@ pipe_fetch_cb(pmdaMetric *mdesc, unsigned int inst, pmAtomValue *atom)
 
 /* ---- store: start a command ---- */
 
+/*
+ * May this client start instance inst?  Denials are logged and counted
+ * and fail the store with PM_ERR_PERMISSION; who gets the reason for
+ * the start log line appended.
+ */
+static int
+check_access(const struct client *c, int inst, const char *params,
+	char *who, size_t len)
+{
+    const struct pipe_cmd	*cmd = &pmda.cfg->cmds[inst];
+    struct client_identity	id;
+    struct access_subject	subj;
+    struct access_decision	d;
+    size_t			n;
+    int				sts;
+
+    if ((sts = client_identity(c, &id, &subj)) < 0)
+	return sts;
+    access_decide(pmda.cfg, &subj, cmd->name, &d);
+    client_identity_free(&id);
+    if (!d.allow) {
+	session_stats(inst)->denied++;
+	if (d.rule)
+	    pmNotifyErr(LOG_NOTICE, "deny: %s instance %s params \"%s\": "
+			"%s %s:%d", who, cmd->name, params,
+			access_reason_text(d.reason), d.rule->file, d.rule->line);
+	else
+	    pmNotifyErr(LOG_NOTICE, "deny: %s instance %s params \"%s\": %s",
+			who, cmd->name, params, access_reason_text(d.reason));
+	return PM_ERR_PERMISSION;
+    }
+    n = strlen(who);
+    if (d.rule)
+	snprintf(who + n, len - n, " [allowed by %s:%d]", d.rule->file,
+		 d.rule->line);
+    else
+	snprintf(who + n, len - n, " [%s]", d.reason == ACCESS_ROOT ?
+		 "root" : "uncontrolled instance");
+    return 0;
+}
+
 static int
 store_one(struct client *c, pmValueSet *vsp, int j)
 {
     pmValue		*v = &vsp->vlist[j];
     const struct pipe_cmd *cmd;
     struct slot		*s;
-    char		who[128];
+    char		who[256];
+    int			sts;
 
     client_who(c, who, sizeof(who));
     if (v->inst < 0 || (size_t)v->inst >= pmda.cfg->ncmds) {
@@ -247,6 +294,9 @@ store_one(struct client *c, pmValueSet *vsp, int j)
 		    "string value", who, cmd->name);
 	return PM_ERR_TYPE;
     }
+    if ((sts = check_access(c, v->inst, v->value.pval->vbuf, who,
+			    sizeof(who))) < 0)
+	return sts;
     if ((s = client_slot(c, v->inst, 1, pmda.maxmem)) == NULL)
 	return -ENOMEM;
     return session_start(s, cmd, v->value.pval->vbuf, who);
@@ -450,6 +500,21 @@ load_config(const char *file, int check)
 	    pmNotifyErr(LOG_ERR, "%s", diag.msgs[i]);
     }
     diag_clear(&diag);
+    for (i = 0; errors >= 0 && i < pmda.cfg->ncmds; i++) {
+	const struct pipe_cmd	*cmd = &pmda.cfg->cmds[i];
+	struct passwd		*pw = getpwnam(cmd->user);
+
+	if (pw == NULL || pw->pw_uid != 0 || access_controlled(pmda.cfg, cmd->name))
+	    continue;
+	if (check)
+	    fprintf(stderr, "%s:%d: warning: instance \"%s\" runs as root and "
+		    "no [access] rule covers it: any local user may run it\n",
+		    cmd->file, cmd->line, cmd->name);
+	else
+	    pmNotifyErr(LOG_WARNING, "%s:%d: instance \"%s\" runs as root and "
+			"no [access] rule covers it: any local user may run it",
+			cmd->file, cmd->line, cmd->name);
+    }
     if (errors < 0) {
 	if (check)
 	    fprintf(stderr, "%s: %s\n", pmGetProgname(), strerror(-errors));

@@ -16,6 +16,7 @@ struct inst_stats {
     unsigned long long	starts;
     unsigned long long	failures;
     unsigned int	running;
+    unsigned long long	denied;
     unsigned long long	lines;
     unsigned long long	bytes;
 };

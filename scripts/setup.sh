@@ -1,0 +1,20 @@
+#!/bin/sh
+# One command from a fresh Debian 12 machine (as root) to a working
+# pmdapipe: install dependencies, build, start pmcd, install the PMDA
+# with sample.conf (kept if a pipe.conf already exists) and show it working.
+set -e
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh
+make
+./scripts/start-pmcd.sh
+make install
+. /etc/pcp.env
+cd "$PCP_PMDAS_DIR/pipe"
+if [ ! -f pipe.conf ]; then
+    cp sample.conf pipe.conf
+    echo "installed sample.conf as $PCP_PMDAS_DIR/pipe/pipe.conf"
+fi
+./Install </dev/null
+echo
+echo '$ pmevent -h local: -s 2 -t 0.5 -i hello -x world pipe.firehose'
+pmevent -h local: -s 2 -t 0.5 -i hello -x world pipe.firehose
