@@ -13,6 +13,7 @@
 #include "cgroup.h"
 
 static char	*base;		/* <root>/pmdapipe */
+static unsigned int enforced;	/* OPT_* the session cgroups enforce */
 static char	**pending;	/* cgroups waiting to be removed */
 static int	npending;
 
@@ -40,6 +41,22 @@ find_cgroup2(void)
     return found;
 }
 
+static int
+write_file(const char *dir, const char *file, const char *value)
+{
+    char	path[PATH_MAX];
+    int		fd, sts = 0;
+    size_t	len = strlen(value);
+
+    snprintf(path, sizeof(path), "%s/%s", dir, file);
+    if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+	return -errno;
+    if (write(fd, value, len) != (ssize_t)len)
+	sts = -errno;
+    close(fd);
+    return sts;
+}
+
 int
 cgroup_setup(const char *root)
 {
@@ -48,6 +65,7 @@ cgroup_setup(const char *root)
 
     free(base);
     base = NULL;
+    enforced = 0;
     if (root == NULL || strcmp(root, "none") == 0)
 	return -ENOENT;
     if (strcmp(root, "auto") == 0) {
@@ -76,6 +94,129 @@ cgroup_setup(const char *root)
     }
     rmdir(r);
     free(r);
+    /* delegate what the hierarchy offers to our sessions */
+    if ((r = strdup(base)) != NULL) {
+	char	*slash = strrchr(r, '/');
+
+	if (slash) {
+	    *slash = '\0';
+	    write_file(r, "cgroup.subtree_control", "+memory");
+	    write_file(r, "cgroup.subtree_control", "+pids");
+	    write_file(r, "cgroup.subtree_control", "+cpu");
+	}
+	free(r);
+    }
+    write_file(base, "cgroup.subtree_control", "+memory");
+    write_file(base, "cgroup.subtree_control", "+pids");
+    write_file(base, "cgroup.subtree_control", "+cpu");
+    enforced = cgroup_read_controllers(base, "cgroup.subtree_control");
+    return 0;
+}
+
+enum cgroup_tier
+cgroup_tier(void)
+{
+    if (base == NULL)
+	return TIER_RLIMITS;
+    if (enforced == (OPT_MEMORY | OPT_TASKS | OPT_CPU))
+	return TIER_CGROUP_LIMITS;
+    return TIER_CGROUP_KILL;
+}
+
+const char *
+cgroup_tier_name(enum cgroup_tier t)
+{
+    switch (t) {
+    case TIER_CGROUP_LIMITS:
+	return "cgroup2";
+    case TIER_CGROUP_KILL:
+	return "cgroup2-kill+rlimits";
+    case TIER_RLIMITS:
+	return "rlimits";
+    }
+    return "unknown";
+}
+
+unsigned int
+cgroup_enforced(void)
+{
+    return base ? enforced : 0;
+}
+
+unsigned int
+cgroup_read_controllers(const char *dir, const char *file)
+{
+    char		path[PATH_MAX], word[64];
+    FILE		*f;
+    unsigned int	mask = 0;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, file);
+    if ((f = fopen(path, "re")) == NULL)
+	return 0;
+    while (fscanf(f, "%63s", word) == 1) {
+	if (strcmp(word, "memory") == 0)
+	    mask |= OPT_MEMORY;
+	else if (strcmp(word, "pids") == 0)
+	    mask |= OPT_TASKS;
+	else if (strcmp(word, "cpu") == 0)
+	    mask |= OPT_CPU;
+    }
+    fclose(f);
+    return mask;
+}
+
+int
+cgroup_write_limits(const char *dir, const struct pipe_options *o,
+	unsigned int mask)
+{
+    char	value[64];
+    int		sts;
+
+    if ((o->set & OPT_MEMORY) && (mask & OPT_MEMORY)) {
+	snprintf(value, sizeof(value), "%llu", o->memory);
+	if ((sts = write_file(dir, "memory.max", value)) < 0)
+	    return sts;
+	/* no swapping around the limit */
+	write_file(dir, "memory.swap.max", "0");
+    }
+    if ((o->set & OPT_TASKS) && (mask & OPT_TASKS)) {
+	snprintf(value, sizeof(value), "%ld", o->tasks);
+	if ((sts = write_file(dir, "pids.max", value)) < 0)
+	    return sts;
+    }
+    if ((o->set & OPT_CPU) && (mask & OPT_CPU)) {
+	snprintf(value, sizeof(value), "%ld 100000", (long)o->cpu_pct * 1000);
+	if ((sts = write_file(dir, "cpu.max", value)) < 0)
+	    return sts;
+    }
+    return 0;
+}
+
+int
+cgroup_read_usage(const char *dir, unsigned long long *peak,
+	unsigned long long *cpu_usec)
+{
+    char	path[PATH_MAX], key[64];
+    unsigned long long v;
+    FILE	*f;
+
+    *peak = *cpu_usec = 0;
+    snprintf(path, sizeof(path), "%s/memory.peak", dir);
+    if ((f = fopen(path, "re")) != NULL) {
+	if (fscanf(f, "%llu", &v) == 1)
+	    *peak = v;
+	fclose(f);
+    }
+    snprintf(path, sizeof(path), "%s/cpu.stat", dir);
+    if ((f = fopen(path, "re")) == NULL)
+	return -errno;
+    while (fscanf(f, "%63s %llu", key, &v) == 2) {
+	if (strcmp(key, "usage_usec") == 0) {
+	    *cpu_usec = v;
+	    break;
+	}
+    }
+    fclose(f);
     return 0;
 }
 
@@ -114,22 +255,6 @@ cgroup_create(const char *instance, unsigned long serial)
 	return NULL;
     }
     return path;
-}
-
-static int
-write_file(const char *dir, const char *file, const char *value)
-{
-    char	path[PATH_MAX];
-    int		fd, sts = 0;
-    size_t	len = strlen(value);
-
-    snprintf(path, sizeof(path), "%s/%s", dir, file);
-    if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
-	return -errno;
-    if (write(fd, value, len) != (ssize_t)len)
-	sts = -errno;
-    close(fd);
-    return sts;
 }
 
 int

@@ -10,6 +10,15 @@
 #ifndef PIPE_CGROUP_H
 #define PIPE_CGROUP_H
 
+#include "options.h"
+
+/* how limits are enforced, best first */
+enum cgroup_tier {
+    TIER_CGROUP_LIMITS,	/* cgroup v2 with memory/pids/cpu controllers */
+    TIER_CGROUP_KILL,	/* cgroup v2 for kill and accounting; rlimits */
+    TIER_RLIMITS,	/* no usable cgroup2: process groups and rlimits */
+};
+
 /*
  * root: a cgroup2 directory, "auto" to find the cgroup2 mount, or "none".
  * Returns 0 when cgroups are in use, else -errno (callers log and go on).
@@ -17,6 +26,22 @@
 int cgroup_setup(const char *root);
 /* the directory sessions are created under, or NULL */
 const char *cgroup_base(void);
+enum cgroup_tier cgroup_tier(void);
+const char *cgroup_tier_name(enum cgroup_tier);
+/* OPT_MEMORY|OPT_TASKS|OPT_CPU that session cgroups enforce */
+unsigned int cgroup_enforced(void);
+
+/*
+ * Helpers working on any directory (unit-tested on a temp dir):
+ * controllers listed in dir/cgroup.subtree_control as OPT_* bits, and
+ * writing o's limits (those in mask) into a session cgroup directory.
+ */
+unsigned int cgroup_read_controllers(const char *dir, const char *file);
+int cgroup_write_limits(const char *dir, const struct pipe_options *o,
+		unsigned int mask);
+/* memory.peak (0 if absent) and cpu.stat usage_usec of a session cgroup */
+int cgroup_read_usage(const char *dir, unsigned long long *peak,
+		unsigned long long *cpu_usec);
 /* make a session cgroup; returns malloc'd path or NULL (no cgroup) */
 char *cgroup_create(const char *instance, unsigned long serial);
 /* send sig to every process in the cgroup; returns how many, or -errno */

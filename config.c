@@ -25,7 +25,7 @@
 #include <unistd.h>
 #include "config.h"
 
-enum section { SEC_COMMANDS, SEC_ACCESS };
+enum section { SEC_COMMANDS, SEC_ACCESS, SEC_OPTIONS };
 
 struct pipe_config *
 config_new(void)
@@ -49,6 +49,9 @@ config_free(struct pipe_config *cfg)
 	free(cfg->rules[i].who);
 	free(cfg->rules[i].instance);
     }
+    for (i = 0; i < cfg->noptsecs; i++)
+	free(cfg->optsecs[i].name);
+    free(cfg->optsecs);
     for (i = 0; i < cfg->nfiles; i++)
 	free(cfg->files[i]);
     free(cfg->cmds);
@@ -202,8 +205,30 @@ config_find(const struct pipe_config *cfg, const char *name)
 }
 
 static int
-parse_section(char *s, enum section *sec, const char *file, int line,
-	struct config_diag *d)
+add_optsec(struct pipe_config *cfg, const char *name, const char *file,
+	int line)
+{
+    struct pipe_optsec	*ns;
+
+    ns = realloc(cfg->optsecs, (cfg->noptsecs + 1) * sizeof(*ns));
+    if (ns == NULL)
+	return -ENOMEM;
+    cfg->optsecs = ns;
+    memset(&ns[cfg->noptsecs], 0, sizeof(*ns));
+    if ((ns[cfg->noptsecs].name = strdup(name)) == NULL)
+	return -ENOMEM;
+    if ((ns[cfg->noptsecs].file = config_intern_file(cfg, file)) == NULL) {
+	free(ns[cfg->noptsecs].name);
+	return -ENOMEM;
+    }
+    ns[cfg->noptsecs].line = line;
+    cfg->noptsecs++;
+    return 0;
+}
+
+static int
+parse_section(struct pipe_config *cfg, char *s, enum section *sec,
+	const char *file, int line, struct config_diag *d)
 {
     char	*end = strchr(s, ']');
     char	*name;
@@ -218,7 +243,20 @@ parse_section(char *s, enum section *sec, const char *file, int line,
 	*sec = SEC_ACCESS;
     else if (strcasecmp(name, "commands") == 0)
 	*sec = SEC_COMMANDS;
-    else {
+    else if (strncasecmp(name, "options", 7) == 0 &&
+	     (name[7] == '\0' || isspace((unsigned char)name[7]))) {
+	name = trim(name + 7);
+	if (strcmp(name, "all") == 0)
+	    name = "*";
+	if (*name == '\0' || (strcmp(name, "*") != 0 && !valid_name(name))) {
+	    diag_add(d, 1, file, line, "expected [options INSTANCE] or "
+		    "[options *]");
+	    *sec = SEC_OPTIONS;
+	    return add_optsec(cfg, "", file, line) < 0 ? -ENOMEM : -1;
+	}
+	*sec = SEC_OPTIONS;
+	return add_optsec(cfg, name, file, line);
+    } else {
 	diag_add(d, 1, file, line, "unknown section [%s]", name);
 	return -1;
     }
@@ -363,6 +401,57 @@ parse_rule(struct pipe_config *cfg, char *s, const char *file, int line,
     return 0;
 }
 
+static int
+parse_option(struct pipe_config *cfg, char *s, const char *file, int line,
+	struct config_diag *d)
+{
+    struct pipe_optsec	*os = &cfg->optsecs[cfg->noptsecs - 1];
+    char		err[256];
+
+    if (cfg->noptsecs == 0 || os->name[0] == '\0')
+	return -1;	/* the bad header was reported already */
+    if (options_parse_line(&os->opts, s, err, sizeof(err)) < 0) {
+	diag_add(d, 1, file, line, "%s", err);
+	return -1;
+    }
+    return 0;
+}
+
+int
+config_finish(struct pipe_config *cfg, struct config_diag *d)
+{
+    size_t	i, j, before = d->nerrors;
+    char	err[256];
+    int		found;
+
+    for (j = 0; j < cfg->noptsecs; j++) {
+	const struct pipe_optsec *os = &cfg->optsecs[j];
+
+	if (os->name[0] == '\0' || strcmp(os->name, "*") == 0)
+	    continue;
+	for (found = 0, i = 0; i < cfg->ncmds && !found; i++)
+	    found = strcmp(cfg->cmds[i].name, os->name) == 0;
+	if (!found)
+	    diag_add(d, 1, os->file, os->line, "[options %s] names no "
+		    "configured instance", os->name);
+    }
+    for (i = 0; i < cfg->ncmds; i++) {
+	struct pipe_cmd	*cmd = &cfg->cmds[i];
+
+	memset(&cmd->opts, 0, sizeof(cmd->opts));
+	for (j = 0; j < cfg->noptsecs; j++)
+	    if (strcmp(cfg->optsecs[j].name, "*") == 0)
+		options_merge(&cmd->opts, &cfg->optsecs[j].opts);
+	for (j = 0; j < cfg->noptsecs; j++)
+	    if (strcmp(cfg->optsecs[j].name, cmd->name) == 0)
+		options_merge(&cmd->opts, &cfg->optsecs[j].opts);
+	if (options_check(&cmd->opts, err, sizeof(err)) < 0)
+	    diag_add(d, 1, cmd->file, cmd->line, "instance \"%s\": %s",
+		    cmd->name, err);
+    }
+    return (int)(d->nerrors - before);
+}
+
 int
 config_parse_text(struct pipe_config *cfg, const char *name, const char *text,
 	struct config_diag *d)
@@ -389,7 +478,9 @@ config_parse_text(struct pipe_config *cfg, const char *name, const char *text,
 	if (*s == '\0')
 	    sts = 0;
 	else if (*s == '[')
-	    sts = parse_section(s, &sec, name, line, d);
+	    sts = parse_section(cfg, s, &sec, name, line, d);
+	else if (sec == SEC_OPTIONS)
+	    sts = parse_option(cfg, s, name, line, d);
 	else if (sec == SEC_ACCESS)
 	    sts = parse_rule(cfg, s, name, line, d);
 	else
@@ -532,6 +623,7 @@ config_load(const char *file, int required, const char *dir,
     names = NULL;
     if (cfg->ncmds == 0)
 	diag_add(d, 0, file ? file : dir, 0, "no commands configured");
+    errors += config_finish(cfg, d);
     errors += config_check_accounts(cfg, d);
     *out = cfg;
     return errors;

@@ -8,6 +8,7 @@
 #define PIPE_CONFIG_H
 
 #include <stddef.h>
+#include "options.h"
 
 #define CONFIG_MAXPARAM		99	/* highest $N accepted in a command */
 #define CONFIG_MAXNAME		64	/* longest instance name */
@@ -20,6 +21,15 @@ struct pipe_cmd {
     int		shell;		/* template needs /bin/sh -c */
     const char	*file;		/* where it was defined (owned by config) */
     int		line;
+    struct pipe_options opts;	/* effective: [options *] then [options NAME] */
+};
+
+/* one [options NAME] section (NAME may be "*") */
+struct pipe_optsec {
+    char		*name;
+    struct pipe_options	opts;
+    const char		*file;
+    int			line;
 };
 
 enum rule_kind { RULE_USER, RULE_GROUP };
@@ -38,6 +48,8 @@ struct pipe_config {
     size_t		ncmds;
     struct pipe_rule	*rules;
     size_t		nrules;
+    struct pipe_optsec	*optsecs;
+    size_t		noptsecs;
     char		**files;	/* names of the files read */
     size_t		nfiles;
 };
@@ -70,6 +82,12 @@ int config_parse_file(struct pipe_config *, const char *path,
  */
 int config_load(const char *file, int required, const char *dir,
 		struct pipe_config **out, struct config_diag *);
+
+/*
+ * After all files are parsed: compute each command's effective options and
+ * check them.  Returns the number of errors.  config_load calls it.
+ */
+int config_finish(struct pipe_config *, struct config_diag *);
 
 /* check every command's user and every rule's user/group exist */
 int config_check_accounts(const struct pipe_config *, struct config_diag *);

@@ -69,7 +69,7 @@ evq_push(struct evq *q, enum evkind kind, const char *data, size_t len,
     if (kind != EV_EXIT) {
 	q->lines++;
 	q->bytes += len;
-	if (q->mem + cost > q->maxmem) {
+	if (!q->lossless && q->mem + cost > q->maxmem) {
 	    q->dropped++;
 	    q->pending_missed++;
 	    return 1;

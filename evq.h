@@ -36,6 +36,7 @@ struct evq {
     unsigned long long	dropped;	/* records ever dropped */
     unsigned int	pending_missed;	/* dropped since the last queued record */
     int			need_start;	/* next record begins a run */
+    int			lossless;	/* overflow = block: never drop */
 };
 
 void evq_init(struct evq *, size_t maxmem);
@@ -47,12 +48,16 @@ void evq_run_start(struct evq *);
 /*
  * Queue a record.  Lines are dropped (counted, and reported to the client
  * with the next record or fetch) when they would take the queue over
- * maxmem; an EV_EXIT record is always queued.  Returns 0 queued, 1
- * dropped, -ENOMEM.
+ * maxmem, unless the queue is lossless (the producer is then expected to
+ * stop reading once evq_full says so); an EV_EXIT record is always
+ * queued.  Returns 0 queued, 1 dropped, -ENOMEM.
  */
 int evq_push(struct evq *, enum evkind, const char *data, size_t len,
 		int status, const struct timeval *);
 
+static inline int evq_full(const struct evq *q) { return q->mem >= q->maxmem; }
+/* room again for a paused producer: below half the bound */
+static inline int evq_low(const struct evq *q) { return q->mem < q->maxmem / 2; }
 static inline struct evrec *evq_peek(const struct evq *q) { return q->head; }
 /* unlink and free the head record */
 void evq_pop(struct evq *);

@@ -16,11 +16,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <linux/close_range.h>
 #include <pcp/pmapi.h>
 #include "launch.h"
@@ -39,7 +47,29 @@ struct child_plan {
     char	procs[PATH_MAX];	/* cgroup.procs to join, or "" */
     pid_t	parent;
     int		devnull, out, err, status;
+    /* containment, all decided before fork */
+    int		set_nice, nice;
+    char	oom[16];		/* oom_score_adj text, or "" */
+    int		nrl;
+    struct { int res; struct rlimit rl; } rl[5];
+    int		ns_flags;		/* unshare() flags */
+    int		pidns;			/* sandbox: private pid namespace */
+    int		mountns;
+    int		netns;
+    int		set_caps;
+    uint64_t	caps;
+    int		cap_last;
 };
+
+static struct rlimit	base_nofile = { RLIM_INFINITY, RLIM_INFINITY };
+static int		have_base_nofile;
+
+void
+launch_set_base_nofile(const struct rlimit *rl)
+{
+    base_nofile = *rl;
+    have_base_nofile = 1;
+}
 
 struct child_status {
     int		step;
@@ -53,6 +83,10 @@ static const char *step_names[] = {
     [STEP_FDS] = "close fds", [STEP_GROUPS] = "setgroups",
     [STEP_GID] = "setresgid", [STEP_UID] = "setresuid",
     [STEP_CHDIR] = "chdir", [STEP_NNP] = "no_new_privs", [STEP_EXEC] = "exec",
+    [STEP_NICE] = "nice", [STEP_OOM] = "oom_score_adj",
+    [STEP_RLIMIT] = "resource limits", [STEP_UNSHARE] = "namespaces",
+    [STEP_MOUNT] = "private /proc", [STEP_NETWORK] = "loopback",
+    [STEP_INIT] = "sandbox init", [STEP_CAPS] = "capabilities",
 };
 
 const char *
@@ -74,11 +108,101 @@ child_fail(const struct child_plan *p, int step)
     _exit(127);
 }
 
-static void
-write_all(int fd, const char *s)
+/* wait for pid; return its status as exit code or 128+signal */
+static int
+wait_status(pid_t pid)
 {
-    ssize_t	n = write(fd, s, strlen(s));
-    (void)n;
+    int		status;
+
+    while (waitpid(pid, &status, 0) < 0)
+	if (errno != EINTR)
+	    return 127;
+    if (WIFEXITED(status))
+	return WEXITSTATUS(status);
+    if (WIFSIGNALED(status))
+	return 128 + WTERMSIG(status);
+    return 127;
+}
+
+/*
+ * pid 1 of a private pid namespace: reap everything, exit with the
+ * command's status; our exit kills whatever is left in the namespace.
+ */
+static void __attribute__((noreturn))
+sandbox_init(pid_t cmd)
+{
+    int		status;
+    pid_t	pid;
+
+    for (;;) {
+	pid = waitpid(-1, &status, 0);
+	if (pid < 0 && errno == EINTR)
+	    continue;
+	if (pid < 0)
+	    _exit(127);
+	if (pid != cmd)
+	    continue;
+	if (WIFEXITED(status))
+	    _exit(WEXITSTATUS(status));
+	_exit(128 + WTERMSIG(status));
+    }
+}
+
+static int
+loopback_up(void)
+{
+    struct ifreq	ifr;
+    int			fd, sts = 0;
+
+    if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+	return -1;
+    memset(&ifr, 0, sizeof(ifr));
+    strcpy(ifr.ifr_name, "lo");
+    if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+	sts = -1;
+    else {
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+	    sts = -1;
+    }
+    close(fd);
+    return sts;
+}
+
+/* keep exactly p->caps: bounding, permitted, effective, inheritable, ambient */
+static int
+caps_prepare(const struct child_plan *p)
+{
+    int		cap;
+
+    for (cap = 0; cap <= p->cap_last; cap++)
+	if (!(p->caps & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0
+	    && errno != EINVAL)
+	    return -1;
+    return prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
+}
+
+static int
+caps_apply(const struct child_plan *p)
+{
+    struct __user_cap_header_struct	hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct	data[2];
+    int					cap;
+
+    memset(data, 0, sizeof(data));
+    data[0].effective = data[0].permitted = data[0].inheritable =
+	(uint32_t)p->caps;
+    data[1].effective = data[1].permitted = data[1].inheritable =
+	(uint32_t)(p->caps >> 32);
+    if (syscall(SYS_capset, &hdr, data) < 0)
+	return -1;
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+	return -1;
+    for (cap = 0; cap <= p->cap_last; cap++)
+	if ((p->caps & (1ULL << cap)) &&
+	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+	    return -1;
+    return 0;
 }
 
 /* runs in the child: async-signal-safe calls only */
@@ -86,7 +210,8 @@ static void __attribute__((noreturn))
 child_run(const struct child_plan *p)
 {
     sigset_t	all;
-    int		sig, fd;
+    pid_t	pid;
+    int		sig, fd, i;
 
     sigemptyset(&all);
     for (sig = 1; sig < NSIG; sig++)
@@ -112,20 +237,129 @@ child_run(const struct child_plan *p)
 	child_fail(p, STEP_STDIO);
     if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 	child_fail(p, STEP_FDS);
+    if (p->set_nice && setpriority(PRIO_PROCESS, 0, p->nice) < 0)
+	child_fail(p, STEP_NICE);
+    if (p->oom[0] != '\0') {
+	if ((fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC)) < 0)
+	    child_fail(p, STEP_OOM);
+	if (write(fd, p->oom, strlen(p->oom)) < 0)
+	    child_fail(p, STEP_OOM);
+	close(fd);
+    }
+    for (i = 0; i < p->nrl; i++)
+	if (setrlimit(p->rl[i].res, &p->rl[i].rl) < 0)
+	    child_fail(p, STEP_RLIMIT);
+
+    if (p->ns_flags) {
+	if (unshare(p->ns_flags) < 0)
+	    child_fail(p, STEP_UNSHARE);
+	if (p->mountns &&
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+	    child_fail(p, STEP_MOUNT);
+	if (p->pidns) {
+	    /* this process waits; its child is pid 1 of the new namespace */
+	    if ((pid = fork()) < 0)
+		child_fail(p, STEP_INIT);
+	    if (pid > 0) {
+		close(p->status);
+		_exit(wait_status(pid));
+	    }
+	    if (p->mountns &&
+		mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		      NULL) < 0)
+		child_fail(p, STEP_MOUNT);
+	}
+	if (p->netns && loopback_up() < 0)
+	    child_fail(p, STEP_NETWORK);
+	if (p->pidns) {
+	    if ((pid = fork()) < 0)
+		child_fail(p, STEP_INIT);
+	    if (pid > 0) {
+		close(p->status);
+		sandbox_init(pid);
+	    }
+	    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		child_fail(p, STEP_PDEATHSIG);
+	}
+    }
+
+    if (p->set_caps && caps_prepare(p) < 0)
+	child_fail(p, STEP_CAPS);
     if (setgroups(p->ngroups, p->groups) < 0)
 	child_fail(p, STEP_GROUPS);
     if (setresgid(p->gid, p->gid, p->gid) < 0)
 	child_fail(p, STEP_GID);
     if (setresuid(p->uid, p->uid, p->uid) < 0)
 	child_fail(p, STEP_UID);
+    if (p->set_caps && caps_apply(p) < 0)
+	child_fail(p, STEP_CAPS);
     if (chdir(p->home) < 0 && chdir("/") < 0)
 	child_fail(p, STEP_CHDIR);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 	child_fail(p, STEP_NNP);
     execve(p->path, p->argv, p->envp);
     child_fail(p, STEP_EXEC);
-    write_all(2, "unreachable\n");
     _exit(127);
+}
+
+static void
+plan_rlimit(struct child_plan *p, int res, rlim_t v)
+{
+    p->rl[p->nrl].res = res;
+    p->rl[p->nrl].rl.rlim_cur = v;
+    p->rl[p->nrl].rl.rlim_max = v;
+    p->nrl++;
+}
+
+/* translate options into the child's plan */
+static void
+plan_containment(struct child_plan *p, const struct launch_req *req)
+{
+    const struct pipe_options	*o = req->opts;
+    FILE			*f;
+    rlim_t			cpu;
+
+    if (have_base_nofile) {
+	p->rl[p->nrl].res = RLIMIT_NOFILE;
+	p->rl[p->nrl].rl = base_nofile;
+	p->nrl++;
+    }
+    if (o == NULL)
+	return;
+    if (o->set & OPT_NICE) {
+	p->set_nice = 1;
+	p->nice = o->nice;
+    }
+    if (o->set & OPT_OOM)
+	snprintf(p->oom, sizeof(p->oom), "%d", o->oom_score_adj);
+    if ((o->set & OPT_MEMORY) && (req->rlimit_fallback & OPT_MEMORY))
+	plan_rlimit(p, RLIMIT_AS, (rlim_t)o->memory);
+    if ((o->set & OPT_TASKS) && (req->rlimit_fallback & OPT_TASKS))
+	plan_rlimit(p, RLIMIT_NPROC, (rlim_t)o->tasks);
+    if ((o->set & OPT_CPU) && (o->set & OPT_TIMEOUT) &&
+	(req->rlimit_fallback & OPT_CPU)) {
+	/* bandwidth over the whole allowed run, in CPU seconds */
+	cpu = (rlim_t)((double)o->timeout_ms / 1000.0 * o->cpu_pct / 100.0) + 1;
+	plan_rlimit(p, RLIMIT_CPU, cpu);
+    }
+    if (o->sandbox == SANDBOX_PRIVATE) {
+	p->ns_flags |= CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
+	p->pidns = p->mountns = 1;
+    }
+    if (o->network == NETWORK_NONE) {
+	p->ns_flags |= CLONE_NEWNET;
+	p->netns = 1;
+    }
+    if (o->set & OPT_CAPS) {
+	p->set_caps = 1;
+	p->caps = o->caps;
+	p->cap_last = 40;
+	if ((f = fopen("/proc/sys/kernel/cap_last_cap", "re")) != NULL) {
+	    if (fscanf(f, "%d", &p->cap_last) != 1 || p->cap_last > 63)
+		p->cap_last = 40;
+	    fclose(f);
+	}
+    }
 }
 
 /* find argv0 on LAUNCH_PATH; returns malloc'd path or NULL with errno */
@@ -224,6 +458,7 @@ launch_start(const struct launch_req *req, struct launch_res *res,
     if (req->cgroup)
 	snprintf(p->procs, sizeof(p->procs), "%s/cgroup.procs", req->cgroup);
     p->parent = getpid();
+    plan_containment(p, req);
 
     if ((devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0 ||
 	pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||

@@ -6,7 +6,9 @@
 #ifndef PIPE_LAUNCH_H
 #define PIPE_LAUNCH_H
 
+#include <sys/resource.h>
 #include <sys/types.h>
+#include "options.h"
 
 #define LAUNCH_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -14,6 +16,9 @@ struct launch_req {
     char *const	*argv;		/* argv[0] is resolved against LAUNCH_PATH */
     const char	*user;		/* account to run as */
     const char	*cgroup;	/* cgroup directory to join, or NULL */
+    const struct pipe_options *opts;	/* containment, NULL: none */
+    unsigned int rlimit_fallback;	/* OPT_MEMORY|OPT_TASKS|OPT_CPU the
+					   cgroup does not enforce */
 };
 
 struct launch_res {
@@ -27,7 +32,8 @@ struct launch_res {
 enum launch_step {
     STEP_NONE, STEP_SIGNALS, STEP_SETSID, STEP_PDEATHSIG, STEP_CGROUP,
     STEP_STDIO, STEP_FDS, STEP_GROUPS, STEP_GID, STEP_UID, STEP_CHDIR,
-    STEP_NNP, STEP_EXEC,
+    STEP_NNP, STEP_EXEC, STEP_NICE, STEP_OOM, STEP_RLIMIT, STEP_UNSHARE,
+    STEP_MOUNT, STEP_NETWORK, STEP_INIT, STEP_CAPS,
 };
 
 /*
@@ -39,5 +45,8 @@ int launch_start(const struct launch_req *, struct launch_res *,
 		enum launch_step *step);
 
 const char *launch_step_name(enum launch_step);
+
+/* resource limits commands start with (the PMDA raises its own) */
+void launch_set_base_nofile(const struct rlimit *);
 
 #endif /* PIPE_LAUNCH_H */

@@ -26,6 +26,7 @@
 #include "config.h"
 #include "domain.h"
 #include "evq.h"
+#include "launch.h"
 #include "lines.h"
 #include "loop.h"
 #include "session.h"
@@ -40,7 +41,8 @@ enum { PIPE_INDOM_SERIAL = 0 };
 enum {
     M_NUMCLIENTS, M_MAXMEMORY, M_COMMANDS, M_LINE, M_FIREHOSE,
     M_QMEMUSED, M_QCOUNT, M_QBYTES, M_QNUMCLIENTS, M_STDERR, M_EXITSTATUS,
-    M_STARTS, M_FAILURES, M_RUNNING, M_DENIED, M_NMETRICS
+    M_STARTS, M_FAILURES, M_RUNNING, M_DENIED, M_ENDREASON, M_PEAKMEM,
+    M_CPUTIME, M_CONTAINMENT, M_QDROPPED, M_NMETRICS
 };
 
 static pmdaIndom indomtab[] = {
@@ -50,6 +52,7 @@ static pmdaIndom indomtab[] = {
 #define UNITS_NONE	PMDA_PMUNITS(0, 0, 0, 0, 0, 0)
 #define UNITS_COUNT	PMDA_PMUNITS(0, 0, 1, 0, 0, PM_COUNT_ONE)
 #define UNITS_BYTES	PMDA_PMUNITS(1, 0, 0, PM_SPACE_BYTE, 0, 0)
+#define UNITS_USEC	PMDA_PMUNITS(0, 1, 0, 0, PM_TIME_USEC, 0)
 #define METRIC(cl, it, type, indom, sem, units) \
     { NULL, { PMDA_PMID(cl, it), type, indom, sem, units } }
 
@@ -69,6 +72,11 @@ static pmdaMetric metrictab[] = {
     [M_FAILURES] = METRIC(1, 1, PM_TYPE_U64, PIPE_INDOM_SERIAL, PM_SEM_COUNTER, UNITS_COUNT),
     [M_RUNNING] = METRIC(1, 2, PM_TYPE_U32, PIPE_INDOM_SERIAL, PM_SEM_INSTANT, UNITS_COUNT),
     [M_DENIED] = METRIC(1, 3, PM_TYPE_U64, PIPE_INDOM_SERIAL, PM_SEM_COUNTER, UNITS_COUNT),
+    [M_ENDREASON] = METRIC(0, 11, PM_TYPE_STRING, PM_INDOM_NULL, PM_SEM_INSTANT, UNITS_NONE),
+    [M_PEAKMEM] = METRIC(1, 4, PM_TYPE_U64, PIPE_INDOM_SERIAL, PM_SEM_INSTANT, UNITS_BYTES),
+    [M_CPUTIME] = METRIC(1, 5, PM_TYPE_U64, PIPE_INDOM_SERIAL, PM_SEM_COUNTER, UNITS_USEC),
+    [M_QDROPPED] = METRIC(0, 12, PM_TYPE_U64, PIPE_INDOM_SERIAL, PM_SEM_COUNTER, UNITS_COUNT),
+    [M_CONTAINMENT] = METRIC(2, 0, PM_TYPE_STRING, PM_INDOM_NULL, PM_SEM_DISCRETE, UNITS_NONE),
 };
 
 /* the PMDA's state: one instance of it, owned by main() */
@@ -123,8 +131,12 @@ add_record(int arr, const struct evrec *r)
 				 PM_TYPE_STRING, &atom);
     case EV_EXIT:
 	atom.l = r->status;
-	return pmdaEventAddParam(arr, metrictab[M_EXITSTATUS].m_desc.pmid,
-				 PM_TYPE_32, &atom);
+	if ((sts = pmdaEventAddParam(arr, metrictab[M_EXITSTATUS].m_desc.pmid,
+				     PM_TYPE_32, &atom)) < 0 || r->len == 0)
+	    return sts;
+	atom.cp = (char *)r->data;	/* the PMDA ended it: say why */
+	return pmdaEventAddParam(arr, metrictab[M_ENDREASON].m_desc.pmid,
+				 PM_TYPE_STRING, &atom);
     }
     return 0;
 }
@@ -163,6 +175,8 @@ fetch_records(int inst, pmAtomValue *atom)
 	if ((sts = pmdaEventAddMissedRecord(arr, &now, missed)) < 0)
 	    return sts;
     }
+    if (s->run)
+	session_resume(s->run);
     atom->vbp = (pmValueBlock *)pmdaEventGetAddr(arr);
     return PMDA_FETCH_STATIC;
 }
@@ -190,7 +204,7 @@ pipe_fetch_cb(pmdaMetric *mdesc, unsigned int inst, pmAtomValue *atom)
 	case 2:
 	    atom->cp = pmda.cfg->cmds[inst].command;
 	    return PMDA_FETCH_STATIC;
-	case 3: case 9: case 10:	/* event parameters: values in records only */
+	case 3: case 9: case 10: case 11:	/* event parameters: in records only */
 	    return PMDA_FETCH_NOVALUES;
 	case 4:
 	    return fetch_records(inst, atom);
@@ -209,6 +223,9 @@ pipe_fetch_cb(pmdaMetric *mdesc, unsigned int inst, pmAtomValue *atom)
 	case 7:
 	    atom->ull = is->bytes;
 	    return PMDA_FETCH_STATIC;
+	case 12:
+	    atom->ull = is->dropped;
+	    return PMDA_FETCH_STATIC;
 	}
     } else if (cluster == 1) {
 	switch (item) {
@@ -224,7 +241,16 @@ pipe_fetch_cb(pmdaMetric *mdesc, unsigned int inst, pmAtomValue *atom)
 	case 3:
 	    atom->ull = is->denied;
 	    return PMDA_FETCH_STATIC;
+	case 4:
+	    atom->ull = is->peak_memory;
+	    return PMDA_FETCH_STATIC;
+	case 5:
+	    atom->ull = is->cpu_usec;
+	    return PMDA_FETCH_STATIC;
 	}
+    } else if (cluster == 2 && item == 0) {
+	atom->cp = (char *)cgroup_tier_name(cgroup_tier());
+	return PMDA_FETCH_STATIC;
     }
     return PM_ERR_PMID;
 }
@@ -446,7 +472,10 @@ raise_nofile(void)
 {
     struct rlimit	rl;
 
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+	return;
+    launch_set_base_nofile(&rl);	/* commands keep the usual limit */
+    if (rl.rlim_cur < rl.rlim_max) {
 	rl.rlim_cur = rl.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 	    pmNotifyErr(LOG_WARNING, "cannot raise open file limit: %s",
@@ -645,11 +674,18 @@ main(int argc, char **argv)
     session_configure(&so, (int)pmda.cfg->ncmds);
 
     if ((sts = cgroup_setup(cgroot)) < 0)
-	pmNotifyErr(LOG_WARNING, "cgroups: not used (%s: %s): commands are "
-		    "tracked and killed by process group", cgroot,
-		    strerror(-sts));
+	pmNotifyErr(LOG_WARNING, "containment: %s: no usable cgroup2 (%s: %s): "
+		    "commands are tracked and killed by process group, limits "
+		    "enforced with rlimits", cgroup_tier_name(cgroup_tier()),
+		    cgroot, strerror(-sts));
+    else if (cgroup_tier() == TIER_CGROUP_KILL)
+	pmNotifyErr(LOG_WARNING, "containment: %s: commands run under %s, "
+		    "which lacks the memory/pids/cpu controllers: limits are "
+		    "enforced with rlimits", cgroup_tier_name(cgroup_tier()),
+		    cgroup_base());
     else
-	pmNotifyErr(LOG_INFO, "cgroups: commands run under %s", cgroup_base());
+	pmNotifyErr(LOG_INFO, "containment: %s: commands run under %s",
+		    cgroup_tier_name(cgroup_tier()), cgroup_base());
     raise_nofile();
 
     pmda.dispatch.version.six.fetch = pipe_fetch;

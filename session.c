@@ -42,6 +42,7 @@ struct stream {
     int			fd;
     struct loop_watch	w;
     struct lines	lb;
+    int			paused;		/* overflow = block: queue full */
 };
 
 struct session {
@@ -60,7 +61,9 @@ struct session {
     struct loop_watch	wtimer;
     enum kill_state	kill;
     char		*cgroup;
+    const char		*endreason;	/* why the PMDA ended it, or NULL */
     struct timeval	now;		/* stamp for the current read batch */
+    long		timeout_ms;
 };
 
 static struct session	*sessions;
@@ -104,6 +107,7 @@ session_count(void)
 }
 
 static void session_check_done(struct session *);
+static void on_timer(void *, uint32_t);
 static void session_start_kill(struct session *, const char *why);
 
 /* PCP strings end at a NUL: show NUL bytes as "\0" rather than cut lines */
@@ -142,9 +146,40 @@ on_line(void *arg, const char *line, size_t len, int continued)
     (void)continued;
     is->lines++;
     is->bytes += len;
-    if (s->slot)
-	queue_line(s, st->kind, line, len);
+    if (s->slot && queue_line(s, st->kind, line, len) == 1)
+	is->dropped++;
     return 0;
+}
+
+/* overflow = block: stop reading while the client's queue is full */
+static int
+stream_should_pause(const struct stream *st)
+{
+    const struct session *s = st->s;
+
+    return s->slot && s->slot->q.lossless && evq_full(&s->slot->q);
+}
+
+static void
+stream_pause(struct stream *st)
+{
+    if (st->paused || st->fd < 0)
+	return;
+    loop_del(&st->w);
+    st->paused = 1;
+}
+
+static void on_stream(void *, uint32_t);
+
+static void
+stream_resume(struct stream *st)
+{
+    if (!st->paused || st->fd < 0)
+	return;
+    st->paused = 0;
+    if (loop_add(&st->w, st->fd, EPOLLIN, on_stream, st) < 0)
+	pmNotifyErr(LOG_ERR, "%s[%lu]: cannot watch output again",
+		    st->s->name, st->s->serial);
 }
 
 static void
@@ -154,6 +189,7 @@ stream_close(struct stream *st)
 	return;
     lines_flush(&st->lb, on_line, st);
     loop_del(&st->w);
+    st->paused = 0;
     close(st->fd);
     st->fd = -1;
     lines_free(&st->lb);
@@ -167,10 +203,14 @@ stream_read(struct stream *st)
     ssize_t	n;
     int		i;
 
-    if (st->fd < 0)
+    if (st->fd < 0 || st->paused)
 	return;
     gettimeofday(&st->s->now, NULL);
     for (i = 0; i < READS_PER_WAKEUP; i++) {
+	if (stream_should_pause(st)) {
+	    stream_pause(st);
+	    return;
+	}
 	if ((space = lines_space(&st->lb, &avail)) == NULL) {
 	    pmNotifyErr(LOG_ERR, "%s[%lu]: out of memory reading output",
 			st->s->name, st->s->serial);
@@ -220,18 +260,28 @@ session_finish(struct session *s)
 	close(s->tfd);
 	s->tfd = -1;
     }
+    if (s->cgroup) {
+	struct inst_stats	*is = session_stats(s->inst);
+	unsigned long long	peak, usec;
+
+	if (cgroup_read_usage(s->cgroup, &peak, &usec) == 0) {
+	    is->peak_memory = peak;
+	    is->cpu_usec += usec;
+	}
+    }
     cgroup_release(s->cgroup);
     s->cgroup = NULL;
     if (s->slot) {
 	gettimeofday(&now, NULL);
-	evq_push(&s->slot->q, EV_EXIT, NULL, 0, s->status, &now);
+	evq_push(&s->slot->q, EV_EXIT, s->endreason,
+		 s->endreason ? strlen(s->endreason) : 0, s->status, &now);
 	s->slot->run = NULL;
 	s->slot = NULL;
     }
     session_stats(s->inst)->running--;
-    pmNotifyErr(LOG_INFO, "end: %s[%lu] pid %d exit status %d%s",
+    pmNotifyErr(LOG_INFO, "end: %s[%lu] pid %d exit status %d%s%s",
 		s->name, s->serial, (int)s->pid, s->status,
-		s->kill != ALIVE ? " (terminated)" : "");
+		s->endreason ? ": " : "", s->endreason ? s->endreason : "");
     if (s->prev)
 	s->prev->next = s->next;
     else
@@ -251,9 +301,14 @@ session_check_done(struct session *s)
 	session_finish(s);
 	return;
     }
+    /* a paused stream is ours to read, not an orphan holding it open */
+    if (s->out.paused || s->err.paused)
+	return;
     /* main process gone but something still holds its pipes */
-    if (s->kill == ALIVE)
+    if (s->kill == ALIVE) {
+	s->endreason = "output left open after exit";
 	session_start_kill(s, "main process exited, stopping what it left");
+    }
 }
 
 static void
@@ -305,6 +360,12 @@ on_timer(void *arg, uint32_t events)
     (void)events;
     n = read(s->tfd, &ticks, sizeof(ticks));
     (void)n;
+    if (s->kill == ALIVE) {
+	/* the configured wall-clock limit */
+	s->endreason = "timeout";
+	session_start_kill(s, "timeout reached");
+	return;
+    }
     if (s->kill == TERMINATING) {
 	pmNotifyErr(LOG_INFO, "kill: %s[%lu] pid %d still running %ld ms "
 		    "after SIGTERM, sending SIGKILL", s->name, s->serial,
@@ -329,6 +390,20 @@ on_timer(void *arg, uint32_t events)
     }
 }
 
+/* the session's timerfd, created on first use; -1 if it cannot be */
+static int
+session_timer(struct session *s)
+{
+    if (s->tfd < 0) {
+	s->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (s->tfd >= 0 && loop_add(&s->wtimer, s->tfd, EPOLLIN, on_timer, s) < 0) {
+	    close(s->tfd);
+	    s->tfd = -1;
+	}
+    }
+    return s->tfd;
+}
+
 static void
 session_start_kill(struct session *s, const char *why)
 {
@@ -337,13 +412,7 @@ session_start_kill(struct session *s, const char *why)
     s->kill = TERMINATING;
     pmNotifyErr(LOG_INFO, "stop: %s[%lu] pid %d: %s", s->name, s->serial,
 		(int)s->pid, why);
-    if (s->tfd < 0) {
-	s->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (s->tfd >= 0 && loop_add(&s->wtimer, s->tfd, EPOLLIN, on_timer, s) < 0) {
-	    close(s->tfd);
-	    s->tfd = -1;
-	}
-    }
+    session_timer(s);
     if (opts.grace_ms <= 0 || s->tfd < 0) {
 	s->kill = KILLED;
 	signal_tree(s, SIGKILL);
@@ -356,12 +425,26 @@ session_start_kill(struct session *s, const char *why)
 }
 
 void
+session_resume(struct session *s)
+{
+    if (s->slot && !evq_low(&s->slot->q))
+	return;
+    stream_resume(&s->out);
+    stream_resume(&s->err);
+}
+
+void
 session_detach(struct session *s)
 {
     if (s->slot) {
 	s->slot->run = NULL;
 	s->slot = NULL;
     }
+    /* nobody to deliver to: drain and discard so the command can end */
+    stream_resume(&s->out);
+    stream_resume(&s->err);
+    if (s->endreason == NULL)
+	s->endreason = "client disconnected";
     session_start_kill(s, "client disconnected");
 }
 
@@ -376,6 +459,7 @@ session_start(struct slot *slot, const struct pipe_cmd *cmd, const char *text,
     struct session	*s = NULL;
     enum launch_step	step = STEP_NONE;
     char		**argv = NULL, *line = NULL;
+    unsigned int	enforced;
     int			sts;
 
     if (slot->run != NULL) {
@@ -414,9 +498,19 @@ session_start(struct slot *slot, const struct pipe_cmd *cmd, const char *text,
 	goto fail;
     }
     s->cgroup = cgroup_create(cmd->name, s->serial);
+    enforced = s->cgroup ? cgroup_enforced() : 0;
+    if (s->cgroup &&
+	(sts = cgroup_write_limits(s->cgroup, &cmd->opts, enforced)) < 0) {
+	pmNotifyErr(LOG_WARNING, "%s[%lu]: cannot set cgroup limits in %s: "
+		    "%s; using rlimits", cmd->name, s->serial, s->cgroup,
+		    pmErrStr(sts));
+	enforced = 0;
+    }
     req.argv = argv;
     req.user = cmd->user;
     req.cgroup = s->cgroup;
+    req.opts = &cmd->opts;
+    req.rlimit_fallback = (OPT_MEMORY | OPT_TASKS | OPT_CPU) & ~enforced;
     if ((sts = launch_start(&req, &res, &step)) < 0) {
 	is->failures++;
 	pmNotifyErr(LOG_ERR, "fail: %s instance %s params \"%s\" as %s: "
@@ -457,6 +551,7 @@ session_start(struct slot *slot, const struct pipe_cmd *cmd, const char *text,
     s->slot = slot;
     slot->run = s;
     evq_run_start(&slot->q);
+    slot->q.lossless = cmd->opts.overflow == OVERFLOW_BLOCK;
     s->next = sessions;
     if (sessions)
 	sessions->prev = s;
@@ -464,6 +559,12 @@ session_start(struct slot *slot, const struct pipe_cmd *cmd, const char *text,
     nsessions++;
     is->starts++;
     is->running++;
+    if (cmd->opts.set & OPT_TIMEOUT) {
+	s->timeout_ms = cmd->opts.timeout_ms;
+	if (session_timer(s) < 0 || loop_timer_arm(s->tfd, s->timeout_ms) < 0)
+	    pmNotifyErr(LOG_WARNING, "%s[%lu]: cannot arm its %ld ms timeout",
+			cmd->name, s->serial, s->timeout_ms);
+    }
     pmNotifyErr(LOG_INFO, "start: %s instance %s params \"%s\" as %s pid %d%s%s: %s",
 		who, cmd->name, text, cmd->user, (int)s->pid,
 		s->cgroup ? " cgroup " : "", s->cgroup ? s->cgroup : "", line);

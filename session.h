@@ -17,6 +17,9 @@ struct inst_stats {
     unsigned long long	failures;
     unsigned int	running;
     unsigned long long	denied;
+    unsigned long long	dropped;	/* lines dropped on full queues */
+    unsigned long long	peak_memory;	/* memory.peak of the last run */
+    unsigned long long	cpu_usec;	/* cpu.stat usage_usec, all runs */
     unsigned long long	lines;
     unsigned long long	bytes;
 };
@@ -35,6 +38,8 @@ struct inst_stats *session_stats(int inst);
  */
 int session_start(struct slot *, const struct pipe_cmd *, const char *params,
 		const char *who);
+/* the client fetched: read again if overflow = block paused us */
+void session_resume(struct session *);
 /* the slot is going away: forget it and stop the command */
 void session_detach(struct session *);
 /* number of sessions alive (running or being torn down) */

@@ -1,0 +1,273 @@
+/*
+ * options.c - parse and check [options] sections.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include "options.h"
+
+static char *
+trim(char *s)
+{
+    char	*e;
+
+    while (isspace((unsigned char)*s))
+	s++;
+    e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+	*--e = '\0';
+    return s;
+}
+
+static int
+parse_long(const char *v, long min, long max, long *out)
+{
+    char	*end;
+    long	n;
+
+    errno = 0;
+    n = strtol(v, &end, 10);
+    if (errno || end == v || *end != '\0' || n < min || n > max)
+	return -EINVAL;
+    *out = n;
+    return 0;
+}
+
+/* 90, 90s, 5m, 1h, 500ms */
+static int
+parse_duration(const char *v, long *ms)
+{
+    char	*end;
+    double	n;
+
+    errno = 0;
+    n = strtod(v, &end);
+    if (errno || end == v || n <= 0)
+	return -EINVAL;
+    if (*end == '\0' || strcmp(end, "s") == 0)
+	n *= 1000;
+    else if (strcmp(end, "ms") == 0)
+	;
+    else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+	n *= 60000;
+    else if (strcmp(end, "h") == 0)
+	n *= 3600000;
+    else
+	return -EINVAL;
+    if (n < 1 || n > 7 * 24 * 3600000.0)
+	return -EINVAL;
+    *ms = (long)n;
+    return 0;
+}
+
+/* 256M, 1G, 65536, 512K */
+static int
+parse_bytes(const char *v, unsigned long long *out)
+{
+    char		*end;
+    unsigned long long	n;
+    int			shift = 0;
+
+    errno = 0;
+    if (!isdigit((unsigned char)*v))
+	return -EINVAL;
+    n = strtoull(v, &end, 10);
+    if (errno || end == v)
+	return -EINVAL;
+    switch (toupper((unsigned char)*end)) {
+    case 'K': shift = 10; end++; break;
+    case 'M': shift = 20; end++; break;
+    case 'G': shift = 30; end++; break;
+    case 'T': shift = 40; end++; break;
+    }
+    if (*end == 'B' || *end == 'b')
+	end++;
+    if (*end != '\0' || n == 0 || (shift && n > (~0ULL >> shift)))
+	return -EINVAL;
+    *out = n << shift;
+    return 0;
+}
+
+static int
+parse_caps(const char *v, uint64_t *caps, char *err, size_t errlen)
+{
+    char	*copy, *tok, *save = NULL;
+    cap_value_t	cap;
+    int		sts = 0;
+
+    *caps = 0;
+    if ((copy = strdup(v)) == NULL)
+	return -ENOMEM;
+    for (tok = strtok_r(copy, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+	if (strcasecmp(tok, "none") == 0)
+	    continue;
+	if (cap_from_name(tok, &cap) < 0 || cap < 0 || cap >= 64) {
+	    snprintf(err, errlen, "unknown capability \"%s\"", tok);
+	    sts = -EINVAL;
+	    break;
+	}
+	*caps |= 1ULL << cap;
+    }
+    free(copy);
+    return sts;
+}
+
+char *
+options_caps_string(uint64_t caps)
+{
+    char	*out = NULL, *name;
+    size_t	len = 0;
+    FILE	*f = open_memstream(&out, &len);
+    int		i, first = 1;
+
+    if (f == NULL)
+	return NULL;
+    for (i = 0; i < 64; i++) {
+	if (!(caps & (1ULL << i)))
+	    continue;
+	name = cap_to_name(i);
+	fprintf(f, "%s%s", first ? "" : ",", name ? name : "?");
+	cap_free(name);
+	first = 0;
+    }
+    if (first)
+	fputs("none", f);
+    fclose(f);
+    return out;
+}
+
+int
+options_parse_line(struct pipe_options *o, const char *line, char *err,
+	size_t errlen)
+{
+    char	buf[1024], *key, *val, *eq;
+    long	n;
+
+    if (strlen(line) >= sizeof(buf)) {
+	snprintf(err, errlen, "line too long");
+	return -EINVAL;
+    }
+    strcpy(buf, line);
+    if ((eq = strchr(buf, '=')) == NULL) {
+	snprintf(err, errlen, "expected \"key = value\"");
+	return -EINVAL;
+    }
+    *eq = '\0';
+    key = trim(buf);
+    val = trim(eq + 1);
+
+#define BAD(...) do { snprintf(err, errlen, __VA_ARGS__); return -EINVAL; } while (0)
+    if (strcmp(key, "caps") == 0) {
+	if (parse_caps(val, &o->caps, err, errlen) < 0)
+	    return -EINVAL;
+	o->set |= OPT_CAPS;
+    } else if (strcmp(key, "timeout") == 0) {
+	if (parse_duration(val, &o->timeout_ms) < 0)
+	    BAD("timeout: expected a duration like 60s, 5m or 1h, found \"%s\"", val);
+	o->set |= OPT_TIMEOUT;
+    } else if (strcmp(key, "memory") == 0) {
+	if (parse_bytes(val, &o->memory) < 0 || o->memory < (1ULL << 20))
+	    BAD("memory: expected a size of at least 1M like 256M, found \"%s\"", val);
+	o->set |= OPT_MEMORY;
+    } else if (strcmp(key, "tasks") == 0) {
+	if (parse_long(val, 1, 1L << 22, &o->tasks) < 0)
+	    BAD("tasks: expected a number from 1 to 4194304, found \"%s\"", val);
+	o->set |= OPT_TASKS;
+    } else if (strcmp(key, "cpu") == 0) {
+	char	num[32];
+	size_t	l = strlen(val);
+
+	if (l == 0 || l >= sizeof(num) || val[l - 1] != '%')
+	    BAD("cpu: expected a percentage of one CPU like 50%%, found \"%s\"", val);
+	memcpy(num, val, l - 1);
+	num[l - 1] = '\0';
+	if (parse_long(num, 1, 100000, &n) < 0)
+	    BAD("cpu: expected a percentage from 1%% to 100000%%, found \"%s\"", val);
+	o->cpu_pct = (int)n;
+	o->set |= OPT_CPU;
+    } else if (strcmp(key, "nice") == 0) {
+	if (parse_long(val, -20, 19, &n) < 0)
+	    BAD("nice: expected a number from -20 to 19, found \"%s\"", val);
+	o->nice = (int)n;
+	o->set |= OPT_NICE;
+    } else if (strcmp(key, "oom_score_adj") == 0) {
+	if (parse_long(val, -1000, 1000, &n) < 0)
+	    BAD("oom_score_adj: expected a number from -1000 to 1000, found \"%s\"", val);
+	o->oom_score_adj = (int)n;
+	o->set |= OPT_OOM;
+    } else if (strcmp(key, "sandbox") == 0) {
+	if (strcmp(val, "none") == 0)
+	    o->sandbox = SANDBOX_NONE;
+	else if (strcmp(val, "private") == 0)
+	    o->sandbox = SANDBOX_PRIVATE;
+	else
+	    BAD("sandbox: expected none or private, found \"%s\"", val);
+	o->set |= OPT_SANDBOX;
+    } else if (strcmp(key, "network") == 0) {
+	if (strcmp(val, "host") == 0)
+	    o->network = NETWORK_HOST;
+	else if (strcmp(val, "none") == 0)
+	    o->network = NETWORK_NONE;
+	else
+	    BAD("network: expected host or none, found \"%s\"", val);
+	o->set |= OPT_NETWORK;
+    } else if (strcmp(key, "overflow") == 0) {
+	if (strcmp(val, "drop") == 0)
+	    o->overflow = OVERFLOW_DROP;
+	else if (strcmp(val, "block") == 0)
+	    o->overflow = OVERFLOW_BLOCK;
+	else
+	    BAD("overflow: expected drop or block, found \"%s\"", val);
+	o->set |= OPT_OVERFLOW;
+    } else {
+	BAD("unknown option \"%s\"", key);
+    }
+#undef BAD
+    return 0;
+}
+
+void
+options_merge(struct pipe_options *base, const struct pipe_options *top)
+{
+    if (top->set & OPT_CAPS)
+	base->caps = top->caps;
+    if (top->set & OPT_TIMEOUT)
+	base->timeout_ms = top->timeout_ms;
+    if (top->set & OPT_MEMORY)
+	base->memory = top->memory;
+    if (top->set & OPT_TASKS)
+	base->tasks = top->tasks;
+    if (top->set & OPT_CPU)
+	base->cpu_pct = top->cpu_pct;
+    if (top->set & OPT_NICE)
+	base->nice = top->nice;
+    if (top->set & OPT_OOM)
+	base->oom_score_adj = top->oom_score_adj;
+    if (top->set & OPT_SANDBOX)
+	base->sandbox = top->sandbox;
+    if (top->set & OPT_NETWORK)
+	base->network = top->network;
+    if (top->set & OPT_OVERFLOW)
+	base->overflow = top->overflow;
+    base->set |= top->set;
+}
+
+int
+options_check(const struct pipe_options *o, char *err, size_t errlen)
+{
+    if (o->sandbox == SANDBOX_PRIVATE && (o->set & OPT_CAPS) &&
+	(o->caps & (1ULL << CAP_SYS_ADMIN))) {
+	snprintf(err, errlen, "caps includes cap_sys_admin, which can undo "
+		 "sandbox = private (it may unmount or remount anything)");
+	return -EINVAL;
+    }
+    if (o->sandbox == SANDBOX_PRIVATE && (o->set & OPT_TASKS) && o->tasks < 2) {
+	snprintf(err, errlen, "sandbox = private needs tasks >= 2 (its init "
+		 "process and the command)");
+	return -EINVAL;
+    }
+    return 0;
+}

@@ -1,0 +1,56 @@
+/*
+ * options.h - per-instance containment and delivery options:
+ *	[options NAME] / [options *]
+ *	key = value
+ * Parsing and validation only; launch.c and cgroup.c enforce them.
+ */
+#ifndef PIPE_OPTIONS_H
+#define PIPE_OPTIONS_H
+
+#include <stdint.h>
+
+enum {
+    OPT_CAPS		= 1 << 0,
+    OPT_TIMEOUT		= 1 << 1,
+    OPT_MEMORY		= 1 << 2,
+    OPT_TASKS		= 1 << 3,
+    OPT_CPU		= 1 << 4,
+    OPT_NICE		= 1 << 5,
+    OPT_OOM		= 1 << 6,
+    OPT_SANDBOX		= 1 << 7,
+    OPT_NETWORK		= 1 << 8,
+    OPT_OVERFLOW	= 1 << 9,
+};
+
+enum sandbox_mode { SANDBOX_NONE, SANDBOX_PRIVATE };
+enum network_mode { NETWORK_HOST, NETWORK_NONE };
+enum overflow_mode { OVERFLOW_DROP, OVERFLOW_BLOCK };
+
+struct pipe_options {
+    unsigned int	set;		/* OPT_* given explicitly */
+    uint64_t		caps;		/* capability numbers as bits */
+    long		timeout_ms;
+    unsigned long long	memory;		/* bytes */
+    long		tasks;
+    int			cpu_pct;	/* percent of one CPU */
+    int			nice;
+    int			oom_score_adj;
+    enum sandbox_mode	sandbox;
+    enum network_mode	network;
+    enum overflow_mode	overflow;
+};
+
+/*
+ * Parse one "key = value" line into o.  Returns 0, or -EINVAL with a
+ * message in err.
+ */
+int options_parse_line(struct pipe_options *o, const char *line,
+		char *err, size_t errlen);
+/* overlay: every option set in top replaces the one in base */
+void options_merge(struct pipe_options *base, const struct pipe_options *top);
+/* reject combinations that cannot be honoured; -EINVAL with a reason */
+int options_check(const struct pipe_options *o, char *err, size_t errlen);
+/* render the capability set, e.g. "cap_bpf,cap_perfmon" (malloc'd) */
+char *options_caps_string(uint64_t caps);
+
+#endif /* PIPE_OPTIONS_H */

@@ -1,0 +1,230 @@
+/*
+ * pmpipe - run a pmdapipe command and print its output, like a local
+ * command: stdout lines to stdout, stderr lines to stderr, the command's
+ * exit status as ours.
+ *
+ *	pmpipe [-h host] [-t interval] [-c] INSTANCE [PARAMS...]
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <pcp/pmapi.h>
+
+enum { P_FIREHOSE, P_LINE, P_STDERR, P_EXIT, P_REASON, P_FLAGS, P_MISSED, P_N };
+
+static const char *names[P_N] = {
+    "pipe.firehose", "pipe.line", "pipe.stderr", "pipe.exitstatus",
+    "pipe.endreason", "event.flags", "event.missed",
+};
+
+struct counts {
+    unsigned long long	records, lines, errlines, bytes, missed;
+};
+
+static void
+usage(void)
+{
+    fprintf(stderr, "Usage: %s [-h host] [-t interval] [-c] INSTANCE [PARAMS...]\n"
+	    "  -h host      pmcd host (default local:, which passes your identity)\n"
+	    "  -t interval  fetch interval, e.g. 0.25 or 1s (default 0.25)\n"
+	    "  -c           count records instead of printing them\n",
+	    pmGetProgname());
+    exit(1);
+}
+
+static int
+store_params(pmID pmid, int inst, const char *text)
+{
+    pmResult		*rp;
+    pmValueSet		*vsp;
+    pmValueBlock	*vbp;
+    size_t		len = strlen(text) + 1;
+    int			sts;
+
+    rp = calloc(1, sizeof(pmResult));
+    vsp = calloc(1, sizeof(pmValueSet));
+    vbp = calloc(1, PM_VAL_HDR_SIZE + len);
+    if (!rp || !vsp || !vbp) {
+	free(rp);
+	free(vsp);
+	free(vbp);
+	return -ENOMEM;
+    }
+    vbp->vtype = PM_TYPE_STRING;
+    vbp->vlen = PM_VAL_HDR_SIZE + len;
+    memcpy(vbp->vbuf, text, len);
+    vsp->pmid = pmid;
+    vsp->numval = 1;
+    vsp->valfmt = PM_VAL_DPTR;
+    vsp->vlist[0].inst = inst;
+    vsp->vlist[0].value.pval = vbp;
+    rp->numpmid = 1;
+    rp->vset[0] = vsp;
+    sts = pmStore(rp);
+    free(vbp);
+    free(vsp);
+    free(rp);
+    return sts;
+}
+
+/* handle one unpacked record; returns 1 when it ends the run */
+static int
+record(pmResult *r, const pmID *ids, int have_exit, int count,
+	struct counts *c, int *status)
+{
+    unsigned int	flags = 0;
+    int			i, end = 0;
+
+    c->records++;
+    for (i = 0; i < r->numpmid; i++) {
+	pmValueSet	*vs = r->vset[i];
+
+	if (vs->numval <= 0)
+	    continue;
+	if (vs->pmid == ids[P_FLAGS])
+	    flags = vs->vlist[0].value.lval;
+	else if (vs->pmid == ids[P_MISSED]) {
+	    c->missed += vs->vlist[0].value.lval;
+	    fprintf(stderr, "%s: %d record(s) missed: the client did not keep "
+		    "up with the command\n", pmGetProgname(),
+		    vs->vlist[0].value.lval);
+	} else if (vs->pmid == ids[P_LINE] || vs->pmid == ids[P_STDERR]) {
+	    const char	*s = vs->vlist[0].value.pval->vbuf;
+	    int		err = vs->pmid == ids[P_STDERR];
+
+	    if (err)
+		c->errlines++;
+	    else
+		c->lines++;
+	    c->bytes += strlen(s);
+	    if (!count)
+		fprintf(err ? stderr : stdout, "%s\n", s);
+	} else if (vs->pmid == ids[P_EXIT]) {
+	    *status = vs->vlist[0].value.lval;
+	} else if (vs->pmid == ids[P_REASON] && !count) {
+	    fprintf(stderr, "%s: ended by pmdapipe: %s\n", pmGetProgname(),
+		    vs->vlist[0].value.pval->vbuf);
+	}
+    }
+    if ((flags & PM_EVENT_FLAG_END) && have_exit)
+	end = 1;
+    return end;
+}
+
+int
+main(int argc, char **argv)
+{
+    const char		*host = "local:", *inst_name;
+    struct counts	c = { 0 };
+    struct timespec	t0, t1, delay;
+    pmResult		*rp, **recs;
+    pmDesc		desc;
+    pmID		ids[P_N];
+    char		*params = NULL, *end, *errmsg;
+    double		interval = 0.25;
+    size_t		len = 0;
+    int			sts, i, j, n, inst, opt, count = 0, status = 0;
+    int			have_exit, done = 0, seen_end = 0;
+
+    pmSetProgname(argv[0]);
+    while ((opt = getopt(argc, argv, "ch:t:?")) != -1) {
+	switch (opt) {
+	case 'c':
+	    count = 1;
+	    break;
+	case 'h':
+	    host = optarg;
+	    break;
+	case 't':
+	    interval = strtod(optarg, &end);
+	    if (*end == 's')
+		end++;
+	    if (*end != '\0' || interval <= 0 || interval > 3600)
+		usage();
+	    break;
+	default:
+	    usage();
+	}
+    }
+    if (optind >= argc)
+	usage();
+    inst_name = argv[optind++];
+    for (i = optind; i < argc; i++)
+	len += strlen(argv[i]) + 1;
+    if ((params = calloc(1, len + 1)) == NULL)
+	return 1;
+    for (i = optind; i < argc; i++) {
+	if (i > optind)
+	    strcat(params, " ");
+	strcat(params, argv[i]);
+    }
+
+    if ((sts = pmNewContext(PM_CONTEXT_HOST, host)) < 0) {
+	fprintf(stderr, "%s: cannot connect to pmcd on %s: %s\n",
+		pmGetProgname(), host, pmErrStr(sts));
+	return 1;
+    }
+    for (i = 0; i < P_N; i++)
+	if (pmLookupName(1, &names[i], &ids[i]) < 0)
+	    ids[i] = PM_ID_NULL;
+    if (ids[P_FIREHOSE] == PM_ID_NULL || ids[P_LINE] == PM_ID_NULL) {
+	fprintf(stderr, "%s: no pipe metrics on %s: is pmdapipe installed?\n",
+		pmGetProgname(), host);
+	return 1;
+    }
+    /* the stock agent has no exit status: there END ends nothing */
+    have_exit = ids[P_EXIT] != PM_ID_NULL;
+    if ((sts = pmLookupDesc(ids[P_FIREHOSE], &desc)) < 0 ||
+	(sts = inst = pmLookupInDom(desc.indom, inst_name)) < 0) {
+	fprintf(stderr, "%s: %s: %s\n", pmGetProgname(), inst_name,
+		sts == PM_ERR_INST ? "no such pipe instance" : pmErrStr(sts));
+	return 1;
+    }
+    pmDelProfile(desc.indom, 0, NULL);
+    pmAddProfile(desc.indom, 1, &inst);
+    if ((sts = store_params(ids[P_FIREHOSE], inst, params)) < 0) {
+	fprintf(stderr, "%s: cannot start %s: %s\n", pmGetProgname(),
+		inst_name, pmErrStr(sts));
+	return 1;
+    }
+    delay.tv_sec = (time_t)interval;
+    delay.tv_nsec = (long)((interval - (double)delay.tv_sec) * 1e9);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (!done) {
+	if ((sts = pmFetch(1, &ids[P_FIREHOSE], &rp)) < 0) {
+	    fprintf(stderr, "%s: fetch: %s\n", pmGetProgname(), pmErrStr(sts));
+	    return 1;
+	}
+	n = 0;
+	if (rp->numpmid == 1 && rp->vset[0]->numval > 0 &&
+	    (n = pmUnpackEventRecords(rp->vset[0], 0, &recs)) > 0) {
+	    for (j = 0; j < n && !done; j++)
+		done = record(recs[j], ids, have_exit, count, &c, &status);
+	    pmFreeEventResult(recs);
+	    seen_end = 1;
+	}
+	pmFreeResult(rp);
+	if (!have_exit && seen_end && n == 0)
+	    done = 1;	/* stock agent: output stopped */
+	if (!done && !count)
+	    fflush(stdout);
+	if (!done)
+	    nanosleep(&delay, NULL);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (count) {
+	double	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+
+	printf("records %llu lines %llu stderr %llu bytes %llu missed %llu "
+	       "exit %d seconds %.3f\n", c.records, c.lines, c.errlines,
+	       c.bytes, c.missed, status, secs);
+    }
+    errmsg = NULL;
+    (void)errmsg;
+    free(params);
+    pmDestroyContext(pmWhichContext());
+    return status;
+}
