@@ -6,7 +6,12 @@
 set -e
 
 PKGS="build-essential pkg-config pcp libpcp3-dev libpcp-pmda3-dev \
-libcap-dev libcmocka-dev python3-pcp procps psmisc passwd util-linux"
+libcap-dev libcmocka-dev python3-pcp procps psmisc passwd util-linux \
+clang llvm libelf-dev zlib1g-dev valgrind"
+# libbpf >= 1.3 (uprobe_multi links) and a bpftool that generates skeletons
+# for it come from Debian's bookworm-backports suite
+BPO_PKGS="libbpf-dev bpftool"
+BPO_SOURCES=/etc/apt/sources.list.d/bookworm-backports.sources
 
 stubdir=$(mktemp -d)
 cleanup()
@@ -29,14 +34,40 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 export PATH="$stubdir:$PATH"
 
+if ! grep -rqs '^Suites:.*bookworm-backports' /etc/apt/sources.list.d/ &&
+   ! grep -qs 'bookworm-backports' /etc/apt/sources.list; then
+    cat > "$BPO_SOURCES" <<'EOS'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOS
+    updated=no
+fi
+
 missing=""
 for p in $PKGS; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
 done
-if [ -n "$missing" ]; then
+bpo_missing=""
+for p in $BPO_PKGS; do
+    # the bookworm versions are too old: require the backported ones
+    case "$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null)" in
+    *bpo12*) ;;
+    *) bpo_missing="$bpo_missing $p" ;;
+    esac
+done
+if [ -n "$missing$bpo_missing" ] || [ "${updated:-}" = no ]; then
     # unreachable third-party sources must not stop us
     apt-get update -q || true
+fi
+if [ -n "$missing" ]; then
     apt-get install -y -q --no-install-recommends \
 	-o DPkg::Path="$PATH" $missing
+fi
+if [ -n "$bpo_missing" ]; then
+    apt-get install -y -q --no-install-recommends -t bookworm-backports \
+	-o DPkg::Path="$PATH" $bpo_missing
 fi
 dpkg --configure -a
