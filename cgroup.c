@@ -66,7 +66,7 @@ cgroup_setup(const char *root)
     free(base);
     base = NULL;
     enforced = 0;
-    if (root == NULL || strcmp(root, "none") == 0)
+    if (root == NULL || *root == '\0' || strcmp(root, "none") == 0)
 	return -ENOENT;
     if (strcmp(root, "auto") == 0) {
 	if ((r = find_cgroup2()) == NULL)

@@ -45,7 +45,7 @@ parse_duration(const char *v, long *ms)
 
     errno = 0;
     n = strtod(v, &end);
-    if (errno || end == v || n <= 0)
+    if (errno || end == v || !(n > 0))	/* also refuses NaN */
 	return -EINVAL;
     if (*end == '\0' || strcmp(end, "s") == 0)
 	n *= 1000;
@@ -92,6 +92,18 @@ parse_bytes(const char *v, unsigned long long *out)
 }
 
 static int
+cap_token(const char *tok)
+{
+    /* a name only: libcap would take "cap_bpf;x" or "63" as well */
+    if (!isalpha((unsigned char)*tok))
+	return 0;
+    for (; *tok; tok++)
+	if (!isalnum((unsigned char)*tok) && *tok != '_')
+	    return 0;
+    return 1;
+}
+
+static int
 parse_caps(const char *v, uint64_t *caps, char *err, size_t errlen)
 {
     char	*copy, *tok, *save = NULL;
@@ -104,7 +116,8 @@ parse_caps(const char *v, uint64_t *caps, char *err, size_t errlen)
     for (tok = strtok_r(copy, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
 	if (strcasecmp(tok, "none") == 0)
 	    continue;
-	if (cap_from_name(tok, &cap) < 0 || cap < 0 || cap >= 64) {
+	if (!cap_token(tok) || cap_from_name(tok, &cap) < 0 || cap < 0 ||
+	    cap >= 64 || cap > CAP_LAST_CAP) {
 	    snprintf(err, errlen, "unknown capability \"%s\"", tok);
 	    sts = -EINVAL;
 	    break;
@@ -161,16 +174,25 @@ options_parse_line(struct pipe_options *o, const char *line, char *err,
 
 #define BAD(...) do { snprintf(err, errlen, __VA_ARGS__); return -EINVAL; } while (0)
     if (strcmp(key, "caps") == 0) {
-	if (parse_caps(val, &o->caps, err, errlen) < 0)
+	uint64_t	caps;
+
+	if (parse_caps(val, &caps, err, errlen) < 0)
 	    return -EINVAL;
+	o->caps = caps;
 	o->set |= OPT_CAPS;
     } else if (strcmp(key, "timeout") == 0) {
-	if (parse_duration(val, &o->timeout_ms) < 0)
+	long	ms;
+
+	if (parse_duration(val, &ms) < 0)
 	    BAD("timeout: expected a duration like 60s, 5m or 1h, found \"%s\"", val);
+	o->timeout_ms = ms;
 	o->set |= OPT_TIMEOUT;
     } else if (strcmp(key, "memory") == 0) {
-	if (parse_bytes(val, &o->memory) < 0 || o->memory < (1ULL << 20))
+	unsigned long long	bytes;
+
+	if (parse_bytes(val, &bytes) < 0 || bytes < (1ULL << 20))
 	    BAD("memory: expected a size of at least 1M like 256M, found \"%s\"", val);
+	o->memory = bytes;
 	o->set |= OPT_MEMORY;
     } else if (strcmp(key, "tasks") == 0) {
 	if (parse_long(val, 1, 1L << 22, &o->tasks) < 0)

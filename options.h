@@ -50,7 +50,7 @@ int options_parse_line(struct pipe_options *o, const char *line,
 void options_merge(struct pipe_options *base, const struct pipe_options *top);
 /* reject combinations that cannot be honoured; -EINVAL with a reason */
 int options_check(const struct pipe_options *o, char *err, size_t errlen);
-/* render the capability set, e.g. "cap_bpf,cap_perfmon" (malloc'd) */
+/* render the capability set in number order, e.g. "cap_perfmon,cap_bpf" (malloc'd) */
 char *options_caps_string(uint64_t caps);
 
 #endif /* PIPE_OPTIONS_H */

@@ -1,0 +1,715 @@
+/*
+ * test_cgroup.c - cmocka unit tests for cgroup.c on a temporary
+ * directory: reading controller lists, writing limits, reading usage,
+ * and cgroup_setup() falling back when the root is not a usable cgroup2.
+ *
+ * Cgroup files cannot be created by writing, so cgroup.c opens them
+ * without O_CREAT; like the kernel, the tests create every file a cgroup
+ * directory would have before the module writes to it.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "../../cgroup.h"
+
+#define MB		(1ULL << 20)
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#define ALL_LIMITS	(OPT_MEMORY | OPT_TASKS | OPT_CPU)
+#define PATHLEN		1024
+
+/*
+ * One temporary directory per test, removed afterwards; cgroup_setup()
+ * state is reset to "none" so no test sees another's.
+ */
+struct tmp {
+    char	dir[64];
+    pid_t	child[2];	/* killed and reaped at teardown */
+};
+
+static int
+setup_tmp(void **state)
+{
+    struct tmp	*t;
+
+    if ((t = calloc(1, sizeof(*t))) == NULL)
+	return -1;
+    strcpy(t->dir, "/tmp/test_cgroup.XXXXXX");
+    if (mkdtemp(t->dir) == NULL) {
+	free(t);
+	return -1;
+    }
+    *state = t;
+    return 0;
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static int
+teardown_tmp(void **state)
+{
+    struct tmp	*t = *state;
+    int		i, sts;
+
+    for (i = 0; i < 2; i++) {
+	if (t->child[i] > 0) {
+	    kill(t->child[i], SIGKILL);
+	    waitpid(t->child[i], NULL, 0);
+	}
+    }
+    cgroup_setup("none");
+    sts = nftw(t->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(t);
+    return sts;
+}
+
+static void
+put_file(const char *dir, const char *name, const char *text)
+{
+    char	path[PATHLEN];
+    size_t	len = strlen(text);
+    int		fd;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    assert_true((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644)) >= 0);
+    assert_int_equal(write(fd, text, len), (ssize_t)len);
+    assert_int_equal(close(fd), 0);
+}
+
+/* the whole of dir/name into buf; -errno when it cannot be read */
+static int
+get_file(const char *dir, const char *name, char *buf, size_t len)
+{
+    char	path[PATHLEN];
+    ssize_t	n;
+    int		fd;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    if ((fd = open(path, O_RDONLY)) < 0)
+	return -errno;
+    n = read(fd, buf, len - 1);
+    close(fd);
+    if (n < 0)
+	return -errno;
+    buf[n] = '\0';
+    return 0;
+}
+
+static int
+remove_file(const char *dir, const char *name)
+{
+    char	path[PATHLEN];
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    return unlink(path);
+}
+
+static void
+make_dir(const char *dir, const char *name)
+{
+    char	path[PATHLEN];
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    assert_int_equal(mkdir(path, 0755), 0);
+}
+
+static int
+exists(const char *dir, const char *name)
+{
+    char	path[PATHLEN];
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    return access(path, F_OK) == 0;
+}
+
+/* entries in a directory, other than . and .. */
+static int
+count_entries(const char *path)
+{
+    DIR			*d;
+    struct dirent	*e;
+    int			n = 0;
+
+    if ((d = opendir(path)) == NULL)
+	return -errno;
+    while ((e = readdir(d)) != NULL)
+	if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+	    n++;
+    closedir(d);
+    return n;
+}
+
+/*
+ * cgroup_read_controllers(): a controller list (NULL: no such file) to
+ * OPT_* bits.
+ */
+static void
+test_read_controllers(void **state)
+{
+    static const struct {
+	const char	*text;
+	unsigned int	want;
+    } cases[] = {
+	{ "memory pids cpu io\n", OPT_MEMORY | OPT_TASKS | OPT_CPU },
+	{ "cpuset cpu io memory hugetlb pids rdma misc\n", ALL_LIMITS },
+	{ "memory\n", OPT_MEMORY },
+	{ "pids", OPT_TASKS },
+	{ "cpu\n", OPT_CPU },
+	{ "io\n", 0 },
+	{ "cpuset hugetlb rdma misc\n", 0 },	/* cpuset is not cpu */
+	{ "  pids\tmemory  \n\n", OPT_MEMORY | OPT_TASKS },
+	{ "memory memory\n", OPT_MEMORY },
+	{ "+memory -pids\n", 0 },		/* not controller names */
+	{ "Memory PIDS\n", 0 },
+	{ "\n", 0 },
+	{ "", 0 },
+	{ NULL, 0 },
+    };
+    struct tmp		*t = *state;
+    unsigned int	got;
+    size_t		i;
+    int			bad = 0;
+
+    for (i = 0; i < NELEM(cases); i++) {
+	if (exists(t->dir, "cgroup.subtree_control"))
+	    assert_int_equal(remove_file(t->dir, "cgroup.subtree_control"), 0);
+	if (cases[i].text != NULL)
+	    put_file(t->dir, "cgroup.subtree_control", cases[i].text);
+	got = cgroup_read_controllers(t->dir, "cgroup.subtree_control");
+	if (got != cases[i].want) {
+	    print_error("[%s] got %#x, want %#x\n",
+			cases[i].text ? cases[i].text : "(no file)",
+			got, cases[i].want);
+	    bad++;
+	}
+    }
+    assert_int_equal(bad, 0);
+
+    /* the file name is the caller's choice; a missing directory reads 0 */
+    put_file(t->dir, "cgroup.controllers", "cpu memory\n");
+    assert_int_equal(cgroup_read_controllers(t->dir, "cgroup.controllers"),
+		OPT_CPU | OPT_MEMORY);
+    assert_int_equal(cgroup_read_controllers("/nonexistent/pipe", "x"), 0);
+}
+
+/*
+ * cgroup_write_limits(): which files are written, with what, and the
+ * status when a file a limit needs is missing.  The four files start out
+ * empty ("" below: not written); missing names a file (or, with a
+ * trailing '/', a directory in its place) made instead of the empty file.
+ */
+struct limits_case {
+    const char		*name;
+    struct pipe_options	opts;
+    unsigned int	mask;
+    const char		*missing;
+    int			sts;
+    const char		*memory_max;
+    const char		*swap_max;
+    const char		*pids_max;
+    const char		*cpu_max;
+};
+
+#define ALL_SET		{ .set = ALL_LIMITS, .memory = 256 * MB, .tasks = 64, \
+			  .cpu_pct = 50 }
+
+static const struct limits_case limits_cases[] = {
+    { "every limit", ALL_SET, ALL_LIMITS, NULL, 0,
+      "268435456", "0", "64", "50000 100000" },
+    { "empty mask", ALL_SET, 0, NULL, 0, "", "", "", "" },
+    { "memory only in the mask", ALL_SET, OPT_MEMORY, NULL, 0,
+      "268435456", "0", "", "" },
+    { "pids and cpu in the mask", ALL_SET, OPT_TASKS | OPT_CPU, NULL, 0,
+      "", "", "64", "50000 100000" },
+    { "only tasks set",
+      { .set = OPT_TASKS, .memory = 256 * MB, .tasks = 2, .cpu_pct = 50 },
+      ALL_LIMITS, NULL, 0, "", "", "2", "" },
+    { "only memory and cpu set",
+      { .set = OPT_MEMORY | OPT_CPU, .memory = MB, .tasks = 9, .cpu_pct = 250 },
+      ALL_LIMITS, NULL, 0, "1048576", "0", "", "250000 100000" },
+    { "nothing set, values ignored",
+      { .set = 0, .memory = 256 * MB, .tasks = 64, .cpu_pct = 50 },
+      ALL_LIMITS, NULL, 0, "", "", "", "" },
+    { "other options and mask bits change nothing",
+      { .set = OPT_CAPS | OPT_TIMEOUT | OPT_NICE | OPT_OOM | OPT_SANDBOX |
+	OPT_NETWORK | OPT_OVERFLOW, .caps = 1, .timeout_ms = 5, .nice = 5,
+	.memory = 256 * MB, .tasks = 64, .cpu_pct = 50 },
+      ~0U, NULL, 0, "", "", "", "" },
+    { "cpu 1%", { .set = OPT_CPU, .cpu_pct = 1 }, ALL_LIMITS, NULL, 0,
+      "", "", "", "1000 100000" },
+    { "cpu 100%", { .set = OPT_CPU, .cpu_pct = 100 }, ALL_LIMITS, NULL, 0,
+      "", "", "", "100000 100000" },
+    { "cpu 100000%", { .set = OPT_CPU, .cpu_pct = 100000 }, ALL_LIMITS,
+      NULL, 0, "", "", "", "100000000 100000" },
+    { "memory 1T", { .set = OPT_MEMORY, .memory = 1ULL << 40 }, ALL_LIMITS,
+      NULL, 0, "1099511627776", "0", "", "" },
+    { "memory 16777215T", { .set = OPT_MEMORY, .memory = 16777215ULL << 40 },
+      ALL_LIMITS, NULL, 0, "18446742974197923840", "0", "", "" },
+    { "tasks 4194304", { .set = OPT_TASKS, .tasks = 4194304 }, ALL_LIMITS,
+      NULL, 0, "", "", "4194304", "" },
+
+    /* files that are not there */
+    { "no memory.max", ALL_SET, ALL_LIMITS, "memory.max", -ENOENT,
+      NULL, NULL, NULL, NULL },
+    { "no pids.max", ALL_SET, ALL_LIMITS, "pids.max", -ENOENT,
+      NULL, NULL, NULL, NULL },
+    { "no cpu.max", ALL_SET, ALL_LIMITS, "cpu.max", -ENOENT,
+      NULL, NULL, NULL, NULL },
+    { "cpu.max is a directory", ALL_SET, ALL_LIMITS, "cpu.max/", -EISDIR,
+      NULL, NULL, NULL, NULL },
+    { "no memory.swap.max: swap accounting off is fine", ALL_SET,
+      ALL_LIMITS, "memory.swap.max", 0,
+      "268435456", NULL, "64", "50000 100000" },
+    { "no memory.max, memory not in the mask", ALL_SET,
+      OPT_TASKS | OPT_CPU, "memory.max", 0, NULL, "", "64", "50000 100000" },
+    { "no cpu.max, cpu not set",
+      { .set = OPT_MEMORY | OPT_TASKS, .memory = 2 * MB, .tasks = 3 },
+      ALL_LIMITS, "cpu.max", 0, "2097152", "0", "3", NULL },
+};
+
+static void
+test_write_limits(void **state)
+{
+    static const char		*files[] = {
+	"memory.max", "memory.swap.max", "pids.max", "cpu.max"
+    };
+    struct tmp			*t = *state;
+    const struct limits_case	*c;
+    const char			*want[4];
+    char			dir[256], buf[256], name[64];
+    size_t			i, j, n;
+    int				sts, bad = 0;
+
+    for (i = 0; i < NELEM(limits_cases); i++) {
+	c = &limits_cases[i];
+	snprintf(name, sizeof(name), "cg%zu", i);
+	make_dir(t->dir, name);
+	snprintf(dir, sizeof(dir), "%s/%s", t->dir, name);
+	for (j = 0; j < NELEM(files); j++) {
+	    n = c->missing ? strcspn(c->missing, "/") : 0;
+	    if (c->missing == NULL || strlen(files[j]) != n ||
+		strncmp(c->missing, files[j], n) != 0)
+		put_file(dir, files[j], "");
+	    else if (c->missing[n] == '/')
+		make_dir(dir, files[j]);
+	}
+	sts = cgroup_write_limits(dir, &c->opts, c->mask);
+	if (sts != c->sts) {
+	    print_error("[%s] returned %d, want %d\n", c->name, sts, c->sts);
+	    bad++;
+	}
+	/* missing files stay missing: the module never creates one */
+	if (c->missing != NULL && strchr(c->missing, '/') == NULL &&
+	    exists(dir, c->missing)) {
+	    print_error("[%s] %s was created\n", c->name, c->missing);
+	    bad++;
+	}
+	if (c->sts < 0)
+	    continue;
+	want[0] = c->memory_max;
+	want[1] = c->swap_max;
+	want[2] = c->pids_max;
+	want[3] = c->cpu_max;
+	for (j = 0; j < NELEM(files); j++) {
+	    if (want[j] == NULL)
+		continue;
+	    if (get_file(dir, files[j], buf, sizeof(buf)) < 0) {
+		print_error("[%s] cannot read %s\n", c->name, files[j]);
+		bad++;
+	    } else if (strcmp(buf, want[j]) != 0) {
+		print_error("[%s] %s: got \"%s\", want \"%s\"\n", c->name,
+			    files[j], buf, want[j]);
+		bad++;
+	    }
+	}
+    }
+    assert_int_equal(bad, 0);
+
+    /* no directory at all */
+    {
+	struct pipe_options	o = ALL_SET;
+
+	assert_int_equal(cgroup_write_limits("/nonexistent/pipe", &o,
+			    ALL_LIMITS), -ENOENT);
+	assert_int_equal(cgroup_write_limits("/nonexistent/pipe", &o, 0), 0);
+    }
+}
+
+/*
+ * cgroup_read_usage(): memory.peak and cpu.stat contents (NULL: no such
+ * file) to the peak and usage_usec read back.
+ */
+#define CPU_STAT \
+    "usage_usec 123456\n" \
+    "user_usec 100000\n" \
+    "system_usec 23456\n" \
+    "core_sched.force_idle_usec 0\n" \
+    "nr_periods 10\n" \
+    "nr_throttled 2\n" \
+    "throttled_usec 5000\n" \
+    "nr_bursts 0\n" \
+    "burst_usec 0\n"
+
+static void
+test_read_usage(void **state)
+{
+    static const struct {
+	const char		*name;
+	const char		*peak_text;
+	const char		*stat_text;
+	int			sts;
+	unsigned long long	peak;
+	unsigned long long	usec;
+    } cases[] = {
+	{ "both files", "1048576\n", CPU_STAT, 0, 1048576, 123456 },
+	{ "no memory.peak", NULL, CPU_STAT, 0, 0, 123456 },
+	{ "empty memory.peak", "", CPU_STAT, 0, 0, 123456 },
+	{ "memory.peak not a number", "max\n", CPU_STAT, 0, 0, 123456 },
+	{ "no final newlines", "4096", "usage_usec 7", 0, 4096, 7 },
+	{ "usage_usec not first", "8192\n",
+	  "user_usec 5\nsystem_usec 2\nusage_usec 42\n", 0, 8192, 42 },
+	{ "no usage_usec", "8192\n", "user_usec 5\nsystem_usec 2\n", 0,
+	  8192, 0 },
+	{ "empty cpu.stat", "8192\n", "", 0, 8192, 0 },
+	{ "largest values", "18446744073709551615\n",
+	  "usage_usec 18446744073709551615\n", 0,
+	  18446744073709551615ULL, 18446744073709551615ULL },
+	{ "no cpu.stat", "8192\n", NULL, -ENOENT, 0, 0 },
+	{ "neither file", NULL, NULL, -ENOENT, 0, 0 },
+    };
+    struct tmp		*t = *state;
+    unsigned long long	peak, usec;
+    char		dir[256], name[64];
+    size_t		i;
+    int			sts, bad = 0;
+
+    for (i = 0; i < NELEM(cases); i++) {
+	snprintf(name, sizeof(name), "u%zu", i);
+	make_dir(t->dir, name);
+	snprintf(dir, sizeof(dir), "%s/%s", t->dir, name);
+	if (cases[i].peak_text)
+	    put_file(dir, "memory.peak", cases[i].peak_text);
+	if (cases[i].stat_text)
+	    put_file(dir, "cpu.stat", cases[i].stat_text);
+	peak = usec = 999;	/* must be overwritten */
+	sts = cgroup_read_usage(dir, &peak, &usec);
+	if (sts != cases[i].sts) {
+	    print_error("[%s] returned %d, want %d\n", cases[i].name, sts,
+			cases[i].sts);
+	    bad++;
+	} else if (sts == 0 &&
+		   (peak != cases[i].peak || usec != cases[i].usec)) {
+	    print_error("[%s] peak %llu usec %llu, want %llu %llu\n",
+			cases[i].name, peak, usec, cases[i].peak,
+			cases[i].usec);
+	    bad++;
+	}
+    }
+    assert_int_equal(bad, 0);
+}
+
+static void
+assert_no_cgroups(void)
+{
+    assert_int_equal(cgroup_tier(), TIER_RLIMITS);
+    assert_null(cgroup_base());
+    assert_int_equal(cgroup_enforced(), 0);
+    assert_null(cgroup_create("x", 1));
+}
+
+/* "none" (or no root at all) turns cgroups off */
+static void
+test_setup_none(void **state)
+{
+    (void)state;
+    assert_int_equal(cgroup_setup("none"), -ENOENT);
+    assert_no_cgroups();
+    assert_int_equal(cgroup_setup(NULL), -ENOENT);
+    assert_no_cgroups();
+}
+
+/* roots where no pmdapipe directory can be made */
+static void
+test_setup_unusable(void **state)
+{
+    struct tmp	*t = *state;
+    char	file[256];
+
+    assert_true(cgroup_setup("/proc") < 0);
+    assert_no_cgroups();
+    assert_false(exists("/proc", "pmdapipe"));
+
+    assert_int_equal(cgroup_setup("/nonexistent/cgroup"), -ENOENT);
+    assert_no_cgroups();
+
+    put_file(t->dir, "plain", "");
+    snprintf(file, sizeof(file), "%s/plain", t->dir);
+    assert_int_equal(cgroup_setup(file), -ENOTDIR);
+    assert_no_cgroups();
+}
+
+/*
+ * A writable directory that is not a cgroup2: pmdapipe/ can be made but
+ * the probe under it has no cgroup.procs, so setup fails and cleans up
+ * the probe.
+ */
+static void
+test_setup_plain_dir(void **state)
+{
+    struct tmp	*t = *state;
+    char	base[256];
+
+    assert_int_equal(cgroup_setup(t->dir), -EACCES);
+    assert_no_cgroups();
+    snprintf(base, sizeof(base), "%s/pmdapipe", t->dir);
+    assert_int_equal(count_entries(base), 0);
+    /* and again, with pmdapipe/ already there */
+    assert_int_equal(cgroup_setup(t->dir), -EACCES);
+    assert_no_cgroups();
+    assert_int_equal(count_entries(base), 0);
+}
+
+/*
+ * A fabricated cgroup2 tree, to reach the tiers above rlimits: the probe
+ * directory (named <instance>.<serial>.<pid> by cgroup_create) is made in
+ * advance with a cgroup.procs, and cgroup.subtree_control lists what the
+ * kernel would after the module's "+memory" "+pids" "+cpu" writes.  The
+ * list is indented so those writes, landing at offset 0 as on any regular
+ * file, only overwrite blanks.
+ */
+static void
+fake_cgroup(const char *dir, const char *controllers, char *base, size_t len)
+{
+    char	probe[256], text[256];
+
+    snprintf(base, len, "%s/pmdapipe", dir);
+    if (!exists(dir, "pmdapipe"))
+	make_dir(dir, "pmdapipe");
+    snprintf(probe, sizeof(probe), "probe.0.%d", (int)getpid());
+    if (!exists(base, probe)) {
+	make_dir(base, probe);
+	snprintf(probe, sizeof(probe), "%s/probe.0.%d", base, (int)getpid());
+	put_file(probe, "cgroup.procs", "");
+    }
+    snprintf(text, sizeof(text), "%16s%s\n", "", controllers);
+    put_file(base, "cgroup.subtree_control", text);
+}
+
+static void
+test_setup_fake_cgroup(void **state)
+{
+    struct tmp	*t = *state;
+    char	base[256], buf[256];
+
+    fake_cgroup(t->dir, "memory pids cpu", base, sizeof(base));
+    assert_int_equal(cgroup_setup(t->dir), 0);
+    assert_int_equal(cgroup_tier(), TIER_CGROUP_LIMITS);
+    assert_string_equal(cgroup_base(), base);
+    assert_int_equal(cgroup_enforced(), ALL_LIMITS);
+    /* the root's control file is written to, never created */
+    assert_false(exists(t->dir, "cgroup.subtree_control"));
+    assert_int_equal(get_file(base, "cgroup.subtree_control", buf,
+			sizeof(buf)), 0);
+    assert_non_null(strstr(buf, " memory pids cpu\n"));
+
+    /* some controllers missing: kill and accounting only */
+    fake_cgroup(t->dir, "memory io", base, sizeof(base));
+    assert_int_equal(cgroup_setup(t->dir), 0);
+    assert_int_equal(cgroup_tier(), TIER_CGROUP_KILL);
+    assert_int_equal(cgroup_enforced(), OPT_MEMORY);
+    fake_cgroup(t->dir, "", base, sizeof(base));
+    assert_int_equal(cgroup_setup(t->dir), 0);
+    assert_int_equal(cgroup_tier(), TIER_CGROUP_KILL);
+    assert_int_equal(cgroup_enforced(), 0);
+    assert_string_equal(cgroup_base(), base);
+
+    /* a later setup replaces the state, whether it works or not */
+    assert_int_equal(cgroup_setup("none"), -ENOENT);
+    assert_no_cgroups();
+    fake_cgroup(t->dir, "cpu pids memory", base, sizeof(base));
+    assert_int_equal(cgroup_setup(t->dir), 0);
+    assert_int_equal(cgroup_tier(), TIER_CGROUP_LIMITS);
+    assert_true(cgroup_setup("/nonexistent/cgroup") < 0);
+    assert_no_cgroups();
+}
+
+/* session cgroups under the fabricated tree: create, kill, release */
+static void
+test_create_release(void **state)
+{
+    struct tmp	*t = *state;
+    char	base[256], job[64], path[512], buf[64];
+    char	*cg;
+
+    fake_cgroup(t->dir, "memory pids cpu", base, sizeof(base));
+    assert_int_equal(cgroup_setup(t->dir), 0);
+
+    /* a new directory without cgroup.procs is no cgroup: removed again */
+    errno = 0;
+    assert_null(cgroup_create("job", 7));
+    assert_int_equal(errno, EACCES);
+    snprintf(job, sizeof(job), "job.7.%d", (int)getpid());
+    assert_false(exists(base, job));
+
+    /* one that has it (as the kernel would make it) */
+    snprintf(job, sizeof(job), "job.8.%d", (int)getpid());
+    make_dir(base, job);
+    snprintf(path, sizeof(path), "%s/%s", base, job);
+    put_file(path, "cgroup.procs", "");
+    put_file(path, "cgroup.kill", "");
+    assert_non_null(cg = cgroup_create("job", 8));
+    assert_string_equal(cg, path);
+
+    /* cgroup.kill is written with "1" */
+    assert_int_equal(cgroup_kill(cg), 0);
+    assert_int_equal(get_file(path, "cgroup.kill", buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "1");
+
+    /* still busy (here: not empty), so kept and retried */
+    assert_int_equal(cgroup_retry(), 0);
+    cgroup_release(cg);
+    assert_true(exists(base, job));
+    assert_int_equal(cgroup_retry(), 1);
+    assert_int_equal(cgroup_retry(), 1);
+    assert_int_equal(remove_file(path, "cgroup.procs"), 0);
+    assert_int_equal(remove_file(path, "cgroup.kill"), 0);
+    assert_int_equal(cgroup_retry(), 0);
+    assert_false(exists(base, job));
+
+    /* gone already, empty, or NULL: nothing left pending */
+    assert_non_null(cg = strdup(path));
+    cgroup_release(cg);
+    make_dir(base, job);
+    assert_non_null(cg = strdup(path));
+    cgroup_release(cg);
+    assert_false(exists(base, job));
+    cgroup_release(NULL);
+    assert_int_equal(cgroup_retry(), 0);
+}
+
+/* a child that waits for signals */
+static pid_t
+start_child(void)
+{
+    pid_t	pid = fork();
+
+    if (pid == 0) {
+	for (;;)
+	    pause();
+    }
+    assert_true(pid > 0);
+    return pid;
+}
+
+static int
+wait_signal(pid_t pid)
+{
+    int		status;
+
+    if (waitpid(pid, &status, 0) != pid || !WIFSIGNALED(status))
+	return -1;
+    return WTERMSIG(status);
+}
+
+/* cgroup_signal() and cgroup_kill() read cgroup.procs, on any directory */
+static void
+test_signal_kill(void **state)
+{
+    struct tmp	*t = *state;
+    char	text[64];
+
+    assert_int_equal(cgroup_signal("/nonexistent/pipe", 0), -ENOENT);
+
+    /* never pid 0 or -1: those would reach our group or everything */
+    put_file(t->dir, "cgroup.procs", "0\n-1\n");
+    assert_int_equal(cgroup_signal(t->dir, 0), 0);
+    put_file(t->dir, "cgroup.procs", "");
+    assert_int_equal(cgroup_signal(t->dir, 0), 0);
+
+    t->child[0] = start_child();
+    snprintf(text, sizeof(text), "%d\n", (int)t->child[0]);
+    put_file(t->dir, "cgroup.procs", text);
+    assert_int_equal(cgroup_signal(t->dir, 0), 1);
+    assert_int_equal(cgroup_signal(t->dir, SIGTERM), 1);
+    assert_int_equal(wait_signal(t->child[0]), SIGTERM);
+    t->child[0] = 0;
+
+    /* no cgroup.kill (before Linux 5.14): SIGKILL each process */
+    t->child[0] = start_child();
+    t->child[1] = start_child();
+    snprintf(text, sizeof(text), "%d\n%d\n", (int)t->child[0],
+	     (int)t->child[1]);
+    put_file(t->dir, "cgroup.procs", text);
+    assert_int_equal(cgroup_kill(t->dir), 0);
+    assert_int_equal(wait_signal(t->child[0]), SIGKILL);
+    assert_int_equal(wait_signal(t->child[1]), SIGKILL);
+    t->child[0] = t->child[1] = 0;
+
+    /* with cgroup.kill the kernel does it: no signals from us */
+    t->child[0] = start_child();
+    snprintf(text, sizeof(text), "%d\n", (int)t->child[0]);
+    put_file(t->dir, "cgroup.procs", text);
+    put_file(t->dir, "cgroup.kill", "");
+    assert_int_equal(cgroup_kill(t->dir), 0);
+    assert_int_equal(kill(t->child[0], 0), 0);
+    assert_int_equal(get_file(t->dir, "cgroup.kill", text, sizeof(text)), 0);
+    assert_string_equal(text, "1");
+}
+
+static void
+test_tier_names(void **state)
+{
+    (void)state;
+    assert_string_equal(cgroup_tier_name(TIER_CGROUP_LIMITS), "cgroup2");
+    assert_string_equal(cgroup_tier_name(TIER_CGROUP_KILL),
+			"cgroup2-kill+rlimits");
+    assert_string_equal(cgroup_tier_name(TIER_RLIMITS), "rlimits");
+    assert_string_equal(cgroup_tier_name((enum cgroup_tier)42), "unknown");
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+	cmocka_unit_test_setup_teardown(test_read_controllers, setup_tmp,
+					teardown_tmp),
+	cmocka_unit_test_setup_teardown(test_write_limits, setup_tmp,
+					teardown_tmp),
+	cmocka_unit_test_setup_teardown(test_read_usage, setup_tmp,
+					teardown_tmp),
+	cmocka_unit_test_setup_teardown(test_setup_none, setup_tmp,
+					teardown_tmp),
+	cmocka_unit_test_setup_teardown(test_setup_unusable, setup_tmp,
+					teardown_tmp),
+	cmocka_unit_test_setup_teardown(test_setup_plain_dir, setup_tmp,
+					teardown_tmp),
+	cmocka_unit_test_setup_teardown(test_setup_fake_cgroup, setup_tmp,
+					teardown_tmp),
+	cmocka_unit_test_setup_teardown(test_create_release, setup_tmp,
+					teardown_tmp),
+	cmocka_unit_test_setup_teardown(test_signal_kill, setup_tmp,
+					teardown_tmp),
+	cmocka_unit_test(test_tier_names),
+    };
+
+    return cmocka_run_group_tests_name("cgroup", tests, NULL, NULL);
+}
