@@ -26,6 +26,7 @@
 #include "config.h"
 #include "domain.h"
 #include "evq.h"
+#include "instances.h"
 #include "launch.h"
 #include "lines.h"
 #include "loop.h"
@@ -42,7 +43,7 @@ enum {
     M_NUMCLIENTS, M_MAXMEMORY, M_COMMANDS, M_LINE, M_FIREHOSE,
     M_QMEMUSED, M_QCOUNT, M_QBYTES, M_QNUMCLIENTS, M_STDERR, M_EXITSTATUS,
     M_STARTS, M_FAILURES, M_RUNNING, M_DENIED, M_ENDREASON, M_PEAKMEM,
-    M_CPUTIME, M_CONTAINMENT, M_QDROPPED, M_NMETRICS
+    M_CPUTIME, M_CONTAINMENT, M_QDROPPED, M_RELOAD, M_NMETRICS
 };
 
 static pmdaIndom indomtab[] = {
@@ -76,19 +77,27 @@ static pmdaMetric metrictab[] = {
     [M_PEAKMEM] = METRIC(1, 4, PM_TYPE_U64, PIPE_INDOM_SERIAL, PM_SEM_INSTANT, UNITS_BYTES),
     [M_CPUTIME] = METRIC(1, 5, PM_TYPE_U64, PIPE_INDOM_SERIAL, PM_SEM_COUNTER, UNITS_USEC),
     [M_QDROPPED] = METRIC(0, 12, PM_TYPE_U64, PIPE_INDOM_SERIAL, PM_SEM_COUNTER, UNITS_COUNT),
+    [M_RELOAD] = METRIC(2, 1, PM_TYPE_U32, PM_INDOM_NULL, PM_SEM_COUNTER, UNITS_COUNT),
     [M_CONTAINMENT] = METRIC(2, 0, PM_TYPE_STRING, PM_INDOM_NULL, PM_SEM_DISCRETE, UNITS_NONE),
 };
 
 /* the PMDA's state: one instance of it, owned by main() */
 static struct {
     pmdaInterface	dispatch;
-    struct pipe_config	*cfg;
+    struct pipe_config	*cfg;		/* current; reloads swap it */
+    const char		*config;	/* -c FILE, or NULL for the defaults */
+    struct session_opts	so;
     size_t		maxmem;
     int			*arrays;	/* event array per instance, -1 unset */
+    int			narrays;
+    unsigned int	reloads;
     int			stop;
     struct loop_watch	wpmcd, wsig, wtick;
     int			sigfd, tickfd;
 } pmda = { .maxmem = DEFAULT_MAXMEM, .sigfd = -1, .tickfd = -1 };
+
+static int reload(const char *why);
+static void rebuild_indom(void);
 
 /* ---- fetch ---- */
 
@@ -189,8 +198,7 @@ pipe_fetch_cb(pmdaMetric *mdesc, unsigned int inst, pmAtomValue *atom)
     struct inst_stats	*is;
     struct qsum		q;
 
-    if (mdesc->m_desc.indom != PM_INDOM_NULL &&
-	(inst >= pmda.cfg->ncmds))
+    if (mdesc->m_desc.indom != PM_INDOM_NULL && (int)inst >= inst_count())
 	return PM_ERR_INST;
     is = session_stats(inst);
     if (cluster == 0) {
@@ -202,7 +210,9 @@ pipe_fetch_cb(pmdaMetric *mdesc, unsigned int inst, pmAtomValue *atom)
 	    atom->ull = pmda.maxmem;
 	    return PMDA_FETCH_STATIC;
 	case 2:
-	    atom->cp = pmda.cfg->cmds[inst].command;
+	    if (inst_cmd(inst) == NULL)	/* removed by a reload */
+		return PMDA_FETCH_NOVALUES;
+	    atom->cp = inst_cmd(inst)->command;
 	    return PMDA_FETCH_STATIC;
 	case 3: case 9: case 10: case 11:	/* event parameters: in records only */
 	    return PMDA_FETCH_NOVALUES;
@@ -251,6 +261,9 @@ pipe_fetch_cb(pmdaMetric *mdesc, unsigned int inst, pmAtomValue *atom)
     } else if (cluster == 2 && item == 0) {
 	atom->cp = (char *)cgroup_tier_name(cgroup_tier());
 	return PMDA_FETCH_STATIC;
+    } else if (cluster == 2 && item == 1) {
+	atom->ul = pmda.reloads;
+	return PMDA_FETCH_STATIC;
     }
     return PM_ERR_PMID;
 }
@@ -266,7 +279,7 @@ static int
 check_access(const struct client *c, int inst, const char *params,
 	char *who, size_t len)
 {
-    const struct pipe_cmd	*cmd = &pmda.cfg->cmds[inst];
+    const struct pipe_cmd	*cmd = inst_cmd(inst);
     struct client_identity	id;
     struct access_subject	subj;
     struct access_decision	d;
@@ -308,12 +321,13 @@ store_one(struct client *c, pmValueSet *vsp, int j)
     int			sts;
 
     client_who(c, who, sizeof(who));
-    if (v->inst < 0 || (size_t)v->inst >= pmda.cfg->ncmds) {
-	pmNotifyErr(LOG_INFO, "deny: %s: store to unknown instance %d",
-		    who, v->inst);
+    if ((cmd = inst_cmd(v->inst)) == NULL) {
+	pmNotifyErr(LOG_INFO, "deny: %s: store to %s instance %d%s%s",
+		    who, inst_name(v->inst) ? "removed" : "unknown", v->inst,
+		    inst_name(v->inst) ? " " : "",
+		    inst_name(v->inst) ? inst_name(v->inst) : "");
 	return PM_ERR_INST;
     }
-    cmd = &pmda.cfg->cmds[v->inst];
     if (vsp->valfmt == PM_VAL_INSITU || v->value.pval == NULL ||
 	v->value.pval->vtype != PM_TYPE_STRING) {
 	pmNotifyErr(LOG_INFO, "deny: %s instance %s: parameters must be a "
@@ -340,6 +354,16 @@ pipe_store(pmResult *result, pmdaExt *pe)
 	return -ENOMEM;
     for (i = 0; i < result->numpmid; i++) {
 	vsp = result->vset[i];
+	if (pmID_cluster(vsp->pmid) == 2 && pmID_item(vsp->pmid) == 1) {
+	    if (!c->have_uid || c->uid != 0) {
+		pmNotifyErr(LOG_NOTICE, "deny: reload requested by a client "
+			    "that is not root");
+		return PM_ERR_PERMISSION;
+	    }
+	    if ((sts = reload("pmstore pipe.control.reload")) < 0)
+		return sts;
+	    continue;
+	}
 	if (pmID_cluster(vsp->pmid) != 0 || pmID_item(vsp->pmid) != 4)
 	    return PM_ERR_PERMISSION;	/* only pipe.firehose is writable */
 	if (vsp->numval <= 0)
@@ -391,6 +415,7 @@ static void
 pipe_end_context(int ctx)
 {
     client_end(ctx);
+    rebuild_indom();	/* a removed instance may have lost its last client */
 }
 
 /* ---- event loop handlers ---- */
@@ -415,8 +440,7 @@ on_signal(void *arg, uint32_t events)
     (void)events;
     while (read(pmda.sigfd, &si, sizeof(si)) == sizeof(si)) {
 	if (si.ssi_signo == SIGHUP) {
-	    pmNotifyErr(LOG_INFO, "SIGHUP: configuration reload is not "
-			"supported yet; restart pmcd's pipe agent instead");
+	    reload("SIGHUP");
 	    continue;
 	}
 	pmNotifyErr(LOG_INFO, "caught signal %d, shutting down", si.ssi_signo);
@@ -507,7 +531,7 @@ parse_size(const char *s, size_t *out)
 }
 
 static int
-load_config(const char *file, int check)
+load_config(const char *file, int check, struct pipe_config **out)
 {
     struct config_diag	diag = { 0 };
     char		main_conf[PATH_MAX], conf_dir[PATH_MAX];
@@ -520,8 +544,9 @@ load_config(const char *file, int check)
 	snprintf(conf_dir, sizeof(conf_dir), "%s/pipe.conf.d",
 		 pmGetConfig("PCP_SYSCONF_DIR"));
     }
+    *out = NULL;
     errors = config_load(file ? file : main_conf, file != NULL,
-			 file ? NULL : conf_dir, &pmda.cfg, &diag);
+			 file ? NULL : conf_dir, out, &diag);
     for (i = 0; i < diag.nmsgs; i++) {
 	if (check)
 	    fprintf(stderr, "%s\n", diag.msgs[i]);
@@ -529,11 +554,11 @@ load_config(const char *file, int check)
 	    pmNotifyErr(LOG_ERR, "%s", diag.msgs[i]);
     }
     diag_clear(&diag);
-    for (i = 0; errors >= 0 && i < pmda.cfg->ncmds; i++) {
-	const struct pipe_cmd	*cmd = &pmda.cfg->cmds[i];
+    for (i = 0; errors >= 0 && i < (*out)->ncmds; i++) {
+	const struct pipe_cmd	*cmd = &(*out)->cmds[i];
 	struct passwd		*pw = getpwnam(cmd->user);
 
-	if (pw == NULL || pw->pw_uid != 0 || access_controlled(pmda.cfg, cmd->name))
+	if (pw == NULL || pw->pw_uid != 0 || access_controlled(*out, cmd->name))
 	    continue;
 	if (check)
 	    fprintf(stderr, "%s:%d: warning: instance \"%s\" runs as root and "
@@ -553,6 +578,98 @@ load_config(const char *file, int check)
 	return errors;
     }
     return errors;
+}
+
+static void
+mark_slot(struct slot *s, void *arg)
+{
+    ((char *)arg)[s->inst] = 1;
+}
+
+/*
+ * The instance domain: every instance of the current configuration, plus
+ * removed ones some client still holds a queue for.
+ */
+static void
+rebuild_indom(void)
+{
+    pmdaInstid	*set;
+    char	*used;
+    int		i, n = 0, count = inst_count();
+
+    if ((used = calloc(count + 1, 1)) == NULL)
+	return;
+    client_foreach_slot(mark_slot, used);
+    if ((set = calloc(count + 1, sizeof(*set))) == NULL) {
+	free(used);
+	return;
+    }
+    for (i = 0; i < count; i++) {
+	if (inst_cmd(i) == NULL && !used[i])
+	    continue;
+	set[n].i_inst = i;
+	set[n].i_name = (char *)inst_name(i);
+	n++;
+    }
+    free(used);
+    free(indomtab[0].it_set);
+    indomtab[0].it_set = set;
+    indomtab[0].it_numinst = n;
+}
+
+/* make cfg current (it is then owned here); the old one is freed */
+static int
+apply_config(struct pipe_config *cfg)
+{
+    int		*arrays, count, i;
+
+    if ((count = inst_apply(cfg)) < 0)
+	return count;
+    if (count > pmda.narrays) {
+	if ((arrays = realloc(pmda.arrays, count * sizeof(int))) == NULL)
+	    return -ENOMEM;
+	for (i = pmda.narrays; i < count; i++)
+	    arrays[i] = -1;
+	pmda.arrays = arrays;
+	pmda.narrays = count;
+    }
+    session_configure(&pmda.so, count);
+    config_free(pmda.cfg);
+    pmda.cfg = cfg;
+    rebuild_indom();
+    return 0;
+}
+
+/*
+ * Re-read the configuration.  A configuration with any error is rejected
+ * whole and the current one stays; running commands are never disturbed.
+ */
+static int
+reload(const char *why)
+{
+    struct pipe_config	*cfg = NULL;
+    size_t		before = pmda.cfg ? pmda.cfg->ncmds : 0;
+    int			errors, sts;
+
+    pmNotifyErr(LOG_INFO, "reload (%s): reading the configuration", why);
+    errors = load_config(pmda.config, 0, &cfg);
+    if (errors != 0) {
+	pmNotifyErr(LOG_ERR, "reload rejected: %s; keeping the current "
+		    "configuration (%zu command(s))", errors < 0 ?
+		    strerror(-errors) : "the new configuration has errors",
+		    before);
+	config_free(cfg);
+	return errors < 0 ? errors : -EINVAL;
+    }
+    if ((sts = apply_config(cfg)) < 0) {
+	pmNotifyErr(LOG_ERR, "reload failed: %s", strerror(-sts));
+	config_free(cfg);
+	return sts;
+    }
+    pmda.reloads++;
+    pmNotifyErr(LOG_INFO, "reload done: %zu command(s), %zu access rule(s)",
+		pmda.cfg->ncmds, pmda.cfg->nrules);
+    return 0;
 }
 
 static pmLongOptions longopts[] = {
@@ -579,10 +696,10 @@ int
 main(int argc, char **argv)
 {
     struct session_opts	so = { DEFAULT_GRACE_MS, LINES_DEFAULT_MAX };
+    struct pipe_config	*cfg = NULL;
     char		helppath[PATH_MAX], *config = NULL, *end;
     const char		*cgroot = "auto";
     double		grace;
-    size_t		i;
     int			c, check = 0, sts, errors;
 
     pmSetProgname(argv[0]);
@@ -630,27 +747,28 @@ main(int argc, char **argv)
 	pmdaUsageMessage(&opts);
 	exit(1);
     }
+    pmda.config = config;
+    pmda.so = so;
     if (check) {
-	errors = load_config(config, 1);
+	errors = load_config(config, 1, &cfg);
 	if (errors == 0)
 	    printf("%s: configuration OK: %zu command(s), %zu access rule(s)\n",
-		   pmGetProgname(), pmda.cfg->ncmds, pmda.cfg->nrules);
-	config_free(pmda.cfg);
+		   pmGetProgname(), cfg->ncmds, cfg->nrules);
+	config_free(cfg);
 	exit(errors == 0 ? 0 : 1);
     }
 
     pmdaOpenLog(&pmda.dispatch);
-    errors = load_config(config, 0);
-    if (errors < 0)
-	pmda.cfg = config_new();
-    if (errors > 0) {
+    errors = load_config(config, 0, &cfg);
+    if (errors != 0) {
 	/* fail closed: a broken access rule must not open anything */
-	pmNotifyErr(LOG_ERR, "configuration has %d error(s): serving no "
-		    "commands (check it with %s -C)", errors, pmGetProgname());
-	config_free(pmda.cfg);
-	pmda.cfg = config_new();
+	pmNotifyErr(LOG_ERR, "configuration has %s: serving no commands "
+		    "(check it with %s -C, then send SIGHUP)", errors < 0 ?
+		    strerror(-errors) : "errors", pmGetProgname());
+	config_free(cfg);
+	cfg = config_new();
     }
-    if (pmda.cfg == NULL) {
+    if (cfg == NULL || apply_config(cfg) < 0) {
 	pmNotifyErr(LOG_ERR, "out of memory");
 	exit(1);
     }
@@ -658,20 +776,6 @@ main(int argc, char **argv)
 		"%zu bytes per client, line limit %zu bytes, grace %ld ms",
 		pmda.cfg->ncmds, pmda.cfg->nrules, pmda.maxmem, so.maxline,
 		so.grace_ms);
-
-    indomtab[0].it_numinst = pmda.cfg->ncmds;
-    indomtab[0].it_set = calloc(pmda.cfg->ncmds + 1, sizeof(pmdaInstid));
-    pmda.arrays = malloc((pmda.cfg->ncmds + 1) * sizeof(int));
-    if (indomtab[0].it_set == NULL || pmda.arrays == NULL) {
-	pmNotifyErr(LOG_ERR, "out of memory");
-	exit(1);
-    }
-    for (i = 0; i < pmda.cfg->ncmds; i++) {
-	indomtab[0].it_set[i].i_inst = (int)i;
-	indomtab[0].it_set[i].i_name = pmda.cfg->cmds[i].name;
-	pmda.arrays[i] = -1;
-    }
-    session_configure(&so, (int)pmda.cfg->ncmds);
 
     if ((sts = cgroup_setup(cgroot)) < 0)
 	pmNotifyErr(LOG_WARNING, "containment: %s: no usable cgroup2 (%s: %s): "
@@ -710,12 +814,13 @@ main(int argc, char **argv)
     loop_del(&pmda.wpmcd);
     client_end_all();
     session_shutdown();
-    for (i = 0; i < pmda.cfg->ncmds; i++)
-	if (pmda.arrays[i] >= 0)
-	    pmdaEventReleaseArray(pmda.arrays[i]);
+    for (c = 0; c < pmda.narrays; c++)
+	if (pmda.arrays[c] >= 0)
+	    pmdaEventReleaseArray(pmda.arrays[c]);
     free(pmda.arrays);
     free(indomtab[0].it_set);
     pmda.cfg = config_free(pmda.cfg);
+    inst_free();
     loop_fini();
     pmNotifyErr(LOG_INFO, "exiting");
     return 0;
