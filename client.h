@@ -11,10 +11,17 @@
 struct session;
 
 struct slot {
-    struct client	*client;
+    struct client	*client;	/* NULL for a shared instance's slot */
     int			inst;
     struct evq		q;
     struct session	*run;		/* command running for it, or NULL */
+    /* a reader of a shared (autostart) instance */
+    unsigned long long	cursor;		/* next sequence number to deliver */
+    int			reader;		/* cursor is valid */
+    unsigned int	access_gen;	/* configuration the decision was for */
+    int			access_ok;
+    /* called when a run for this slot ends (shared instances) */
+    void		(*on_end)(struct slot *, int status);
 };
 
 struct client {

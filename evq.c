@@ -33,6 +33,7 @@ evq_pop(struct evq *q)
 	q->tail = NULL;
     q->mem -= evq_cost(r->len);
     q->count--;
+    q->head_seq++;
     free(r);
 }
 
@@ -69,7 +70,7 @@ evq_push(struct evq *q, enum evkind kind, const char *data, size_t len,
     if (kind != EV_EXIT) {
 	q->lines++;
 	q->bytes += len;
-	if (!q->lossless && q->mem + cost > q->maxmem) {
+	if (!q->lossless && !q->ring && q->mem + cost > q->maxmem) {
 	    q->dropped++;
 	    q->pending_missed++;
 	    return 1;
@@ -102,5 +103,10 @@ evq_push(struct evq *q, enum evkind kind, const char *data, size_t len,
     q->tail = r;
     q->mem += cost;
     q->count++;
+    /* a shared queue keeps the newest records; readers behind see a gap */
+    while (q->ring && q->mem > q->maxmem && q->head != q->tail) {
+	q->dropped++;
+	evq_pop(q);
+    }
     return 0;
 }

@@ -37,6 +37,8 @@ struct evq {
     unsigned int	pending_missed;	/* dropped since the last queued record */
     int			need_start;	/* next record begins a run */
     int			lossless;	/* overflow = block: never drop */
+    int			ring;		/* shared queue: drop the oldest */
+    unsigned long long	head_seq;	/* sequence number of head */
 };
 
 void evq_init(struct evq *, size_t maxmem);

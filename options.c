@@ -244,6 +244,29 @@ options_parse_line(struct pipe_options *o, const char *line, char *err,
 	else
 	    BAD("overflow: expected drop or block, found \"%s\"", val);
 	o->set |= OPT_OVERFLOW;
+    } else if (strcmp(key, "autostart") == 0) {
+	if (strcmp(val, "yes") == 0 || strcmp(val, "true") == 0)
+	    o->autostart = 1;
+	else if (strcmp(val, "no") == 0 || strcmp(val, "false") == 0)
+	    o->autostart = 0;
+	else
+	    BAD("autostart: expected yes or no, found \"%s\"", val);
+	o->set |= OPT_AUTOSTART;
+    } else if (strcmp(key, "params") == 0) {
+	if (strlen(val) >= sizeof(o->params))
+	    BAD("params: longer than %d characters", OPTIONS_MAXPARAMS - 1);
+	strcpy(o->params, val);
+	o->set |= OPT_PARAMS;
+    } else if (strcmp(key, "restart") == 0) {
+	if (strcmp(val, "on-failure") == 0)
+	    o->restart = RESTART_ON_FAILURE;
+	else if (strcmp(val, "always") == 0)
+	    o->restart = RESTART_ALWAYS;
+	else if (strcmp(val, "no") == 0)
+	    o->restart = RESTART_NO;
+	else
+	    BAD("restart: expected on-failure, always or no, found \"%s\"", val);
+	o->set |= OPT_RESTART;
     } else {
 	BAD("unknown option \"%s\"", key);
     }
@@ -274,12 +297,24 @@ options_merge(struct pipe_options *base, const struct pipe_options *top)
 	base->network = top->network;
     if (top->set & OPT_OVERFLOW)
 	base->overflow = top->overflow;
+    if (top->set & OPT_AUTOSTART)
+	base->autostart = top->autostart;
+    if (top->set & OPT_PARAMS)
+	memcpy(base->params, top->params, sizeof(base->params));
+    if (top->set & OPT_RESTART)
+	base->restart = top->restart;
     base->set |= top->set;
 }
 
 int
 options_check(const struct pipe_options *o, char *err, size_t errlen)
 {
+    if (o->autostart && o->overflow == OVERFLOW_BLOCK) {
+	snprintf(err, errlen, "overflow = block cannot apply to an autostart "
+		 "instance (its readers share one queue; a slow one must not "
+		 "stop the command for all)");
+	return -EINVAL;
+    }
     if (o->sandbox == SANDBOX_PRIVATE && (o->set & OPT_CAPS) &&
 	(o->caps & (1ULL << CAP_SYS_ADMIN))) {
 	snprintf(err, errlen, "caps includes cap_sys_admin, which can undo "

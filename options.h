@@ -20,11 +20,17 @@ enum {
     OPT_SANDBOX		= 1 << 7,
     OPT_NETWORK		= 1 << 8,
     OPT_OVERFLOW	= 1 << 9,
+    OPT_AUTOSTART	= 1 << 10,
+    OPT_PARAMS		= 1 << 11,
+    OPT_RESTART		= 1 << 12,
 };
+
+#define OPTIONS_MAXPARAMS	256	/* longest params = value */
 
 enum sandbox_mode { SANDBOX_NONE, SANDBOX_PRIVATE };
 enum network_mode { NETWORK_HOST, NETWORK_NONE };
 enum overflow_mode { OVERFLOW_DROP, OVERFLOW_BLOCK };
+enum restart_mode { RESTART_ON_FAILURE, RESTART_ALWAYS, RESTART_NO };
 
 struct pipe_options {
     unsigned int	set;		/* OPT_* given explicitly */
@@ -38,6 +44,9 @@ struct pipe_options {
     enum sandbox_mode	sandbox;
     enum network_mode	network;
     enum overflow_mode	overflow;
+    int			autostart;	/* shared instance started by the PMDA */
+    char		params[OPTIONS_MAXPARAMS];	/* its parameters */
+    enum restart_mode	restart;	/* when it exits */
 };
 
 /*

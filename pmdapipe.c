@@ -30,7 +30,9 @@
 #include "launch.h"
 #include "lines.h"
 #include "loop.h"
+#include "params.h"
 #include "session.h"
+#include "shared.h"
 
 #define DEFAULT_MAXMEM		(2 * 1024 * 1024)
 #define DEFAULT_GRACE_MS	5000
@@ -150,26 +152,95 @@ add_record(int arr, const struct evrec *r)
     return 0;
 }
 
-/* move queued records into this instance's event array, within a budget */
 static int
-fetch_records(int inst, pmAtomValue *atom)
+event_array(int inst)
 {
-    struct client	*c = client_get(pmdaGetContext(), 1);
-    struct slot		*s = c ? client_slot(c, inst, 0, 0) : NULL;
-    struct evrec	*r;
-    struct timeval	now;
-    unsigned int	missed;
-    size_t		bytes = 0;
-    int			arr, n = 0, sts;
+    int		arr;
 
-    if (s == NULL)
-	return PMDA_FETCH_NOVALUES;
     if ((arr = pmda.arrays[inst]) < 0) {
 	if ((arr = pmdaEventNewArray()) < 0)
 	    return arr;
 	pmda.arrays[inst] = arr;
     }
     pmdaEventResetArray(arr);
+    return arr;
+}
+
+static int check_access(const struct client *, int, const char *, char *, size_t);
+
+/*
+ * A reader of a shared (autostart) instance: records from its cursor on,
+ * a missed record for any it fell behind on.  Access rules apply.
+ */
+static int
+fetch_shared(struct client *c, int inst, struct slot *sh, pmAtomValue *atom)
+{
+    struct slot		*s;
+    struct evrec	*r;
+    unsigned long long	seq;
+    size_t		bytes = 0;
+    char		who[256];
+    int			arr, n = 0, sts;
+
+    if (c == NULL || (s = client_slot(c, inst, 1, 0)) == NULL)
+	return -ENOMEM;
+    if (!s->reader || s->access_gen != pmda.reloads + 1) {
+	client_who(c, who, sizeof(who));
+	s->access_ok = check_access(c, inst, "(shared: fetch)", who,
+				    sizeof(who)) == 0;
+	s->access_gen = pmda.reloads + 1;
+    }
+    if (!s->access_ok)
+	return PM_ERR_PERMISSION;
+    if (!s->reader) {
+	/* like pmdaEventQueue: a new reader sees what arrives from now on */
+	s->reader = 1;
+	s->cursor = sh->q.head_seq + sh->q.count;
+    }
+    if ((arr = event_array(inst)) < 0)
+	return arr;
+    if (s->cursor < sh->q.head_seq) {
+	struct timeval	now;
+
+	gettimeofday(&now, NULL);
+	if ((sts = pmdaEventAddMissedRecord(arr, &now,
+			(int)(sh->q.head_seq - s->cursor))) < 0)
+	    return sts;
+	s->cursor = sh->q.head_seq;
+    }
+    for (seq = sh->q.head_seq, r = sh->q.head; r && seq < s->cursor; r = r->next)
+	seq++;
+    for (; r != NULL; r = r->next) {
+	if (n > 0 && bytes + r->len + FETCH_RECORD_COST > FETCH_MAXBYTES)
+	    break;
+	if ((sts = add_record(arr, r)) < 0)
+	    return sts;
+	bytes += r->len + FETCH_RECORD_COST;
+	n++;
+	s->cursor++;
+    }
+    atom->vbp = (pmValueBlock *)pmdaEventGetAddr(arr);
+    return PMDA_FETCH_STATIC;
+}
+
+/* move queued records into this instance's event array, within a budget */
+static int
+fetch_records(int inst, pmAtomValue *atom)
+{
+    struct client	*c = client_get(pmdaGetContext(), 1);
+    struct slot		*s, *sh;
+    struct evrec	*r;
+    struct timeval	now;
+    unsigned int	missed;
+    size_t		bytes = 0;
+    int			arr, n = 0, sts;
+
+    if ((sh = shared_slot(inst)) != NULL)
+	return fetch_shared(c, inst, sh, atom);
+    if ((s = c ? client_slot(c, inst, 0, 0) : NULL) == NULL)
+	return PMDA_FETCH_NOVALUES;
+    if ((arr = event_array(inst)) < 0)
+	return arr;
     while ((r = evq_peek(&s->q)) != NULL) {
 	if (n > 0 && bytes + r->len + FETCH_RECORD_COST > FETCH_MAXBYTES)
 	    break;		/* the rest waits for the next fetch */
@@ -222,6 +293,8 @@ pipe_fetch_cb(pmdaMetric *mdesc, unsigned int inst, pmAtomValue *atom)
 	    memset(&q, 0, sizeof(q));
 	    q.inst = inst;
 	    client_foreach_slot(sum_slot, &q);
+	    if (shared_slot(inst))
+		q.mem += shared_slot(inst)->q.mem;
 	    if (item == 5)
 		atom->ull = q.mem;
 	    else
@@ -333,6 +406,11 @@ store_one(struct client *c, pmValueSet *vsp, int j)
 	pmNotifyErr(LOG_INFO, "deny: %s instance %s: parameters must be a "
 		    "string value", who, cmd->name);
 	return PM_ERR_TYPE;
+    }
+    if (shared_slot(v->inst) != NULL) {
+	pmNotifyErr(LOG_INFO, "deny: %s instance %s: shared (autostart) "
+		    "instance: fetch it without storing", who, cmd->name);
+	return PM_ERR_ISCONN;
     }
     if ((sts = check_access(c, v->inst, v->value.pval->vbuf, who,
 			    sizeof(who))) < 0)
@@ -569,6 +647,30 @@ load_config(const char *file, int check, struct pipe_config **out)
 			"no [access] rule covers it: any local user may run it",
 			cmd->file, cmd->line, cmd->name);
     }
+    for (i = 0; errors >= 0 && i < (*out)->ncmds; i++) {
+	const struct pipe_cmd	*cmd = &(*out)->cmds[i];
+	struct params		p;
+	char			**argv;
+
+	if (!cmd->opts.autostart)
+	    continue;
+	if (params_parse(cmd->opts.params, &p) < 0 ||
+	    params_argv(cmd, &p, &argv) < 0) {
+	    if (check)
+		fprintf(stderr, "%s:%d: instance \"%s\": autostart params "
+			"\"%s\" are not valid for its command (needs %d)\n",
+			cmd->file, cmd->line, cmd->name, cmd->opts.params,
+			cmd->nparams);
+	    else
+		pmNotifyErr(LOG_ERR, "%s:%d: instance \"%s\": autostart params "
+			    "\"%s\" are not valid for its command (needs %d)",
+			    cmd->file, cmd->line, cmd->name, cmd->opts.params,
+			    cmd->nparams);
+	    errors++;
+	} else
+	    argv_free(argv);
+	params_free(&p);
+    }
     if (errors < 0) {
 	if (check)
 	    fprintf(stderr, "%s: %s\n", pmGetProgname(), strerror(-errors));
@@ -667,6 +769,7 @@ reload(const char *why)
 	return sts;
     }
     pmda.reloads++;
+    shared_sync(pmda.maxmem);
     pmNotifyErr(LOG_INFO, "reload done: %zu command(s), %zu access rule(s)",
 		pmda.cfg->ncmds, pmda.cfg->nrules);
     return 0;
@@ -805,6 +908,7 @@ main(int argc, char **argv)
 	pmNotifyErr(LOG_ERR, "event loop set-up failed: %s", strerror(-sts));
 	exit(1);
     }
+    shared_sync(pmda.maxmem);
     while (!pmda.stop) {
 	if ((sts = loop_once(-1)) < 0) {
 	    pmNotifyErr(LOG_ERR, "event loop: %s", strerror(-sts));
@@ -812,6 +916,7 @@ main(int argc, char **argv)
 	}
     }
     loop_del(&pmda.wpmcd);
+    shared_stop_all();
     client_end_all();
     session_shutdown();
     for (c = 0; c < pmda.narrays; c++)

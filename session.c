@@ -276,6 +276,8 @@ session_finish(struct session *s)
 	evq_push(&s->slot->q, EV_EXIT, s->endreason,
 		 s->endreason ? strlen(s->endreason) : 0, s->status, &now);
 	s->slot->run = NULL;
+	if (s->slot->on_end)
+	    s->slot->on_end(s->slot, s->status);
 	s->slot = NULL;
     }
     session_stats(s->inst)->running--;

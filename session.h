@@ -10,6 +10,7 @@
 #include "params.h"
 
 struct slot;
+struct session;
 
 /* per-instance counters exported as metrics */
 struct inst_stats {
