@@ -13,11 +13,11 @@
 #include <unistd.h>
 #include <pcp/pmapi.h>
 
-enum { P_FIREHOSE, P_LINE, P_STDERR, P_EXIT, P_REASON, P_FLAGS, P_MISSED, P_N };
+enum { P_FIREHOSE, P_LINE, P_STDERR, P_EXIT, P_REASON, P_N };
 
 static const char *names[P_N] = {
     "pipe.firehose", "pipe.line", "pipe.stderr", "pipe.exitstatus",
-    "pipe.endreason", "event.flags", "event.missed",
+    "pipe.endreason",
 };
 
 struct counts {
@@ -70,47 +70,74 @@ store_params(pmID pmid, int inst, const char *text)
     return sts;
 }
 
-/* handle one unpacked record; returns 1 when it ends the run */
+/* bytes a parameter takes in a packed record: header + value, 4-aligned */
+static size_t
+param_size(const pmEventParameter *ep)
+{
+    size_t	vlen = ep->ep_len - PM_VAL_HDR_SIZE;
+
+    return sizeof(pmEventParameter) + ((vlen + 3) & ~(size_t)3);
+}
+
+static void
+report_missed(int n, int count)
+{
+    if (!count)
+	fprintf(stderr, "%s: %d record(s) missed: the client did not keep up "
+		"with the command\n", pmGetProgname(), n);
+}
+
+/*
+ * Walk a packed event array in place (pmUnpackEventRecords builds a
+ * pmResult per record, which costs more than the PMDA spends producing
+ * it).  Returns 1 when a record ended the run.
+ */
 static int
-record(pmResult *r, const pmID *ids, int have_exit, int count,
+records(const pmEventArray *ea, const pmID *ids, int have_exit, int count,
 	struct counts *c, int *status)
 {
-    unsigned int	flags = 0;
-    int			i, end = 0;
+    const char		*p = (const char *)&ea->ea_record[0];
+    const char		*limit = (const char *)ea + ea->ea_len;
+    const pmEventRecord	*er;
+    const pmEventParameter *ep;
+    const char		*vbuf;
+    int			i, j, end = 0;
 
-    c->records++;
-    for (i = 0; i < r->numpmid; i++) {
-	pmValueSet	*vs = r->vset[i];
-
-	if (vs->numval <= 0)
+    for (i = 0; i < ea->ea_nrecords; i++) {
+	er = (const pmEventRecord *)p;
+	p += sizeof(pmEventRecord) - sizeof(pmEventParameter);
+	if (p > limit)
+	    break;
+	c->records++;
+	if (er->er_flags & PM_EVENT_FLAG_MISSED) {
+	    c->missed += er->er_nparams;
+	    report_missed(er->er_nparams, count);
 	    continue;
-	if (vs->pmid == ids[P_FLAGS])
-	    flags = vs->vlist[0].value.lval;
-	else if (vs->pmid == ids[P_MISSED]) {
-	    c->missed += vs->vlist[0].value.lval;
-	    fprintf(stderr, "%s: %d record(s) missed: the client did not keep "
-		    "up with the command\n", pmGetProgname(),
-		    vs->vlist[0].value.lval);
-	} else if (vs->pmid == ids[P_LINE] || vs->pmid == ids[P_STDERR]) {
-	    const char	*s = vs->vlist[0].value.pval->vbuf;
-	    int		err = vs->pmid == ids[P_STDERR];
-
-	    if (err)
-		c->errlines++;
-	    else
-		c->lines++;
-	    c->bytes += strlen(s);
-	    if (!count)
-		fprintf(err ? stderr : stdout, "%s\n", s);
-	} else if (vs->pmid == ids[P_EXIT]) {
-	    *status = vs->vlist[0].value.lval;
-	} else if (vs->pmid == ids[P_REASON] && !count) {
-	    fprintf(stderr, "%s: ended by pmdapipe: %s\n", pmGetProgname(),
-		    vs->vlist[0].value.pval->vbuf);
 	}
+	for (j = 0; j < er->er_nparams && p < limit; j++) {
+	    ep = (const pmEventParameter *)p;
+	    vbuf = p + sizeof(pmEventParameter);
+	    p += param_size(ep);
+	    if (ep->ep_pmid == ids[P_LINE] || ep->ep_pmid == ids[P_STDERR]) {
+		int	err = ep->ep_pmid == ids[P_STDERR];
+
+		if (err)
+		    c->errlines++;
+		else
+		    c->lines++;
+		c->bytes += strlen(vbuf);
+		if (!count)
+		    fprintf(err ? stderr : stdout, "%s\n", vbuf);
+	    } else if (ep->ep_pmid == ids[P_EXIT]) {
+		memcpy(status, vbuf, sizeof(*status));
+	    } else if (ep->ep_pmid == ids[P_REASON] && !count) {
+		fprintf(stderr, "%s: ended by pmdapipe: %s\n",
+			pmGetProgname(), vbuf);
+	    }
+	}
+	if ((er->er_flags & PM_EVENT_FLAG_END) && have_exit)
+	    end = 1;
     }
-    if ((flags & PM_EVENT_FLAG_END) && have_exit)
-	end = 1;
     return end;
 }
 
@@ -120,13 +147,13 @@ main(int argc, char **argv)
     const char		*host = "local:", *inst_name;
     struct counts	c = { 0 };
     struct timespec	t0, t1, delay;
-    pmResult		*rp, **recs;
+    pmResult		*rp;
     pmDesc		desc;
     pmID		ids[P_N];
-    char		*params = NULL, *end, *errmsg;
+    char		*params = NULL, *end;
     double		interval = 0.25;
     size_t		len = 0;
-    int			sts, i, j, n, inst, opt, count = 0, status = 0;
+    int			sts, i, n, inst, opt, count = 0, status = 0;
     int			have_exit, done = 0, seen_end = 0;
 
     pmSetProgname(argv[0]);
@@ -200,11 +227,19 @@ main(int argc, char **argv)
 	}
 	n = 0;
 	if (rp->numpmid == 1 && rp->vset[0]->numval > 0 &&
-	    (n = pmUnpackEventRecords(rp->vset[0], 0, &recs)) > 0) {
-	    for (j = 0; j < n && !done; j++)
-		done = record(recs[j], ids, have_exit, count, &c, &status);
-	    pmFreeEventResult(recs);
-	    seen_end = 1;
+	    rp->vset[0]->valfmt != PM_VAL_INSITU &&
+	    rp->vset[0]->vlist[0].value.pval->vtype == PM_TYPE_EVENT) {
+	    const pmEventArray	*ea = (const pmEventArray *)
+					rp->vset[0]->vlist[0].value.pval;
+
+	    if ((n = ea->ea_nrecords) > 0) {
+		done = records(ea, ids, have_exit, count, &c, &status);
+		seen_end = 1;
+	    }
+	} else if (rp->numpmid == 1 && rp->vset[0]->numval < 0) {
+	    fprintf(stderr, "%s: %s: %s\n", pmGetProgname(), inst_name,
+		    pmErrStr(rp->vset[0]->numval));
+	    return 1;
 	}
 	pmFreeResult(rp);
 	if (!have_exit && seen_end && n == 0)
@@ -222,8 +257,6 @@ main(int argc, char **argv)
 	       "exit %d seconds %.3f\n", c.records, c.lines, c.errlines,
 	       c.bytes, c.missed, status, secs);
     }
-    errmsg = NULL;
-    (void)errmsg;
     free(params);
     pmDestroyContext(pmWhichContext());
     return status;
