@@ -46,6 +46,8 @@ lines_commit(struct lines *lb, size_t n, lines_cb cb, void *arg)
     size_t	avail, linelen, rest;
     int		sts = 0;
 
+    if (lb->buf == NULL)	/* nothing read yet (or all given back) */
+	return 0;
     lb->len += n;
     start = lb->buf;
     end = lb->buf + lb->len;
