@@ -55,7 +55,7 @@ struct child_plan {
     int		ns_flags;		/* unshare() flags */
     int		pidns;			/* sandbox: private pid namespace */
     int		mountns;
-    int		netns;
+    int		netns_fd;		/* network = none: join this, or -1 */
     int		set_caps;
     uint64_t	caps;
     int		cap_last;
@@ -106,22 +106,6 @@ child_fail(const struct child_plan *p, int step)
     n = write(p->status, &cs, sizeof(cs));
     (void)n;
     _exit(127);
-}
-
-/* wait for pid; return its status as exit code or 128+signal */
-static int
-wait_status(pid_t pid)
-{
-    int		status;
-
-    while (waitpid(pid, &status, 0) < 0)
-	if (errno != EINTR)
-	    return 127;
-    if (WIFEXITED(status))
-	return WEXITSTATUS(status);
-    if (WIFSIGNALED(status))
-	return 128 + WTERMSIG(status);
-    return 127;
 }
 
 /*
@@ -222,7 +206,8 @@ child_run(const struct child_plan *p)
 	child_fail(p, STEP_SETSID);
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 	child_fail(p, STEP_PDEATHSIG);
-    if (getppid() != p->parent) {
+    /* (in a new pid namespace our parent is outside it: getppid() is 0) */
+    if (!p->pidns && getppid() != p->parent) {
 	errno = ESRCH;
 	child_fail(p, STEP_PDEATHSIG);
     }
@@ -250,38 +235,28 @@ child_run(const struct child_plan *p)
 	if (setrlimit(p->rl[i].res, &p->rl[i].rl) < 0)
 	    child_fail(p, STEP_RLIMIT);
 
-    if (p->ns_flags) {
-	if (unshare(p->ns_flags) < 0)
-	    child_fail(p, STEP_UNSHARE);
-	if (p->mountns &&
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    if (p->netns_fd >= 0 && setns(p->netns_fd, CLONE_NEWNET) < 0)
+	child_fail(p, STEP_NETWORK);
+    if (p->pidns) {
+	/*
+	 * launch_start cloned us into new pid, mount, ipc and uts namespaces:
+	 * we are pid 1.  Private mounts, a /proc for this pid namespace, then
+	 * the command as our child while we reap.
+	 */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  NULL) < 0)
 	    child_fail(p, STEP_MOUNT);
-	if (p->pidns) {
-	    /* this process waits; its child is pid 1 of the new namespace */
-	    if ((pid = fork()) < 0)
-		child_fail(p, STEP_INIT);
-	    if (pid > 0) {
-		close(p->status);
-		_exit(wait_status(pid));
-	    }
-	    if (p->mountns &&
-		mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		      NULL) < 0)
-		child_fail(p, STEP_MOUNT);
+	if ((pid = fork()) < 0)
+	    child_fail(p, STEP_INIT);
+	if (pid > 0) {
+	    close(p->status);
+	    sandbox_init(pid);
 	}
-	if (p->netns && loopback_up() < 0)
-	    child_fail(p, STEP_NETWORK);
-	if (p->pidns) {
-	    if ((pid = fork()) < 0)
-		child_fail(p, STEP_INIT);
-	    if (pid > 0) {
-		close(p->status);
-		sandbox_init(pid);
-	    }
-	    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-		child_fail(p, STEP_PDEATHSIG);
-	}
-    }
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+	    child_fail(p, STEP_PDEATHSIG);
+    } else if (p->ns_flags && unshare(p->ns_flags) < 0)
+	child_fail(p, STEP_UNSHARE);
 
     if (p->set_caps && caps_prepare(p) < 0)
 	child_fail(p, STEP_CAPS);
@@ -302,6 +277,52 @@ child_run(const struct child_plan *p)
     _exit(127);
 }
 
+/*
+ * network = none: one network namespace with only loopback, made once and
+ * joined by every such command (setns is far cheaper than creating a
+ * namespace per start).  Returns its fd, or -1 with errno.
+ */
+static int	netns_none = -1;
+
+static int
+none_netns(void)
+{
+    char	path[64], c;
+    int		sync[2], fd, status;
+    pid_t	pid;
+
+    if (netns_none >= 0)
+	return netns_none;
+    if (pipe2(sync, O_CLOEXEC) < 0)
+	return -1;
+    if ((pid = fork()) < 0) {
+	close(sync[0]);
+	close(sync[1]);
+	return -1;
+    }
+    if (pid == 0) {
+	close(sync[0]);
+	c = (unshare(CLONE_NEWNET) == 0 && loopback_up() == 0) ? 'y' : 'n';
+	if (write(sync[1], &c, 1) != 1)
+	    _exit(1);
+	/* stay until the parent has opened our namespace and kills us */
+	for (;;)
+	    pause();
+    }
+    close(sync[1]);
+    fd = -1;
+    if (read(sync[0], &c, 1) == 1 && c == 'y') {
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+    }
+    close(sync[0]);
+    kill(pid, SIGKILL);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	;
+    netns_none = fd;
+    return fd;
+}
+
 static void
 plan_rlimit(struct child_plan *p, int res, rlim_t v)
 {
@@ -319,6 +340,7 @@ plan_containment(struct child_plan *p, const struct launch_req *req)
     FILE			*f;
     rlim_t			cpu;
 
+    p->netns_fd = -1;
     if (have_base_nofile) {
 	p->rl[p->nrl].res = RLIMIT_NOFILE;
 	p->rl[p->nrl].rl = base_nofile;
@@ -346,10 +368,8 @@ plan_containment(struct child_plan *p, const struct launch_req *req)
 	p->ns_flags |= CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
 	p->pidns = p->mountns = 1;
     }
-    if (o->network == NETWORK_NONE) {
-	p->ns_flags |= CLONE_NEWNET;
-	p->netns = 1;
-    }
+    if (o->network == NETWORK_NONE)
+	p->netns_fd = none_netns();
     if (o->set & OPT_CAPS) {
 	p->set_caps = 1;
 	p->caps = o->caps;
@@ -459,6 +479,11 @@ launch_start(const struct launch_req *req, struct launch_res *res,
 	snprintf(p->procs, sizeof(p->procs), "%s/cgroup.procs", req->cgroup);
     p->parent = getpid();
     plan_containment(p, req);
+    if (req->opts && req->opts->network == NETWORK_NONE && p->netns_fd < 0) {
+	sts = -errno;
+	*step = STEP_NETWORK;
+	goto fail;
+    }
 
     if ((devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0 ||
 	pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
@@ -471,7 +496,13 @@ launch_start(const struct launch_req *req, struct launch_res *res,
     p->err = errp[1];
     p->status = statp[1];
 
-    if ((pid = fork()) < 0) {
+    /* a sandbox is cloned straight into its namespaces: no extra process */
+    if (p->pidns)
+	pid = (pid_t)syscall(SYS_clone, SIGCHLD | p->ns_flags, NULL, NULL,
+			     NULL, NULL);
+    else
+	pid = fork();
+    if (pid < 0) {
 	sts = -errno;
 	goto fail;
     }

@@ -101,6 +101,7 @@ records(const pmEventArray *ea, const pmID *ids, int have_exit, int count,
     const pmEventRecord	*er;
     const pmEventParameter *ep;
     const char		*vbuf;
+    size_t		vlen;
     int			i, j, end = 0;
 
     for (i = 0; i < ea->ea_nrecords; i++) {
@@ -118,6 +119,8 @@ records(const pmEventArray *ea, const pmID *ids, int have_exit, int count,
 	    ep = (const pmEventParameter *)p;
 	    vbuf = p + sizeof(pmEventParameter);
 	    p += param_size(ep);
+	    /* packed strings are not NUL-terminated: use the length */
+	    vlen = strnlen(vbuf, ep->ep_len - PM_VAL_HDR_SIZE);
 	    if (ep->ep_pmid == ids[P_LINE] || ep->ep_pmid == ids[P_STDERR]) {
 		int	err = ep->ep_pmid == ids[P_STDERR];
 
@@ -125,14 +128,14 @@ records(const pmEventArray *ea, const pmID *ids, int have_exit, int count,
 		    c->errlines++;
 		else
 		    c->lines++;
-		c->bytes += strlen(vbuf);
+		c->bytes += vlen;
 		if (!count)
-		    fprintf(err ? stderr : stdout, "%s\n", vbuf);
+		    fprintf(err ? stderr : stdout, "%.*s\n", (int)vlen, vbuf);
 	    } else if (ep->ep_pmid == ids[P_EXIT]) {
 		memcpy(status, vbuf, sizeof(*status));
 	    } else if (ep->ep_pmid == ids[P_REASON] && !count) {
-		fprintf(stderr, "%s: ended by pmdapipe: %s\n",
-			pmGetProgname(), vbuf);
+		fprintf(stderr, "%s: ended by pmdapipe: %.*s\n",
+			pmGetProgname(), (int)vlen, vbuf);
 	    }
 	}
 	if ((er->er_flags & PM_EVENT_FLAG_END) && have_exit)
