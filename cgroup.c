@@ -1,6 +1,7 @@
 /*
  * cgroup.c - cgroup v2 placement and kill for launched commands.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -13,6 +14,7 @@
 #include "cgroup.h"
 
 static char	*base;		/* <root>/pmdapipe */
+static int	reap_stale(void);
 static unsigned int enforced;	/* OPT_* the session cgroups enforce */
 static char	**pending;	/* cgroups waiting to be removed */
 static int	npending;
@@ -110,7 +112,7 @@ cgroup_setup(const char *root)
     write_file(base, "cgroup.subtree_control", "+pids");
     write_file(base, "cgroup.subtree_control", "+cpu");
     enforced = cgroup_read_controllers(base, "cgroup.subtree_control");
-    return 0;
+    return reap_stale();
 }
 
 enum cgroup_tier
@@ -218,6 +220,38 @@ cgroup_read_usage(const char *dir, unsigned long long *peak,
     }
     fclose(f);
     return 0;
+}
+
+/*
+ * Session cgroups are named INSTANCE.SERIAL.PID after the PMDA that made
+ * them: kill and remove those of PMDAs that are gone (a crash or SIGKILL
+ * must not leave their commands running).  Returns how many were reaped.
+ */
+static int
+reap_stale(void)
+{
+    struct dirent	*de;
+    DIR			*dir;
+    char		*dot, *path;
+    long		pid;
+    int			n = 0;
+
+    if ((dir = opendir(base)) == NULL)
+	return 0;
+    while ((de = readdir(dir)) != NULL) {
+	if (de->d_name[0] == '.' || (dot = strrchr(de->d_name, '.')) == NULL)
+	    continue;
+	pid = strtol(dot + 1, NULL, 10);
+	if (pid <= 0 || pid == getpid() || kill((pid_t)pid, 0) == 0 ||
+	    errno != ESRCH)
+	    continue;
+	if (asprintf(&path, "%s/%s", base, de->d_name) < 0)
+	    continue;
+	cgroup_release(path);	/* kills, removes or queues for retry */
+	n++;
+    }
+    closedir(dir);
+    return n;
 }
 
 const char *

@@ -268,6 +268,13 @@ child_run(const struct child_plan *p)
 	child_fail(p, STEP_UID);
     if (p->set_caps && caps_apply(p) < 0)
 	child_fail(p, STEP_CAPS);
+    /* changing credentials cleared the parent-death signal: set it again */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+	child_fail(p, STEP_PDEATHSIG);
+    if (!p->pidns && getppid() != p->parent) {
+	errno = ESRCH;
+	child_fail(p, STEP_PDEATHSIG);
+    }
     if (chdir(p->home) < 0 && chdir("/") < 0)
 	child_fail(p, STEP_CHDIR);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

@@ -521,7 +521,8 @@ on_signal(void *arg, uint32_t events)
 	    reload("SIGHUP");
 	    continue;
 	}
-	pmNotifyErr(LOG_INFO, "caught signal %d, shutting down", si.ssi_signo);
+	pmNotifyErr(LOG_INFO, "caught signal %d from pid %u, shutting down",
+		    si.ssi_signo, si.ssi_pid);
 	pmda.stop = 1;
     }
 }
@@ -893,6 +894,10 @@ main(int argc, char **argv)
     else
 	pmNotifyErr(LOG_INFO, "containment: %s: commands run under %s",
 		    cgroup_tier_name(cgroup_tier()), cgroup_base());
+    if (sts > 0)
+	pmNotifyErr(LOG_WARNING, "killed the commands of %d session(s) left "
+		    "behind by an earlier pmdapipe that did not stop cleanly",
+		    sts);
     raise_nofile();
 
     pmda.dispatch.version.six.fetch = pipe_fetch;
