@@ -200,52 +200,80 @@ account_alloc(struct mt_proc *proc, __u32 tgid, __u64 addr, __u64 size,
     raise_peak(proc, live);
 }
 
-static __always_inline void
-account_free(struct mt_proc *proc, __u32 tgid, __u64 addr)
+/* drop a known allocation from the table; 0 when it was not known */
+static __always_inline int
+forget_alloc(struct mt_proc *proc, __u32 tgid, __u64 addr)
 {
     struct mt_alloc_key	key = { .pid = tgid, .addr = addr };
     struct mt_alloc	*val;
     __u64		size;
 
-    __sync_fetch_and_add(&proc->frees, 1);
     val = bpf_map_lookup_elem(&allocs, &key);
     if (!val)
-	return;		/* allocated before we attached, or not by malloc */
+	return 0;
     size = val->size;
     if (bpf_map_delete_elem(&allocs, &key) == 0)
 	__sync_fetch_and_add(&proc->live_bytes, -(__s64)size);
+    return 1;
 }
 
-struct ret_in_vma {
-    __u64	ret;
-    bool	inside;
+static __always_inline void
+account_free(struct mt_proc *proc, __u32 tgid, __u64 addr)
+{
+    __sync_fetch_and_add(&proc->frees, 1);
+    forget_alloc(proc, tgid, addr);	/* unknown: allocated before we attached */
+}
+
+struct vma_range {
+    __u64	start;
+    __u64	end;
 };
 
 static long
-check_vma(struct task_struct *task, struct vm_area_struct *vma, void *data)
+get_range(struct task_struct *task, struct vm_area_struct *vma, void *data)
 {
-    struct ret_in_vma	*r = data;
+    struct vma_range	*r = data;
 
-    r->inside = r->ret >= vma->vm_start && r->ret < vma->vm_end;
+    r->start = vma->vm_start;
+    r->end = vma->vm_end;
     return 0;
 }
 
 /*
- * Called from libc's own text?  The probes sit at the entry or past
- * instructions that leave %rsp alone, so the return address is at
- * (%rsp); libc's text is one mapping, the one holding the probe.
+ * Bounds of libc's text (the mapping holding the probe), cached per
+ * process and filled at its first probe hit: bpf_find_vma() only
+ * try-locks the mmap lock and fails while another thread holds it.
  */
 static __always_inline bool
-called_by_libc(struct pt_regs *ctx)
+libc_known(struct pt_regs *ctx, struct mt_proc *proc, struct task_struct *task)
 {
-    struct ret_in_vma	r = { 0 };
+    struct vma_range	r = { 0 };
+    __u64		ip = PT_REGS_IP(ctx), mm = (__u64)task->mm;
 
-    if (bpf_probe_read_user(&r.ret, sizeof(r.ret), (void *)PT_REGS_SP(ctx)))
+    if (proc->libc_mm == mm && ip >= proc->libc_start && ip < proc->libc_end)
+	return true;
+    if (bpf_find_vma(task, ip, get_range, &r, 0) || !r.end)
 	return false;
-    if (bpf_find_vma(bpf_get_current_task_btf(), PT_REGS_IP(ctx),
-		     check_vma, &r, 0))
+    proc->libc_start = r.start;
+    proc->libc_end = r.end;
+    proc->libc_mm = mm;
+    return true;
+}
+
+/*
+ * Called from libc's own text?  The probes sit at the entry or past
+ * instructions that leave %rsp alone, so the return address is at (%rsp).
+ */
+static __always_inline bool
+called_by_libc(struct pt_regs *ctx, struct mt_proc *proc)
+{
+    __u64	ret = 0;
+
+    if (!libc_known(ctx, proc, bpf_get_current_task_btf()))
 	return false;
-    return r.inside;
+    if (bpf_probe_read_user(&ret, sizeof(ret), (void *)PT_REGS_SP(ctx)))
+	return false;
+    return ret >= proc->libc_start && ret < proc->libc_end;
 }
 
 SEC("uprobe.multi")
@@ -265,6 +293,7 @@ mt_entry(struct pt_regs *ctx)
     if (!(proc = tracked(tgid)))
 	return 0;
     task = bpf_get_current_task_btf();
+    libc_known(ctx, proc, task);	/* fill the cache while it is easy */
     t = bpf_task_storage_get(&threads, task, NULL,
 			     BPF_LOCAL_STORAGE_GET_F_CREATE);
     if (!t) {
@@ -277,18 +306,25 @@ mt_entry(struct pt_regs *ctx)
 	ptr = PT_REGS_PARM1(ctx);
 	if (t->depth || !ptr)
 	    return 0;
-	account_free(proc, tgid, ptr);
+	/*
+	 * An unknown block freed by libc itself is one it had cached after
+	 * the program freed it (tcache flush at thread exit): not a free.
+	 * Unknown blocks the program frees were allocated before we attached.
+	 */
+	if (!forget_alloc(proc, tgid, ptr) && called_by_libc(ctx, proc))
+	    return 0;
+	__sync_fetch_and_add(&proc->frees, 1);
 	emit(proc, op, ptr, 0, 0);
 	return 0;
     case MT_OP_MUNMAP:
-	if (t->depth || called_by_libc(ctx))
+	if (t->depth || called_by_libc(ctx, proc))
 	    return 0;
 	ptr = PT_REGS_PARM1(ctx);
 	account_free(proc, tgid, ptr);
 	emit(proc, op, ptr, PT_REGS_PARM2(ctx), 0);
 	return 0;
     case MT_OP_BRK:		/* size: change of the break */
-	if (t->depth || called_by_libc(ctx))
+	if (t->depth || called_by_libc(ctx, proc))
 	    return 0;
 	ptr = BPF_CORE_READ(task, mm, brk);
 	emit(proc, op, ptr, (__s64)(PT_REGS_PARM1(ctx) - ptr), 0);
@@ -326,7 +362,7 @@ mt_entry(struct pt_regs *ctx)
 	break;
     }
     t->size = size;
-    if ((op == MT_OP_MMAP || op == MT_OP_SBRK) && called_by_libc(ctx))
+    if ((op == MT_OP_MMAP || op == MT_OP_SBRK) && called_by_libc(ctx, proc))
 	t->op = MT_OP_NONE;
     return 0;
 }

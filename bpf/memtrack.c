@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -530,6 +531,8 @@ launch(struct memtrack *mt, const sigset_t *oldmask)
 	if (read(gate[0], &c, 1) != 1)
 	    _exit(127);			/* we gave up: never run it */
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	/* our capabilities (CAP_BPF, CAP_PERFMON) are not the command's */
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	execve(path, mt->argv, environ);
 	err = errno;
 	if (write(st[1], &err, sizeof(err)) < 0)
@@ -974,6 +977,9 @@ main(int argc, char **argv)
 	if (c == -ENOENT)
 	    errmsg("process %d: no C library mapped (statically linked?)",
 		   (int)mt.pid);
+	else if (c == -EACCES)
+	    errmsg("process %d: cannot reach its C library: %s (another mount "
+		   "namespace needs CAP_SYS_PTRACE)", (int)mt.pid, strerror(-c));
 	else
 	    errmsg("cannot read /proc/%d/maps: %s", (int)mt.pid, strerror(-c));
 	goto cleanup;

@@ -86,6 +86,10 @@ struct mt_proc {
     __u64	lost;
     __u32	flags;		/* MT_PROC_* */
     __u32	parent;		/* followed from this tgid, or 0 */
+    /* libc's text mapping in the address space mm (kernel use only) */
+    __u64	libc_mm;
+    __u64	libc_start;
+    __u64	libc_end;
 };
 
 #define MT_PROC_EXITED	0x1	/* last thread gone: counters are final */

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include "procmaps.h"
 
 int
@@ -126,11 +128,25 @@ procmap_format(const struct procmap *pm, unsigned long addr, char *buf, size_t l
 	snprintf(buf, len, "0x%lx", addr);
 }
 
+/* does path name the file with this device and inode? */
+static int
+same_file(const char *path, unsigned int maj, unsigned int min, unsigned long ino)
+{
+    struct stat	st;
+
+    if (stat(path, &st) < 0)
+	return -errno;
+    if (major(st.st_dev) != maj || minor(st.st_dev) != min || st.st_ino != ino)
+	return -EXDEV;
+    return 0;
+}
+
 int
 procmap_libc(pid_t pid, char *out, size_t len)
 {
     char		name[64], line[4096 + 128], *path, *base;
-    unsigned long	start, end, pgoff;
+    unsigned long	start, end, pgoff, ino;
+    unsigned int	maj, min;
     FILE		*f;
     int			sts = -ENOENT;
 
@@ -145,10 +161,28 @@ procmap_libc(pid_t pid, char *out, size_t len)
 	if (strcmp(base, "libc.so.6") != 0 &&
 	    fnmatch("libc-[0-9]*.so", base, 0) != 0)
 	    continue;
-	if ((size_t)snprintf(out, len, "/proc/%d/root%s", (int)pid, path) >= len)
+	if (sscanf(line, "%*x-%*x %*s %*x %x:%x %lu", &maj, &min, &ino) != 3) {
+	    sts = -EINVAL;
+	    break;
+	}
+	/* through the target's root: right in any mount namespace */
+	if ((size_t)snprintf(out, len, "/proc/%d/root%s", (int)pid, path) >= len) {
 	    sts = -ENAMETOOLONG;
-	else
-	    sts = 0;
+	    break;
+	}
+	if ((sts = same_file(out, maj, min, ino)) != -EACCES)
+	    break;
+	/*
+	 * /proc/PID/root of another user's process needs CAP_SYS_PTRACE;
+	 * the same path here will do if it is the very same file.
+	 */
+	if ((size_t)snprintf(out, len, "%s", path) >= len) {
+	    sts = -ENAMETOOLONG;
+	    break;
+	}
+	sts = same_file(out, maj, min, ino);
+	if (sts == -EXDEV || sts == -ENOENT)
+	    sts = -EACCES;	/* elsewhere: only /proc/PID/root reaches it */
 	break;
     }
     fclose(f);

@@ -36,8 +36,10 @@ const struct pm_entry *procmap_find(const struct procmap *pm, unsigned long addr
 void procmap_format(const struct procmap *pm, unsigned long addr, char *buf, size_t len);
 
 /*
- * The path of the C library mapped executable in pid, as seen from
- * here (through /proc/PID/root); -ENOENT when there is none.
+ * The path of the C library mapped executable in pid, as seen from here:
+ * through /proc/PID/root, or where that is denied, the same path if it
+ * names the same file (device and inode as in the maps).  -ENOENT when
+ * there is none, -EACCES when it cannot be reached.
  */
 int procmap_libc(pid_t pid, char *path, size_t len);
 

@@ -1,7 +1,7 @@
 /*
  * workload.c - a deterministic allocator workload for pmpipe-memtrack tests.
  *
- *   workload [-w] [-f] [-a] [-s PAIRS [-p RATE]] [-b PAIRS] N M
+ *   workload [-w] [-f] [-t THREADS] [-a] [-s PAIRS [-p RATE]] [-b PAIRS] N M
  *
  * Makes N mallocs of the distinct sizes 1000+i (i = 0..N-1), then frees
  * the first M of them, and exits with the other N-M outstanding.  It
@@ -10,11 +10,13 @@
  *
  *   -w        wait for a byte (or EOF) on stdin first, so a tracker can attach
  *   -f        fork first; the child does the same, the parent waits for it
+ *   -t T      do the N mallocs and M frees in each of T threads instead
  *   -a        also call each other allocator function once (sizes 3001..3011)
  *   -s PAIRS  then PAIRS malloc(64)+free pairs, paced at -p RATE calls/s
  *   -b PAIRS  time PAIRS malloc(64)+free pairs; print "pairs=N ns=T" on stderr
  */
 #include <malloc.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +26,11 @@
 #include <unistd.h>
 
 #define MAXN	(1 << 20)
+#define MAXT	16
 
 static void	*ptrs[MAXN];
 static void	*volatile sink;
+static long long n, m;
 
 static long long
 now_ns(void)
@@ -78,6 +82,21 @@ all_functions(void)
     (void)p;
 }
 
+/* the N mallocs and M frees, pointers in slice [k*n/t, (k+1)*n/t) */
+static void *
+work(void *arg)
+{
+    void	**p = arg;
+    long long	i;
+
+    for (i = 0; i < n; i++)
+	if ((p[i] = malloc((size_t)(1000 + i))) == NULL)
+	    _exit(1);
+    for (i = 0; i < m; i++)
+	free(p[i]);
+    return NULL;
+}
+
 static void
 pairs(long long n, long long rate)
 {
@@ -95,15 +114,17 @@ pairs(long long n, long long rate)
 int
 main(int argc, char **argv)
 {
-    long long	n, m, i, storm = 0, rate = 0, bench = 0, t0;
-    int		c, wait_stdin = 0, fork_child = 0, all = 0, status;
+    long long	storm = 0, rate = 0, bench = 0, t0;
+    int		c, wait_stdin = 0, fork_child = 0, all = 0, status, k, threads = 0;
+    pthread_t	tid[MAXT];
     pid_t	child = -1;
     char	b;
 
-    while ((c = getopt(argc, argv, "wfas:p:b:")) != -1) {
+    while ((c = getopt(argc, argv, "wft:as:p:b:")) != -1) {
 	switch (c) {
 	case 'w': wait_stdin = 1; break;
 	case 'f': fork_child = 1; break;
+	case 't': threads = atoi(optarg); break;
 	case 'a': all = 1; break;
 	case 's': storm = atoll(optarg); break;
 	case 'p': rate = atoll(optarg); break;
@@ -115,18 +136,21 @@ main(int argc, char **argv)
 	return 2;
     n = atoll(argv[optind]);
     m = atoll(argv[optind + 1]);
-    if (n < 0 || n > MAXN || m < 0 || m > n)
+    if (n < 0 || m < 0 || m > n || threads < 0 || threads > MAXT ||
+	n * (threads ? threads : 1) > MAXN)
 	return 2;
     if (wait_stdin && read(0, &b, 1) < 0)
 	return 1;
     if (fork_child && (child = fork()) < 0)
 	return 1;
 
-    for (i = 0; i < n; i++)
-	if ((ptrs[i] = malloc((size_t)(1000 + i))) == NULL)
+    if (threads == 0)
+	work(ptrs);
+    for (k = 0; k < threads; k++)
+	if (pthread_create(&tid[k], NULL, work, ptrs + k * n) != 0)
 	    return 1;
-    for (i = 0; i < m; i++)
-	free(ptrs[i]);
+    for (k = 0; k < threads; k++)
+	pthread_join(tid[k], NULL);
     if (all)
 	all_functions();
     if (storm)
