@@ -485,7 +485,7 @@ send_vmas(struct task_struct *task, __u32 tgid)
 	r->hdr.pid = tgid;
 	r->start = vma->vm_start;
 	r->end = vma->vm_end;
-	r->pgoff = vma->vm_pgoff << 12;
+	r->pgoff = vma->vm_pgoff;	/* in pages: user space knows their size */
 	bpf_probe_read_kernel_str(r->name, sizeof(r->name),
 				  BPF_CORE_READ(file, f_path.dentry, d_name.name));
 	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);

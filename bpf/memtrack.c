@@ -393,7 +393,8 @@ on_record(void *ctx, void *data, size_t len)
 	}
 	memcpy(name, v->name, MT_NAME_LEN);
 	name[MT_NAME_LEN] = '\0';
-	procmap_add(&t->vmas, v->start, v->end, v->pgoff, name);
+	procmap_add(&t->vmas, v->start, v->end,
+		    v->pgoff * (unsigned long)sysconf(_SC_PAGESIZE), name);
 	break;
     }
     return 0;
@@ -880,6 +881,7 @@ main(int argc, char **argv)
 .epfd = -1, .sigfd = -1, .timerfd = -1, .pidfd = -1,
     };
     char		err[PATH_MAX + 128], *end;
+    const char		*env;
     sigset_t		sigs, oldmask;
     struct rlimit	rl = { RLIM_INFINITY, RLIM_INFINITY };
     double		secs;
@@ -987,6 +989,14 @@ main(int argc, char **argv)
     if (probes_resolve(mt.libc, &mt.probes, err, sizeof(err)) < 0) {
 	errmsg("%s", err);
 	goto cleanup;
+    }
+    if ((env = getenv("PMPIPE_MEMTRACK_PLACE")) && strcmp(env, "entry") == 0) {
+	/* for benchmarks: what the placement saves */
+	for (c = 0; c < mt.probes.n; c++) {
+	    mt.probes.p[c].offset = mt.probes.p[c].entry;
+	    snprintf(mt.probes.p[c].why, sizeof(mt.probes.p[c].why),
+		     "entry: PMPIPE_MEMTRACK_PLACE=entry");
+	}
     }
     if (mt.verbose)
 	print_probes(&mt);

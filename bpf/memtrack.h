@@ -73,7 +73,7 @@ struct mt_vma {
     struct mt_event	hdr;	/* rec = MT_REC_VMA, pid */
     __u64		start;
     __u64		end;
-    __u64		pgoff;	/* file offset of start, bytes */
+    __u64		pgoff;	/* file offset of start, in pages */
     char		name[MT_NAME_LEN];
 };
 
