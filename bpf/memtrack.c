@@ -439,11 +439,15 @@ check_targets(struct memtrack *mt, int tick)
 	    t->exit_seen = 1;
     }
     for (i = 0; i < mt->nt; ) {
-	if (mt->t[i].exit_seen) {
-	    finish_target(mt, &mt->t[i]);
+	t = &mt->t[i];
+	if (t->exit_seen) {
+	    finish_target(mt, t);
 	    continue;
 	}
-	print_summary(mt, mt->t[i].pid);
+	/* for kernels that cannot send the mappings at exit (< 6.16) */
+	if (mt->mode == MT_MODE_LEAKS && !t->have_vmas)
+	    procmap_read(t->pid, &t->vmas);
+	print_summary(mt, t->pid);
 	i++;
     }
 }
@@ -811,16 +815,17 @@ run(struct memtrack *mt)
 {
     struct epoll_event		ev[8];
     struct signalfd_siginfo	si;
-    struct mt_proc		p;
     struct target		*t;
-    __u32			key;
     uint64_t			ticks;
     int				n, i, tick, root_gone;
 
     while (!mt->stop && mt->nt > 0) {
 	n = epoll_wait(mt->epfd, ev, 8, DRAIN_MS);
-	if (n < 0 && errno != EINTR)
+	if (n < 0 && errno != EINTR) {
+	    errmsg("epoll_wait: %s", strerror(errno));
+	    mt->stop = 1;
 	    break;
+	}
 	tick = root_gone = 0;
 	for (i = 0; i < n; i++) {
 	    switch (ev[i].data.u32) {
@@ -840,14 +845,12 @@ run(struct memtrack *mt)
 	    }
 	}
 	drain(mt);
-	if (root_gone && (t = target_find(mt, mt->pid)) != NULL) {
-	    key = (__u32)mt->pid;
-	    /* the exit tracepoint ran before the pidfd became readable */
-	    if (bpf_map__lookup_elem(mt->skel->maps.procs, &key, sizeof(key),
-				     &p, sizeof(p), 0) != 0 ||
-		(p.flags & MT_PROC_EXITED))
-		t->exit_seen = 1;
-	}
+	/*
+	 * The exit tracepoint runs before the pidfd turns readable, so its
+	 * records are in; and if it exited before we attached, none will come.
+	 */
+	if (root_gone && (t = target_find(mt, mt->pid)) != NULL)
+	    t->exit_seen = 1;
 	check_targets(mt, tick);
 	fflush(stdout);
     }
@@ -970,7 +973,8 @@ main(int argc, char **argv)
 	if ((sts = launch(&mt, &oldmask)) < 0)
 	    return EXIT_USAGE;
     } else if ((mt.pidfd = (int)syscall(SYS_pidfd_open, mt.pid, 0)) < 0) {
-	errmsg("process %d: %s", (int)mt.pid, strerror(errno));
+	errmsg("process %d: %s", (int)mt.pid, errno == EINVAL ?
+	       "not a process ID (a thread ID?)" : strerror(errno));
 	return EXIT_USAGE;
     }
 
@@ -979,9 +983,9 @@ main(int argc, char **argv)
 	if (c == -ENOENT)
 	    errmsg("process %d: no C library mapped (statically linked?)",
 		   (int)mt.pid);
-	else if (c == -EACCES)
-	    errmsg("process %d: cannot reach its C library: %s (another mount "
-		   "namespace needs CAP_SYS_PTRACE)", (int)mt.pid, strerror(-c));
+	else if (c == -EXDEV)
+	    errmsg("process %d: cannot reach its C library (in another mount "
+		   "namespace: needs CAP_SYS_PTRACE)", (int)mt.pid);
 	else
 	    errmsg("cannot read /proc/%d/maps: %s", (int)mt.pid, strerror(-c));
 	goto cleanup;

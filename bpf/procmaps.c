@@ -181,8 +181,8 @@ procmap_libc(pid_t pid, char *out, size_t len)
 	    break;
 	}
 	sts = same_file(out, maj, min, ino);
-	if (sts == -EXDEV || sts == -ENOENT)
-	    sts = -EACCES;	/* elsewhere: only /proc/PID/root reaches it */
+	if (sts == -ENOENT)
+	    sts = -EXDEV;	/* elsewhere: only /proc/PID/root reaches it */
 	break;
     }
     fclose(f);

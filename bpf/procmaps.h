@@ -39,7 +39,8 @@ void procmap_format(const struct procmap *pm, unsigned long addr, char *buf, siz
  * The path of the C library mapped executable in pid, as seen from here:
  * through /proc/PID/root, or where that is denied, the same path if it
  * names the same file (device and inode as in the maps).  -ENOENT when
- * there is none, -EACCES when it cannot be reached.
+ * there is none, -EXDEV when it cannot be reached, else -errno of
+ * reading the maps.
  */
 int procmap_libc(pid_t pid, char *path, size_t len);
 
