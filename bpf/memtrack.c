@@ -260,6 +260,22 @@ print_summary(struct memtrack *mt, pid_t pid)
 	   (unsigned long long)p.lost);
 }
 
+/* a JSON string: file names may hold quotes, backslashes, control bytes */
+static void
+print_json_string(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+	if (*s == '"' || *s == '\\')
+	    printf("\\%c", *s);
+	else if ((unsigned char)*s < 0x20)
+	    printf("\\u%04x", (unsigned char)*s);
+	else
+	    putchar(*s);
+    }
+    putchar('"');
+}
+
 struct leak {
     __u64	addr;
     __u64	size;
@@ -329,7 +345,9 @@ sweep_allocs(struct memtrack *mt, struct target *t, int print)
 	if (v[i].stackid >= 0 && bpf_map_lookup_elem(sfd, &sid, ips) == 0) {
 	    for (j = 0; j < MT_STACK_DEPTH && ips[j]; j++) {
 		procmap_format(&t->vmas, ips[j], frame, sizeof(frame));
-		printf("%s\"%s\"", j ? "," : "", frame);
+		if (j)
+		    putchar(',');
+		print_json_string(frame);
 	    }
 	}
 	printf("]}\n");
