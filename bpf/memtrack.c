@@ -1,0 +1,1065 @@
+/*
+ * memtrack.c - pmpipe-memtrack: heap allocation tracking with eBPF.
+ *
+ *   pmpipe-memtrack [-m events|summary|leaks] [-i SECONDS] [-f] [-r RINGBYTES] PID
+ *   pmpipe-memtrack [options] -- COMMAND [ARGS...]
+ *
+ * Loads memtrack.bpf.c, attaches uprobes to the target's libc allocator
+ * functions (per process with uprobe_multi, or classic uprobes where
+ * that is missing) and prints one JSON object per line on stdout.  A
+ * launched command waits on a pipe until every probe is attached.
+ *
+ * Exit status: 0 done, 1 usage or target error, 2 BPF, BTF or the
+ * probes are unavailable (e.g. missing privileges).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "memtrack.h"
+#include "memtrack.skel.h"
+#include "probes.h"
+#include "procmaps.h"
+
+#define EXIT_USAGE		1
+#define EXIT_NOBPF		2
+
+#define DEFAULT_RING		(16UL << 20)	/* events mode */
+#define CONTROL_RING		(256UL << 10)	/* other modes: control records only */
+#define DRAIN_MS		100		/* ring drain period */
+#define MAX_LINKS		(2 * PROBES_MAX + 2)
+
+static const char *progname = "pmpipe-memtrack";
+
+static const char *op_names[MT_OP_MAX] = {
+    [MT_OP_MALLOC] = "malloc", [MT_OP_CALLOC] = "calloc",
+    [MT_OP_REALLOC] = "realloc", [MT_OP_REALLOCARRAY] = "reallocarray",
+    [MT_OP_FREE] = "free", [MT_OP_MEMALIGN] = "memalign",
+    [MT_OP_ALIGNED_ALLOC] = "aligned_alloc",
+    [MT_OP_POSIX_MEMALIGN] = "posix_memalign", [MT_OP_VALLOC] = "valloc",
+    [MT_OP_PVALLOC] = "pvalloc", [MT_OP_MMAP] = "mmap",
+    [MT_OP_MUNMAP] = "munmap", [MT_OP_SBRK] = "sbrk", [MT_OP_BRK] = "brk",
+};
+
+static const char *mode_names[] = {
+    [MT_MODE_EVENTS] = "events", [MT_MODE_SUMMARY] = "summary",
+    [MT_MODE_LEAKS] = "leaks", [MT_MODE_EMPTY] = "empty",
+};
+
+/* a tracked process */
+struct target {
+    pid_t		pid;
+    int			exit_seen;	/* EXIT record consumed */
+    int			exit_ticks;	/* ticks with EXITED set but no record */
+    int			have_vmas;	/* vmas came from the kernel at exit */
+    struct procmap	vmas;		/* for stack resolution (leaks mode) */
+};
+
+struct memtrack {
+    /* options */
+    int			mode;
+    int			follow;
+    int			verbose;
+    long		interval_ms;
+    unsigned long	ring_bytes;
+    int			classic;	/* classic uprobes, not uprobe_multi */
+    pid_t		pid;		/* the tracked or launched process */
+    char		**argv;		/* command to launch, or NULL */
+
+    /* BPF */
+    struct memtrack_bpf	*skel;
+    struct ring_buffer	*rb;
+    struct bpf_link	*links[MAX_LINKS];
+    int			nlinks;
+    char		libc[PATH_MAX];
+    struct probe_set	probes;
+
+    /* launched command */
+    int			gate;		/* write end: one byte releases it */
+    int			status;		/* read end: exec errno, or EOF */
+    int			child_reaped;
+
+    /* loop */
+    int			epfd;
+    int			sigfd;
+    int			timerfd;
+    int			pidfd;		/* the root target, for exit wakeups */
+    int			stop;
+    int			sts;		/* exit status */
+    struct target	*t;
+    size_t		nt, maxt;
+};
+
+static void
+errmsg(const char *fmt, ...)
+{
+    va_list	ap;
+
+    fprintf(stderr, "%s: ", progname);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static int verbose_libbpf;
+
+/* -v: libbpf warnings (verifier logs); -vv: everything */
+static int
+libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+    if (verbose_libbpf == 0 || (level == LIBBPF_DEBUG && verbose_libbpf < 2))
+	return 0;	/* failures are reported once, by us */
+    return vfprintf(stderr, fmt, ap);
+}
+
+static void
+usage(FILE *f)
+{
+    fprintf(f,
+"usage: %s [-m events|summary|leaks] [-i SECONDS] [-f] [-r RINGBYTES] [-v] PID\n"
+"       %s [options] -- COMMAND [ARGS...]\n"
+"  -m MODE   events: every call and summaries (default); summary: totals only;\n"
+"            leaks: totals, and outstanding allocations with stacks at exit\n"
+"  -i SECS   summary interval (default 1)\n"
+"  -f        follow child processes\n"
+"  -r BYTES  ring buffer size (K, M suffixes; default 16M in events mode)\n"
+"  -v        explain probe placement on stderr; -vv adds libbpf debug output\n",
+	    progname, progname);
+}
+
+static int
+parse_size(const char *s, unsigned long *out)
+{
+    char		*end;
+    unsigned long	v;
+
+    errno = 0;
+    v = strtoul(s, &end, 0);
+    if (errno || end == s)
+	return -1;
+    switch (*end) {
+    case 'k': case 'K': v <<= 10; end++; break;
+    case 'm': case 'M': v <<= 20; end++; break;
+    case 'g': case 'G': v <<= 30; end++; break;
+    }
+    if (*end != '\0' || v == 0 || v > (1UL << 32))
+	return -1;
+    *out = v;
+    return 0;
+}
+
+/* ring buffers are a power of two pages */
+static unsigned long
+ring_round(unsigned long v)
+{
+    unsigned long	r = (unsigned long)sysconf(_SC_PAGESIZE);
+
+    while (r < v)
+	r <<= 1;
+    return r;
+}
+
+/* ---- targets ---- */
+
+static struct target *
+target_find(struct memtrack *mt, pid_t pid)
+{
+    size_t	i;
+
+    for (i = 0; i < mt->nt; i++)
+	if (mt->t[i].pid == pid)
+	    return &mt->t[i];
+    return NULL;
+}
+
+static struct target *
+target_add(struct memtrack *mt, pid_t pid)
+{
+    struct target	*t;
+
+    if ((t = target_find(mt, pid)) != NULL)
+	return t;
+    if (mt->nt == mt->maxt) {
+	size_t	max = mt->maxt ? 2 * mt->maxt : 8;
+
+	if ((t = realloc(mt->t, max * sizeof(*t))) == NULL)
+	    return NULL;
+	mt->t = t;
+	mt->maxt = max;
+    }
+    t = &mt->t[mt->nt++];
+    memset(t, 0, sizeof(*t));
+    t->pid = pid;
+    return t;
+}
+
+static void
+target_remove(struct memtrack *mt, struct target *t)
+{
+    procmap_clear(&t->vmas);
+    *t = mt->t[--mt->nt];
+}
+
+/* ---- output ---- */
+
+static void
+print_event(const struct mt_event *e)
+{
+    const char	*op = e->op < MT_OP_MAX && op_names[e->op] ? op_names[e->op] : "?";
+
+    printf("{\"ts\":%llu,\"pid\":%u,\"tid\":%u,\"op\":\"%s\"",
+	   (unsigned long long)e->ts, e->pid, e->tid, op);
+    switch (e->op) {
+    case MT_OP_FREE:
+	printf(",\"addr\":\"0x%llx\"}\n", (unsigned long long)e->addr);
+	break;
+    case MT_OP_REALLOC:
+    case MT_OP_REALLOCARRAY:
+	printf(",\"size\":%lld,\"addr\":\"0x%llx\",\"old\":\"0x%llx\"}\n",
+	       (long long)e->size, (unsigned long long)e->addr,
+	       (unsigned long long)e->old);
+	break;
+    default:
+	printf(",\"size\":%lld,\"addr\":\"0x%llx\"}\n",
+	       (long long)e->size, (unsigned long long)e->addr);
+	break;
+    }
+}
+
+static void
+print_summary(struct memtrack *mt, pid_t pid)
+{
+    struct mt_proc	p;
+    __u32		key = (__u32)pid;
+
+    if (bpf_map__lookup_elem(mt->skel->maps.procs, &key, sizeof(key),
+			     &p, sizeof(p), 0) != 0)
+	return;
+    printf("{\"type\":\"summary\",\"pid\":%d,\"allocs\":%llu,\"frees\":%llu,"
+	   "\"live_bytes\":%lld,\"peak_bytes\":%lld,\"lost\":%llu}\n",
+	   (int)pid, (unsigned long long)p.allocs, (unsigned long long)p.frees,
+	   (long long)p.live_bytes, (long long)p.peak_bytes,
+	   (unsigned long long)p.lost);
+}
+
+/* a JSON string: file names may hold quotes, backslashes, control bytes */
+static void
+print_json_string(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+	if (*s == '"' || *s == '\\')
+	    printf("\\%c", *s);
+	else if ((unsigned char)*s < 0x20)
+	    printf("\\u%04x", (unsigned char)*s);
+	else
+	    putchar(*s);
+    }
+    putchar('"');
+}
+
+struct leak {
+    __u64	addr;
+    __u64	size;
+    __s64	stackid;
+};
+
+static int
+leak_cmp(const void *a, const void *b)
+{
+    const struct leak	*x = a, *y = b;
+
+    return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/*
+ * Outstanding allocations of t, as leak records when print is set;
+ * their table entries are deleted either way.
+ */
+static void
+sweep_allocs(struct memtrack *mt, struct target *t, int print)
+{
+    int			fd = bpf_map__fd(mt->skel->maps.allocs);
+    int			sfd = bpf_map__fd(mt->skel->maps.stacks);
+    struct mt_alloc_key	key, next, *pkey = NULL;
+    struct mt_alloc	val;
+    struct leak		*v = NULL, *nv;
+    size_t		n = 0, max = 0, i;
+    __u64		ips[MT_STACK_DEPTH];
+    char		frame[PATH_MAX + 32];
+    __u32		sid;
+    int			j;
+
+    while (bpf_map_get_next_key(fd, pkey, &next) == 0) {
+	key = next;
+	pkey = &key;
+	if (key.pid != (__u32)t->pid)
+	    continue;
+	if (bpf_map_lookup_elem(fd, &key, &val) != 0)
+	    continue;
+	if (n == max) {
+	    max = max ? 2 * max : 1024;
+	    if ((nv = realloc(v, max * sizeof(*v))) == NULL)
+		break;
+	    v = nv;
+	}
+	v[n].addr = key.addr;
+	v[n].size = val.size;
+	v[n].stackid = val.stackid;
+	n++;
+    }
+    for (i = 0; i < n; i++) {
+	key.pid = (__u32)t->pid;
+	key.pad = 0;
+	key.addr = v[i].addr;
+	bpf_map_delete_elem(fd, &key);
+    }
+    if (!print) {
+	free(v);
+	return;
+    }
+    qsort(v, n, sizeof(*v), leak_cmp);
+    for (i = 0; i < n; i++) {
+	printf("{\"type\":\"leak\",\"pid\":%d,\"addr\":\"0x%llx\",\"size\":%llu,"
+	       "\"stack\":[", (int)t->pid, (unsigned long long)v[i].addr,
+	       (unsigned long long)v[i].size);
+	sid = (__u32)v[i].stackid;
+	if (v[i].stackid >= 0 && bpf_map_lookup_elem(sfd, &sid, ips) == 0) {
+	    for (j = 0; j < MT_STACK_DEPTH && ips[j]; j++) {
+		procmap_format(&t->vmas, ips[j], frame, sizeof(frame));
+		if (j)
+		    putchar(',');
+		print_json_string(frame);
+	    }
+	}
+	printf("]}\n");
+    }
+    free(v);
+}
+
+/* print the final records of t and stop tracking it */
+static void
+finish_target(struct memtrack *mt, struct target *t)
+{
+    __u32	key = (__u32)t->pid;
+
+    if (mt->mode == MT_MODE_LEAKS) {
+	/* still alive (we are stopping): its maps are readable now */
+	if (!t->have_vmas)
+	    procmap_read(t->pid, &t->vmas);
+	sweep_allocs(mt, t, 1);
+    } else if (!mt->stop) {
+	sweep_allocs(mt, t, 0);
+    }
+    print_summary(mt, t->pid);
+    bpf_map__delete_elem(mt->skel->maps.procs, &key, sizeof(key), 0);
+    target_remove(mt, t);
+}
+
+/* ---- ring buffer ---- */
+
+static int
+on_record(void *ctx, void *data, size_t len)
+{
+    struct memtrack		*mt = ctx;
+    const struct mt_event	*e = data;
+    const struct mt_vma		*v = data;
+    struct target		*t;
+    char			name[MT_NAME_LEN + 1];
+
+    if (len < sizeof(*e))
+	return 0;
+    switch (e->rec) {
+    case MT_REC_EVENT:
+	print_event(e);
+	break;
+    case MT_REC_FORK:
+	if (target_add(mt, (pid_t)e->pid) == NULL)
+	    return -ENOMEM;
+	if (mt->verbose)
+	    fprintf(stderr, "%s: following %u (child of %llu)\n", progname,
+		    e->pid, (unsigned long long)e->old);
+	break;
+    case MT_REC_EXIT:
+	if ((t = target_find(mt, (pid_t)e->pid)) != NULL)
+	    t->exit_seen = 1;
+	break;
+    case MT_REC_VMA:
+	if (len < sizeof(*v) || (t = target_find(mt, (pid_t)e->pid)) == NULL)
+	    break;
+	if (!t->have_vmas) {
+	    procmap_clear(&t->vmas);
+	    t->have_vmas = 1;
+	}
+	memcpy(name, v->name, MT_NAME_LEN);
+	name[MT_NAME_LEN] = '\0';
+	procmap_add(&t->vmas, v->start, v->end,
+		    v->pgoff * (unsigned long)sysconf(_SC_PAGESIZE), name);
+	break;
+    }
+    return 0;
+}
+
+static void
+drain(struct memtrack *mt)
+{
+    ring_buffer__consume(mt->rb);
+}
+
+/*
+ * After a drain: finish targets whose EXIT record arrived; on a tick
+ * also pick up followed children and exits whose record was lost (the
+ * EXITED flag stays set for two ticks without one), and print summaries.
+ */
+static void
+check_targets(struct memtrack *mt, int tick)
+{
+    int			fd = bpf_map__fd(mt->skel->maps.procs);
+    __u32		key, next, *pkey = NULL;
+    struct mt_proc	p;
+    struct target	*t;
+    size_t		i;
+
+    for (i = 0; i < mt->nt; ) {
+	if (mt->t[i].exit_seen)
+	    finish_target(mt, &mt->t[i]);
+	else
+	    i++;
+    }
+    if (!tick)
+	return;
+    while (bpf_map_get_next_key(fd, pkey, &next) == 0) {
+	key = next;
+	pkey = &key;
+	if (bpf_map_lookup_elem(fd, &key, &p) != 0)
+	    continue;
+	if ((t = target_add(mt, (pid_t)key)) == NULL)
+	    continue;
+	if ((p.flags & MT_PROC_EXITED) && ++t->exit_ticks > 2)
+	    t->exit_seen = 1;
+    }
+    for (i = 0; i < mt->nt; ) {
+	t = &mt->t[i];
+	if (t->exit_seen) {
+	    finish_target(mt, t);
+	    continue;
+	}
+	/* for kernels that cannot send the mappings at exit (< 6.16) */
+	if (mt->mode == MT_MODE_LEAKS && !t->have_vmas)
+	    procmap_read(t->pid, &t->vmas);
+	print_summary(mt, t->pid);
+	i++;
+    }
+}
+
+static void
+report_lost(struct memtrack *mt)
+{
+    int		ncpu = libbpf_num_possible_cpus();
+    __u64	*v, tot[MT_LOST_MAX] = { 0 };
+    __u32	k;
+    int		c;
+
+    if (ncpu <= 0 || (v = calloc(ncpu, sizeof(*v))) == NULL)
+	return;
+    for (k = 0; k < MT_LOST_MAX; k++) {
+	if (bpf_map_lookup_elem(bpf_map__fd(mt->skel->maps.lost), &k, v) != 0)
+	    continue;
+	for (c = 0; c < ncpu; c++)
+	    tot[k] += v[c];
+    }
+    free(v);
+    if (tot[MT_LOST_RING] || tot[MT_LOST_TABLE] || tot[MT_LOST_THREAD])
+	errmsg("lost records: %llu ring buffer full, %llu allocation table full, "
+	       "%llu no thread state",
+	       (unsigned long long)tot[MT_LOST_RING],
+	       (unsigned long long)tot[MT_LOST_TABLE],
+	       (unsigned long long)tot[MT_LOST_THREAD]);
+}
+
+/* ---- launching a command ---- */
+
+/* argv[0] as execve wants it, resolved now: the child must not allocate */
+static int
+resolve_command(const char *cmd, char *out, size_t len)
+{
+    const char	*path, *p, *q;
+    size_t	n;
+
+    if (strchr(cmd, '/')) {
+	if ((size_t)snprintf(out, len, "%s", cmd) >= len)
+	    return -ENAMETOOLONG;
+	return access(out, X_OK) == 0 ? 0 : -errno;
+    }
+    if ((path = getenv("PATH")) == NULL)
+	path = "/usr/local/bin:/usr/bin:/bin";
+    for (p = path; ; p = q + 1) {
+	q = strchr(p, ':');
+	n = q ? (size_t)(q - p) : strlen(p);
+	if ((size_t)snprintf(out, len, "%.*s/%s", (int)n, n ? p : ".", cmd) < len &&
+	    access(out, X_OK) == 0)
+	    return 0;
+	if (!q)
+	    break;
+    }
+    return -ENOENT;
+}
+
+/*
+ * Fork the command, held before execve until launch_release(); the
+ * child only waits, restores the signal mask and calls execve.
+ */
+static int
+launch(struct memtrack *mt, const sigset_t *oldmask)
+{
+    char	path[PATH_MAX];
+    int		gate[2] = { -1, -1 }, st[2] = { -1, -1 };
+    int		sts, err;
+    pid_t	pid;
+    char	c;
+
+    if ((sts = resolve_command(mt->argv[0], path, sizeof(path))) < 0) {
+	errmsg("%s: %s", mt->argv[0], strerror(-sts));
+	return sts;
+    }
+    if (pipe2(gate, O_CLOEXEC) < 0 || pipe2(st, O_CLOEXEC) < 0) {
+	sts = -errno;
+	goto fail;
+    }
+    if ((pid = fork()) < 0) {
+	sts = -errno;
+	goto fail;
+    }
+    if (pid == 0) {
+	close(gate[1]);
+	close(st[0]);
+	if (read(gate[0], &c, 1) != 1)
+	    _exit(127);			/* we gave up: never run it */
+	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	/* our capabilities (CAP_BPF, CAP_PERFMON) are not the command's */
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	execve(path, mt->argv, environ);
+	err = errno;
+	if (write(st[1], &err, sizeof(err)) < 0)
+	    _exit(127);
+	_exit(127);
+    }
+    close(gate[0]);
+    close(st[1]);
+    mt->pid = pid;
+    mt->gate = gate[1];
+    mt->status = st[0];
+    mt->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    return 0;
+
+fail:
+    errmsg("cannot start %s: %s", mt->argv[0], strerror(-sts));
+    if (gate[0] >= 0) {
+	close(gate[0]);
+	close(gate[1]);
+    }
+    if (st[0] >= 0) {
+	close(st[0]);
+	close(st[1]);
+    }
+    return sts;
+}
+
+/* let the held child run; 0 once it has exec'd, else -errno of execve */
+static int
+launch_release(struct memtrack *mt)
+{
+    ssize_t	n;
+    int		err = 0;
+
+    if (write(mt->gate, "g", 1) != 1)
+	return -errno;
+    close(mt->gate);
+    mt->gate = -1;
+    do
+	n = read(mt->status, &err, sizeof(err));
+    while (n < 0 && errno == EINTR);
+    close(mt->status);
+    mt->status = -1;
+    return n == (ssize_t)sizeof(err) ? -err : 0;
+}
+
+/* kill a held child that will never be released, and reap it */
+static void
+launch_abort(struct memtrack *mt)
+{
+    if (mt->gate >= 0) {
+	close(mt->gate);		/* it exits on EOF */
+	mt->gate = -1;
+	waitpid(mt->pid, NULL, 0);
+	mt->child_reaped = 1;
+    }
+    if (mt->status >= 0) {
+	close(mt->status);
+	mt->status = -1;
+    }
+}
+
+/* ---- BPF set-up ---- */
+
+static int
+open_load(struct memtrack *mt)
+{
+    struct memtrack_bpf	*skel;
+    unsigned long	ring = mt->ring_bytes;
+    int			sts;
+
+    if ((skel = memtrack_bpf__open()) == NULL) {
+	sts = -errno;
+	errmsg("cannot open BPF object: %s", strerror(errno));
+	return sts;
+    }
+    skel->rodata->mode = (__u32)mt->mode;
+    skel->rodata->follow = mt->follow != 0;
+    skel->rodata->wakeup_bytes = ring / 8;
+    bpf_map__set_max_entries(skel->maps.events, (__u32)ring);
+    if (mt->mode != MT_MODE_LEAKS)
+	bpf_map__set_max_entries(skel->maps.stacks, 1);
+    if (mt->classic) {
+	bpf_program__set_expected_attach_type(skel->progs.mt_entry, 0);
+	bpf_program__set_expected_attach_type(skel->progs.mt_return, 0);
+    }
+    if ((sts = memtrack_bpf__load(skel)) < 0) {
+	memtrack_bpf__destroy(skel);
+	return sts;
+    }
+    mt->skel = skel;
+    return 0;
+}
+
+static void
+detach_all(struct memtrack *mt)
+{
+    while (mt->nlinks > 0)
+	bpf_link__destroy(mt->links[--mt->nlinks]);
+}
+
+static int
+keep_link(struct memtrack *mt, struct bpf_link *l)
+{
+    if (l == NULL)
+	return -errno;
+    mt->links[mt->nlinks++] = l;
+    return 0;
+}
+
+/*
+ * Return probes first: a call entered between two attachments must not
+ * leave the depth counter raised with no return probe to lower it.
+ */
+static int
+attach_uprobes(struct memtrack *mt, pid_t pid)
+{
+    struct probe_set	*ps = &mt->probes;
+    unsigned long	off[PROBES_MAX];
+    __u64		cookie[PROBES_MAX];
+    int			pass, i, n, sts;
+
+    for (pass = 0; pass < 2; pass++) {
+	int	ret = pass == 0;
+	struct bpf_program *prog = ret ? mt->skel->progs.mt_return :
+					 mt->skel->progs.mt_entry;
+
+	if (!mt->classic) {
+	    LIBBPF_OPTS(bpf_uprobe_multi_opts, mo);
+
+	    for (i = 0, n = 0; i < ps->n; i++) {
+		if (ret && !ps->p[i].ret)
+		    continue;
+		off[n] = ps->p[i].offset;
+		cookie[n++] = (__u64)ps->p[i].op;
+	    }
+	    mo.offsets = off;
+	    mo.cookies = cookie;
+	    mo.cnt = (size_t)n;
+	    mo.retprobe = ret;
+	    sts = keep_link(mt, bpf_program__attach_uprobe_multi(prog, pid,
+					mt->libc, NULL, &mo));
+	    if (sts < 0)
+		return sts;
+	    continue;
+	}
+	for (i = 0; i < ps->n; i++) {
+	    LIBBPF_OPTS(bpf_uprobe_opts, uo);
+
+	    if (ret && !ps->p[i].ret)
+		continue;
+	    uo.bpf_cookie = (__u64)ps->p[i].op;
+	    uo.retprobe = ret;
+	    sts = keep_link(mt, bpf_program__attach_uprobe_opts(prog, pid,
+					mt->libc, ps->p[i].offset, &uo));
+	    if (sts < 0)
+		return sts;
+	}
+    }
+    return 0;
+}
+
+static int
+attach_all(struct memtrack *mt)
+{
+    struct mt_proc	p = { 0 };
+    __u32		key = (__u32)mt->pid;
+    int			sts;
+
+    if (bpf_map__update_elem(mt->skel->maps.procs, &key, sizeof(key),
+			     &p, sizeof(p), BPF_ANY) != 0)
+	return -errno;
+    if (mt->follow &&
+	(sts = keep_link(mt, bpf_program__attach(mt->skel->progs.mt_fork))) < 0)
+	return sts;
+    if ((sts = keep_link(mt, bpf_program__attach(mt->skel->progs.mt_exit))) < 0)
+	return sts;
+    /* followed children are new processes: probe every process, filter in BPF */
+    return attach_uprobes(mt, mt->follow ? -1 : mt->pid);
+}
+
+static void
+bpf_teardown(struct memtrack *mt)
+{
+    ring_buffer__free(mt->rb);
+    mt->rb = NULL;
+    detach_all(mt);
+    memtrack_bpf__destroy(mt->skel);	/* NULL-safe */
+    mt->skel = NULL;
+}
+
+/*
+ * Load and attach; uprobe_multi first, classic uprobes when the kernel
+ * lacks it (or PMPIPE_MEMTRACK_UPROBES=classic).  One message on failure.
+ */
+static int
+bpf_setup(struct memtrack *mt)
+{
+    const char	*env = getenv("PMPIPE_MEMTRACK_UPROBES");
+    const char	*what = NULL, *hint = "";
+    int		sts;
+
+    mt->classic = env && strcmp(env, "classic") == 0;
+    for (;;) {
+	if ((sts = open_load(mt)) < 0) {
+	    what = "cannot load BPF programs";
+	    if (sts == -EPERM || sts == -EACCES)
+		hint = " (needs CAP_BPF and CAP_PERFMON)";
+	} else if ((sts = attach_all(mt)) < 0) {
+	    what = "cannot attach probes";
+	    if (sts == -EPERM || sts == -EACCES)
+		hint = mt->classic ? " (classic uprobes need CAP_SYS_ADMIN)" :
+				     " (needs CAP_BPF and CAP_PERFMON)";
+	    bpf_teardown(mt);
+	} else {
+	    break;
+	}
+	if (mt->classic || sts == -EPERM || sts == -EACCES) {
+	    errmsg("%s: %s%s", what, strerror(-sts), hint);
+	    return sts;
+	}
+	if (mt->verbose)
+	    errmsg("uprobe_multi: %s: %s; trying classic uprobes", what,
+		   strerror(-sts));
+	mt->classic = 1;
+    }
+    mt->rb = ring_buffer__new(bpf_map__fd(mt->skel->maps.events), on_record,
+			      mt, NULL);
+    if (mt->rb == NULL) {
+	sts = -errno;
+	errmsg("cannot set up the ring buffer: %s", strerror(errno));
+	bpf_teardown(mt);
+	return sts;
+    }
+    return 0;
+}
+
+/* ---- the loop ---- */
+
+enum { W_RING = 1, W_SIGNAL, W_TIMER, W_PIDFD };
+
+static int
+watch(struct memtrack *mt, int fd, int tag)
+{
+    struct epoll_event	ev = { .events = EPOLLIN, .data.u32 = (uint32_t)tag };
+
+    return epoll_ctl(mt->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static int
+loop_setup(struct memtrack *mt, const sigset_t *sigs)
+{
+    struct itimerspec	its;
+
+    if ((mt->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
+	(mt->sigfd = signalfd(-1, sigs, SFD_CLOEXEC | SFD_NONBLOCK)) < 0 ||
+	(mt->timerfd = timerfd_create(CLOCK_MONOTONIC,
+				      TFD_CLOEXEC | TFD_NONBLOCK)) < 0)
+	return -errno;
+    its.it_interval.tv_sec = mt->interval_ms / 1000;
+    its.it_interval.tv_nsec = (mt->interval_ms % 1000) * 1000000L;
+    its.it_value = its.it_interval;
+    if (timerfd_settime(mt->timerfd, 0, &its, NULL) < 0)
+	return -errno;
+    if (watch(mt, ring_buffer__epoll_fd(mt->rb), W_RING) < 0 ||
+	watch(mt, mt->sigfd, W_SIGNAL) < 0 || watch(mt, mt->timerfd, W_TIMER) < 0)
+	return -errno;
+    if (mt->pidfd >= 0 && watch(mt, mt->pidfd, W_PIDFD) < 0)
+	return -errno;
+    return 0;
+}
+
+static void
+run(struct memtrack *mt)
+{
+    struct epoll_event		ev[8];
+    struct signalfd_siginfo	si;
+    struct target		*t;
+    uint64_t			ticks;
+    int				n, i, tick, root_gone;
+
+    while (!mt->stop && mt->nt > 0) {
+	n = epoll_wait(mt->epfd, ev, 8, DRAIN_MS);
+	if (n < 0 && errno != EINTR) {
+	    errmsg("epoll_wait: %s", strerror(errno));
+	    mt->stop = 1;
+	    break;
+	}
+	tick = root_gone = 0;
+	for (i = 0; i < n; i++) {
+	    switch (ev[i].data.u32) {
+	    case W_SIGNAL:
+		while (read(mt->sigfd, &si, sizeof(si)) == sizeof(si))
+		    mt->stop = 1;
+		break;
+	    case W_TIMER:
+		if (read(mt->timerfd, &ticks, sizeof(ticks)) > 0)
+		    tick = 1;
+		break;
+	    case W_PIDFD:
+		/* readable from now on: look once, then stop watching */
+		epoll_ctl(mt->epfd, EPOLL_CTL_DEL, mt->pidfd, NULL);
+		root_gone = 1;
+		break;
+	    }
+	}
+	drain(mt);
+	/*
+	 * The exit tracepoint runs before the pidfd turns readable, so its
+	 * records are in; and if it exited before we attached, none will come.
+	 */
+	if (root_gone && (t = target_find(mt, mt->pid)) != NULL)
+	    t->exit_seen = 1;
+	check_targets(mt, tick);
+	fflush(stdout);
+    }
+    if (mt->stop) {
+	drain(mt);
+	check_targets(mt, 0);
+	while (mt->nt > 0)
+	    finish_target(mt, &mt->t[0]);
+    }
+    fflush(stdout);
+}
+
+static void
+print_probes(struct memtrack *mt)
+{
+    const char	*base = strrchr(mt->libc, '/');
+    int		i;
+
+    for (i = 0; i < mt->probes.n; i++)
+	fprintf(stderr, "%s: %-14s %s+0x%lx %s(%s)\n", progname,
+		mt->probes.p[i].name, base ? base + 1 : mt->libc,
+		mt->probes.p[i].offset, mt->probes.p[i].ret ? "+ return " : "",
+		mt->probes.p[i].why);
+}
+
+int
+main(int argc, char **argv)
+{
+    struct memtrack	mt = {
+	.mode = MT_MODE_EVENTS, .interval_ms = 1000, .gate = -1, .status = -1,
+.epfd = -1, .sigfd = -1, .timerfd = -1, .pidfd = -1,
+    };
+    char		err[PATH_MAX + 128], *end;
+    const char		*env;
+    sigset_t		sigs, oldmask;
+    struct rlimit	rl = { RLIM_INFINITY, RLIM_INFINITY };
+    double		secs;
+    long		pid;
+    int			c, sts, exec_err;
+
+    while ((c = getopt(argc, argv, "+m:i:fr:vh")) != -1) {
+	switch (c) {
+	case 'm':
+	    for (mt.mode = 0; mt.mode <= MT_MODE_EMPTY; mt.mode++)
+		if (strcmp(optarg, mode_names[mt.mode]) == 0)
+		    break;
+	    if (mt.mode > MT_MODE_EMPTY) {
+		errmsg("unknown mode \"%s\"", optarg);
+		return EXIT_USAGE;
+	    }
+	    break;
+	case 'i':
+	    secs = strtod(optarg, &end);
+	    if (*end != '\0' || !(secs >= 0.001 && secs <= 86400)) {
+		errmsg("bad interval \"%s\"", optarg);
+		return EXIT_USAGE;
+	    }
+	    mt.interval_ms = (long)(secs * 1000 + 0.5);
+	    break;
+	case 'f':
+	    mt.follow = 1;
+	    break;
+	case 'r':
+	    if (parse_size(optarg, &mt.ring_bytes) < 0) {
+		errmsg("bad ring buffer size \"%s\"", optarg);
+		return EXIT_USAGE;
+	    }
+	    break;
+	case 'v':
+	    mt.verbose++;
+	    break;
+	case 'h':
+	    usage(stdout);
+	    return 0;
+	default:
+	    usage(stderr);
+	    return EXIT_USAGE;
+	}
+    }
+    if (optind > 1 && strcmp(argv[optind - 1], "--") == 0) {
+	if (optind >= argc) {
+	    usage(stderr);
+	    return EXIT_USAGE;
+	}
+	mt.argv = argv + optind;
+    } else {
+	if (optind != argc - 1) {
+	    usage(stderr);
+	    return EXIT_USAGE;
+	}
+	errno = 0;
+	pid = strtol(argv[optind], &end, 10);
+	if (errno || *end != '\0' || pid <= 0 || pid > INT_MAX) {
+	    errmsg("bad PID \"%s\"", argv[optind]);
+	    return EXIT_USAGE;
+	}
+	mt.pid = (pid_t)pid;
+    }
+    if (mt.ring_bytes == 0)
+	mt.ring_bytes = mt.mode == MT_MODE_EVENTS ? DEFAULT_RING : CONTROL_RING;
+    mt.ring_bytes = ring_round(mt.ring_bytes);
+    verbose_libbpf = mt.verbose;
+    libbpf_set_print(libbpf_print);
+
+    if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+	errmsg("kernel BTF is not available (/sys/kernel/btf/vmlinux: %s)",
+	       strerror(errno));
+	return EXIT_NOBPF;
+    }
+    /* not needed with memcg accounting of BPF memory (Linux >= 5.11) */
+    if (setrlimit(RLIMIT_MEMLOCK, &rl) < 0 && mt.verbose)
+	errmsg("warning: cannot raise RLIMIT_MEMLOCK: %s", strerror(errno));
+
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    sigprocmask(SIG_BLOCK, &sigs, &oldmask);
+
+    if (mt.argv) {
+	if ((sts = launch(&mt, &oldmask)) < 0)
+	    return EXIT_USAGE;
+    } else if ((mt.pidfd = (int)syscall(SYS_pidfd_open, mt.pid, 0)) < 0) {
+	errmsg("process %d: %s", (int)mt.pid, errno == EINVAL ?
+	       "not a process ID (a thread ID?)" : strerror(errno));
+	return EXIT_USAGE;
+    }
+
+    sts = EXIT_NOBPF;
+    if ((c = procmap_libc(mt.pid, mt.libc, sizeof(mt.libc))) < 0) {
+	if (c == -ENOENT)
+	    errmsg("process %d: no C library mapped (statically linked?)",
+		   (int)mt.pid);
+	else if (c == -EXDEV)
+	    errmsg("process %d: cannot reach its C library (in another mount "
+		   "namespace: needs CAP_SYS_PTRACE)", (int)mt.pid);
+	else
+	    errmsg("cannot read /proc/%d/maps: %s", (int)mt.pid, strerror(-c));
+	goto cleanup;
+    }
+    if (probes_resolve(mt.libc, &mt.probes, err, sizeof(err)) < 0) {
+	errmsg("%s", err);
+	goto cleanup;
+    }
+    if ((env = getenv("PMPIPE_MEMTRACK_PLACE")) && strcmp(env, "entry") == 0) {
+	/* for benchmarks: what the placement saves */
+	for (c = 0; c < mt.probes.n; c++) {
+	    mt.probes.p[c].offset = mt.probes.p[c].entry;
+	    snprintf(mt.probes.p[c].why, sizeof(mt.probes.p[c].why),
+		     "entry: PMPIPE_MEMTRACK_PLACE=entry");
+	}
+    }
+    if (mt.verbose)
+	print_probes(&mt);
+    if (bpf_setup(&mt) < 0)
+	goto cleanup;
+    if (mt.verbose)
+	errmsg("%s, %s mode, ring buffer %lu bytes", mt.classic ?
+	       "classic uprobes" : "uprobe_multi", mode_names[mt.mode],
+	       mt.ring_bytes);
+    sts = EXIT_USAGE;
+    if (target_add(&mt, mt.pid) == NULL || loop_setup(&mt, &sigs) < 0) {
+	errmsg("cannot set up: %s", strerror(errno));
+	goto cleanup;
+    }
+    printf("{\"type\":\"attached\",\"pid\":%d}\n", (int)mt.pid);
+    fflush(stdout);
+    sts = 0;
+    if (mt.argv && (exec_err = launch_release(&mt)) < 0) {
+	errmsg("cannot execute %s: %s", mt.argv[0], strerror(-exec_err));
+	sts = EXIT_USAGE;
+    }
+    run(&mt);
+    report_lost(&mt);
+
+cleanup:
+    if (mt.argv) {
+	launch_abort(&mt);
+	if (!mt.child_reaped)
+	    waitpid(mt.pid, NULL, WNOHANG);
+    }
+    bpf_teardown(&mt);
+    while (mt.nt > 0)
+	target_remove(&mt, &mt.t[0]);
+    free(mt.t);
+    if (mt.epfd >= 0)
+	close(mt.epfd);
+    if (mt.sigfd >= 0)
+	close(mt.sigfd);
+    if (mt.timerfd >= 0)
+	close(mt.timerfd);
+    if (mt.pidfd >= 0)
+	close(mt.pidfd);
+    return sts;
+}

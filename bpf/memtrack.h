@@ -1,0 +1,109 @@
+/*
+ * memtrack.h - definitions shared by memtrack.bpf.c (kernel side) and
+ * memtrack.c (loader and CLI).
+ *
+ * Only fixed-size types: this header is included both with vmlinux.h
+ * (BPF target) and with the C library headers (user space).
+ */
+#ifndef MEMTRACK_H
+#define MEMTRACK_H
+
+#define MT_STACK_DEPTH		64	/* frames kept per user stack */
+#define MT_NAME_LEN		64	/* basename of a mapped file */
+
+/* the libc functions we probe; the BPF cookie of each probe is its op */
+enum mt_op {
+    MT_OP_NONE = 0,
+    MT_OP_MALLOC,
+    MT_OP_CALLOC,
+    MT_OP_REALLOC,
+    MT_OP_REALLOCARRAY,
+    MT_OP_FREE,
+    MT_OP_MEMALIGN,
+    MT_OP_ALIGNED_ALLOC,	/* glibc < 2.38: the same function as memalign */
+    MT_OP_POSIX_MEMALIGN,
+    MT_OP_VALLOC,
+    MT_OP_PVALLOC,
+    MT_OP_MMAP,
+    MT_OP_MUNMAP,
+    MT_OP_SBRK,
+    MT_OP_BRK,
+    MT_OP_MAX
+};
+
+/* what the programs do, fixed before load */
+enum mt_mode {
+    MT_MODE_EVENTS = 0,		/* per-event records and in-kernel totals */
+    MT_MODE_SUMMARY,		/* in-kernel totals only */
+    MT_MODE_LEAKS,		/* in-kernel totals, allocation stacks */
+    MT_MODE_EMPTY		/* programs return at once: probe cost only */
+};
+
+/* record kinds in the ring buffer */
+enum mt_rec {
+    MT_REC_EVENT = 0,		/* an allocator call (events mode only) */
+    MT_REC_FORK,		/* pid is a newly followed child of old */
+    MT_REC_EXIT,		/* the last thread of pid exited */
+    MT_REC_VMA			/* an executable file mapping of pid at exit */
+};
+
+/* lost-record reasons: indexes of the per-CPU "lost" array */
+enum mt_loss {
+    MT_LOST_RING = 0,		/* bpf_ringbuf_reserve failed: ring full */
+    MT_LOST_TABLE,		/* allocation table full: live_bytes undercounts */
+    MT_LOST_THREAD,		/* no per-thread state: call not seen */
+    MT_LOST_MAX
+};
+
+/* one ring buffer record (48 bytes) */
+struct mt_event {
+    __u64	ts;		/* CLOCK_MONOTONIC ns */
+    __u64	addr;		/* result, freed pointer, or break */
+    __s64	size;		/* requested bytes (signed for sbrk/brk) */
+    __u64	old;		/* realloc: the old pointer; FORK: the parent */
+    __u32	pid;
+    __u32	tid;
+    __u16	rec;		/* enum mt_rec */
+    __u16	op;		/* enum mt_op */
+    __u32	pad;
+};
+
+/* MT_REC_VMA record: one executable file mapping, for stack resolution */
+struct mt_vma {
+    struct mt_event	hdr;	/* rec = MT_REC_VMA, pid */
+    __u64		start;
+    __u64		end;
+    __u64		pgoff;	/* file offset of start, in pages */
+    char		name[MT_NAME_LEN];
+};
+
+/* per tracked process (tgid): presence in the map means "tracked" */
+struct mt_proc {
+    __u64	allocs;
+    __u64	frees;
+    __s64	live_bytes;
+    __s64	peak_bytes;
+    __u64	lost;
+    __u32	flags;		/* MT_PROC_* */
+    __u32	parent;		/* followed from this tgid, or 0 */
+    /* libc's text mapping in the address space mm (kernel use only) */
+    __u64	libc_mm;
+    __u64	libc_start;
+    __u64	libc_end;
+};
+
+#define MT_PROC_EXITED	0x1	/* last thread gone: counters are final */
+
+/* outstanding allocations: (tgid, address) -> size and stack */
+struct mt_alloc_key {
+    __u32	pid;
+    __u32	pad;
+    __u64	addr;
+};
+
+struct mt_alloc {
+    __u64	size;
+    __s64	stackid;	/* stack map id, or < 0 when not captured */
+};
+
+#endif /* MEMTRACK_H */

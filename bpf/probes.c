@@ -1,0 +1,488 @@
+/*
+ * probes.c - symbol lookup and attach offsets for the libc uprobes.
+ *
+ * A uprobe replaces an instruction with int3.  On x86-64 the kernel
+ * emulates a few instructions when the breakpoint hits (push of a
+ * register, jmp, call, jcc); every other one is copied to an
+ * out-of-line slot and single-stepped, which costs a second trap.
+ * Debian's glibc starts free() with "test %rdi,%rdi" (single-stepped,
+ * ~15 us per call here) followed by a jcc (emulated, ~1 us).
+ *
+ * So before attaching at a function's entry we look at its first
+ * instructions.  If the first one is not emulated, we may move past up
+ * to PROBE_MAX_SKIP instructions, but only past instructions that
+ *   - never branch, so every call still reaches the new offset once,
+ *   - write no memory and leave %rsp alone, so the return address is
+ *     still at (%rsp) for the return probe and the caller check,
+ *   - write no register the BPF program reads at entry: test and cmp
+ *     (flags only), mov of a register or immediate into a register the
+ *     program does not read,
+ * and only to an instruction the kernel emulates.  Finally the new
+ * offset must not be reachable other than from the entry: no symbol
+ * starts in (entry, new], and no direct jmp/jcc/call anywhere in the
+ * file's executable sections targets that range (a byte pattern scan:
+ * false matches only make us keep the entry).  Any doubt keeps the
+ * entry.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/types.h>
+#include "memtrack.h"
+#include "probes.h"
+
+/* x86-64 register numbers as ModRM and REX encode them */
+#define REG_RDX		2
+#define REG_RSP		4
+#define REG_RSI		6
+#define REG_RDI		7
+#define R(x)		(1u << REG_##x)
+
+static const struct fn_desc {
+    const char	*name;
+    int		op;
+    int		ret;		/* needs a return probe */
+    unsigned	reads;		/* registers read at entry */
+} fns[] = {
+    { "malloc",		MT_OP_MALLOC,		1, R(RDI) },
+    { "calloc",		MT_OP_CALLOC,		1, R(RDI) | R(RSI) },
+    { "realloc",	MT_OP_REALLOC,		1, R(RDI) | R(RSI) },
+    { "reallocarray",	MT_OP_REALLOCARRAY,	1, R(RDI) | R(RSI) | R(RDX) },
+    { "free",		MT_OP_FREE,		0, R(RDI) },
+    /* before aligned_alloc: glibc < 2.38 has one function for both */
+    { "memalign",	MT_OP_MEMALIGN,		1, R(RDI) | R(RSI) },
+    { "aligned_alloc",	MT_OP_ALIGNED_ALLOC,	1, R(RDI) | R(RSI) },
+    { "posix_memalign",	MT_OP_POSIX_MEMALIGN,	1, R(RDI) | R(RSI) | R(RDX) },
+    { "valloc",		MT_OP_VALLOC,		1, R(RDI) },
+    { "pvalloc",	MT_OP_PVALLOC,		1, R(RDI) },
+    { "mmap",		MT_OP_MMAP,		1, R(RDI) | R(RSI) },
+    { "munmap",		MT_OP_MUNMAP,		0, R(RDI) | R(RSI) },
+    { "sbrk",		MT_OP_SBRK,		1, R(RDI) },
+    { "brk",		MT_OP_BRK,		0, R(RDI) },
+};
+#define NFNS	(sizeof(fns) / sizeof(fns[0]))
+
+/* bytes of SIB and displacement after a ModRM byte, or -1 */
+static int
+modrm_extra(const unsigned char *b, size_t n, unsigned modrm)
+{
+    unsigned	mod = modrm >> 6, rm = modrm & 7;
+    int		extra = 0;
+
+    if (mod == 3)
+	return 0;
+    if (rm == 4) {			/* a SIB byte follows */
+	if (n < 1)
+	    return -1;
+	extra = 1;
+	if (mod == 0 && (b[0] & 7) == 5)
+	    extra += 4;			/* no base register: disp32 */
+    } else if (mod == 0 && rm == 5) {
+	extra = 4;			/* %rip-relative disp32 */
+    }
+    if (mod == 1)
+	extra += 1;
+    else if (mod == 2)
+	extra += 4;
+    return extra;
+}
+
+static int
+fit(size_t len, size_t n)
+{
+    return len <= n ? (int)len : 0;
+}
+
+/*
+ * Length of the instruction at b if it may be moved past (see above):
+ * test or cmp in any form, or a mov into a register outside keep and
+ * other than %rsp.  0 for anything else, including any prefix but REX.
+ */
+int
+insn_passable(const unsigned char *b, size_t n, unsigned keep)
+{
+    size_t	i = 0;
+    unsigned	rex = 0, op, modrm, reg, dest;
+    int		extra, imm;
+
+    if (n > 0 && (b[0] & 0xf0) == 0x40)
+	rex = b[i++];
+    if (i >= n)
+	return 0;
+    op = b[i++];
+    switch (op) {
+    case 0xa8: case 0x3c:		/* test/cmp $imm8, %al */
+	return fit(i + 1, n);
+    case 0xa9: case 0x3d:		/* test/cmp $imm32, %eax/%rax */
+	return fit(i + 4, n);
+    case 0x84: case 0x85:		/* test r, r/m */
+    case 0x38: case 0x39: case 0x3a: case 0x3b:	/* cmp r, r/m */
+	if (i >= n)
+	    return 0;
+	modrm = b[i++];
+	if ((extra = modrm_extra(b + i, n - i, modrm)) < 0)
+	    return 0;
+	return fit(i + extra, n);
+    case 0x80: case 0x81: case 0x83:	/* group 1: only /7, cmp */
+    case 0xf6: case 0xf7:		/* group 3: only /0, test */
+	if (i >= n)
+	    return 0;
+	modrm = b[i++];
+	reg = (modrm >> 3) & 7;
+	if ((op == 0xf6 || op == 0xf7) ? reg != 0 : reg != 7)
+	    return 0;
+	imm = (op == 0x81 || op == 0xf7) ? 4 : 1;
+	if ((extra = modrm_extra(b + i, n - i, modrm)) < 0)
+	    return 0;
+	return fit(i + extra + imm, n);
+    case 0x89: case 0x8b:		/* mov between registers */
+	if (i >= n)
+	    return 0;
+	modrm = b[i++];
+	if ((modrm >> 6) != 3)
+	    return 0;
+	if (op == 0x89)
+	    dest = (modrm & 7) | (rex & 1) << 3;
+	else
+	    dest = ((modrm >> 3) & 7) | (rex & 4) << 1;
+	if (dest == REG_RSP || (keep & (1u << dest)))
+	    return 0;
+	return fit(i, n);
+    default:
+	if (op >= 0xb8 && op <= 0xbf) {	/* mov $imm, %reg */
+	    dest = (op & 7) | (rex & 1) << 3;
+	    if (dest == REG_RSP || (keep & (1u << dest)))
+		return 0;
+	    return fit(i + ((rex & 8) ? 8 : 4), n);
+	}
+	return 0;
+    }
+}
+
+/* Does the kernel emulate this instruction (arch/x86/kernel/uprobes.c)? */
+int
+insn_emulated(const unsigned char *b, size_t n)
+{
+    if (n < 1)
+	return 0;
+    if (b[0] >= 0x50 && b[0] <= 0x57)	/* push %reg */
+	return 1;
+    if (n >= 2 && b[0] == 0x41 && b[1] >= 0x50 && b[1] <= 0x57)
+	return 1;			/* push %r8..%r15 */
+    if (b[0] == 0xe8 || b[0] == 0xe9 || b[0] == 0xeb)
+	return 1;			/* call, jmp rel32, jmp rel8 */
+    if (b[0] >= 0x70 && b[0] <= 0x7f)	/* jcc rel8 */
+	return 1;
+    if (n >= 2 && b[0] == 0x0f && b[1] >= 0x80 && b[1] <= 0x8f)
+	return 1;			/* jcc rel32 */
+    return 0;
+}
+
+struct elf_file {
+    int			fd;
+    Elf			*elf;
+    GElf_Ehdr		ehdr;
+    unsigned long	*syms;		/* every defined function address */
+    size_t		nsyms, maxsyms;
+};
+
+struct sym {
+    unsigned long	value;
+    unsigned long	size;
+    int			hidden;		/* a non-default symbol version */
+};
+
+static int
+add_addr(struct elf_file *ef, unsigned long v)
+{
+    unsigned long	*n;
+
+    if (ef->nsyms == ef->maxsyms) {
+	ef->maxsyms = ef->maxsyms ? 2 * ef->maxsyms : 1024;
+	if ((n = realloc(ef->syms, ef->maxsyms * sizeof(*n))) == NULL)
+	    return -ENOMEM;
+	ef->syms = n;
+    }
+    ef->syms[ef->nsyms++] = v;
+    return 0;
+}
+
+/* fill found[] from the symbol tables; collect every function address */
+static int
+scan_symbols(struct elf_file *ef, struct sym *found)
+{
+    Elf_Scn	*scn = NULL;
+    GElf_Shdr	sh;
+    Elf_Data	*data, *vdata;
+    GElf_Sym	s;
+    const char	*name;
+    size_t	i, j, count;
+    int		sts, hidden;
+
+    while ((scn = elf_nextscn(ef->elf, scn)) != NULL) {
+	if (gelf_getshdr(scn, &sh) == NULL)
+	    return -EINVAL;
+	if (sh.sh_type != SHT_DYNSYM && sh.sh_type != SHT_SYMTAB)
+	    continue;
+	if ((data = elf_getdata(scn, NULL)) == NULL || sh.sh_entsize == 0)
+	    continue;
+	vdata = NULL;
+	if (sh.sh_type == SHT_DYNSYM) {
+	    Elf_Scn	*v = NULL;
+	    GElf_Shdr	vsh;
+
+	    while ((v = elf_nextscn(ef->elf, v)) != NULL)
+		if (gelf_getshdr(v, &vsh) && vsh.sh_type == SHT_GNU_versym)
+		    vdata = elf_getdata(v, NULL);
+	}
+	count = sh.sh_size / sh.sh_entsize;
+	for (i = 0; i < count; i++) {
+	    if (gelf_getsym(data, (int)i, &s) == NULL)
+		continue;
+	    if (GELF_ST_TYPE(s.st_info) != STT_FUNC ||
+		s.st_shndx == SHN_UNDEF || s.st_value == 0)
+		continue;
+	    if ((sts = add_addr(ef, s.st_value)) < 0)
+		return sts;
+	    if ((name = elf_strptr(ef->elf, sh.sh_link, s.st_name)) == NULL)
+		continue;
+	    hidden = 0;
+	    if (vdata && (i + 1) * sizeof(GElf_Versym) <= vdata->d_size)
+		hidden = (((GElf_Versym *)vdata->d_buf)[i] & 0x8000) != 0;
+	    for (j = 0; j < NFNS; j++) {
+		if (strcmp(name, fns[j].name) != 0)
+		    continue;
+		/* keep the first default version, else the first one */
+		if (found[j].value && (hidden || !found[j].hidden))
+		    continue;
+		found[j].value = s.st_value;
+		found[j].size = s.st_size;
+		found[j].hidden = hidden;
+	    }
+	}
+    }
+    return 0;
+}
+
+/* ELF address -> file offset through the PT_LOAD headers */
+static int
+vaddr_to_offset(struct elf_file *ef, unsigned long v, unsigned long *off)
+{
+    GElf_Phdr	ph;
+    size_t	i, n;
+
+    if (elf_getphdrnum(ef->elf, &n) != 0)
+	return -EINVAL;
+    for (i = 0; i < n; i++) {
+	if (gelf_getphdr(ef->elf, (int)i, &ph) == NULL || ph.p_type != PT_LOAD)
+	    continue;
+	if (v >= ph.p_vaddr && v < ph.p_vaddr + ph.p_filesz) {
+	    *off = v - ph.p_vaddr + ph.p_offset;
+	    return 0;
+	}
+    }
+    return -ENOENT;
+}
+
+/* the bytes of the executable section holding v, from v on */
+static const unsigned char *
+code_at(struct elf_file *ef, unsigned long v, size_t *avail)
+{
+    Elf_Scn	*scn = NULL;
+    GElf_Shdr	sh;
+    Elf_Data	*data;
+
+    while ((scn = elf_nextscn(ef->elf, scn)) != NULL) {
+	if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != SHT_PROGBITS ||
+	    !(sh.sh_flags & SHF_EXECINSTR))
+	    continue;
+	if (v < sh.sh_addr || v >= sh.sh_addr + sh.sh_size)
+	    continue;
+	if ((data = elf_getdata(scn, NULL)) == NULL || data->d_buf == NULL ||
+	    v - sh.sh_addr >= data->d_size)
+	    return NULL;
+	*avail = data->d_size - (v - sh.sh_addr);
+	return (const unsigned char *)data->d_buf + (v - sh.sh_addr);
+    }
+    return NULL;
+}
+
+static int32_t
+rel32(const unsigned char *b)
+{
+    uint32_t	u;
+
+    memcpy(&u, b, sizeof(u));
+    return (int32_t)u;
+}
+
+/*
+ * Mark probes whose moved offset is reachable other than from the
+ * entry: a symbol or a direct branch target in (vaddr, vaddr + skip].
+ */
+static void
+check_targets(struct elf_file *ef, struct probe *p, unsigned long *skip, int n)
+{
+    Elf_Scn		*scn = NULL;
+    GElf_Shdr		sh;
+    Elf_Data		*data;
+    const unsigned char	*b;
+    unsigned long	base, t;
+    size_t		i, size;
+    int			k;
+
+    for (i = 0; i < ef->nsyms; i++)
+	for (k = 0; k < n; k++)
+	    if (skip[k] && ef->syms[i] > p[k].vaddr &&
+		ef->syms[i] <= p[k].vaddr + skip[k]) {
+		snprintf(p[k].why, sizeof(p[k].why),
+			 "entry: +%lu is a symbol", skip[k]);
+		skip[k] = 0;
+	    }
+
+    while ((scn = elf_nextscn(ef->elf, scn)) != NULL) {
+	if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != SHT_PROGBITS ||
+	    !(sh.sh_flags & SHF_EXECINSTR))
+	    continue;
+	if ((data = elf_getdata(scn, NULL)) == NULL || data->d_buf == NULL)
+	    continue;
+	b = data->d_buf;
+	size = data->d_size;
+	base = sh.sh_addr;
+	for (i = 0; i < size; i++) {
+	    if ((b[i] == 0xe8 || b[i] == 0xe9) && i + 5 <= size)
+		t = base + i + 5 + rel32(b + i + 1);
+	    else if ((b[i] == 0xeb || (b[i] >= 0x70 && b[i] <= 0x7f)) &&
+		     i + 2 <= size)
+		t = base + i + 2 + (signed char)b[i + 1];
+	    else if (b[i] == 0x0f && i + 6 <= size &&
+		     (b[i + 1] & 0xf0) == 0x80)
+		t = base + i + 6 + rel32(b + i + 2);
+	    else
+		continue;
+	    for (k = 0; k < n; k++) {
+		if (!skip[k] || t <= p[k].vaddr || t > p[k].vaddr + skip[k])
+		    continue;
+		snprintf(p[k].why, sizeof(p[k].why),
+			 "entry: +%lu may be a branch target (from 0x%lx)",
+			 t - p[k].vaddr, base + i);
+		skip[k] = 0;
+	    }
+	}
+    }
+}
+
+/* how far past the entry to attach, or 0; explains in p->why */
+static unsigned long
+choose_skip(struct elf_file *ef, struct probe *p, unsigned long symsize,
+	    unsigned keep)
+{
+    const unsigned char	*code;
+    size_t		avail, off = 0;
+    int			k, len;
+
+    if (ef->ehdr.e_machine != EM_X86_64) {
+	snprintf(p->why, sizeof(p->why), "entry: not x86-64, not inspected");
+	return 0;
+    }
+    if ((code = code_at(ef, p->vaddr, &avail)) == NULL) {
+	snprintf(p->why, sizeof(p->why), "entry: code not found");
+	return 0;
+    }
+    if (symsize && avail > symsize)
+	avail = symsize;
+    if (insn_emulated(code, avail)) {
+	snprintf(p->why, sizeof(p->why), "entry: first instruction emulated");
+	return 0;
+    }
+    for (k = 1; k <= PROBE_MAX_SKIP; k++) {
+	if ((len = insn_passable(code + off, avail - off, keep)) == 0)
+	    break;
+	off += (size_t)len;
+	if (insn_emulated(code + off, avail - off)) {
+	    snprintf(p->why, sizeof(p->why),
+		     "+%zu: past %d flag/unread-register instruction%s, "
+		     "emulated there", off, k, k > 1 ? "s" : "");
+	    return off;
+	}
+    }
+    snprintf(p->why, sizeof(p->why),
+	     "entry: single-stepped (no safe emulated offset)");
+    return 0;
+}
+
+int
+probes_resolve(const char *path, struct probe_set *ps, char *err, size_t errlen)
+{
+    struct elf_file	ef = { .fd = -1 };
+    struct sym		found[NFNS];
+    unsigned long	skip[PROBES_MAX];
+    struct probe	*p;
+    size_t		j;
+    int			k, sts, dup;
+
+    memset(found, 0, sizeof(found));
+    memset(ps, 0, sizeof(*ps));
+    if (elf_version(EV_CURRENT) == EV_NONE) {
+	snprintf(err, errlen, "libelf: %s", elf_errmsg(-1));
+	return -EINVAL;
+    }
+    if ((ef.fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+	sts = -errno;
+	snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	return sts;
+    }
+    if ((ef.elf = elf_begin(ef.fd, ELF_C_READ_MMAP, NULL)) == NULL ||
+	gelf_getehdr(ef.elf, &ef.ehdr) == NULL) {
+	snprintf(err, errlen, "%s: not an ELF file", path);
+	sts = -ENOEXEC;
+	goto cleanup;
+    }
+    if ((sts = scan_symbols(&ef, found)) < 0) {
+	snprintf(err, errlen, "%s: bad symbol table", path);
+	goto cleanup;
+    }
+
+    for (j = 0; j < NFNS && ps->n < PROBES_MAX; j++) {
+	if (!found[j].value)
+	    continue;
+	/* one probe per address: aliases (aligned_alloc, mmap64) share it */
+	for (k = 0, dup = 0; k < ps->n; k++)
+	    if (ps->p[k].vaddr == found[j].value)
+		dup = 1;
+	if (dup)
+	    continue;
+	p = &ps->p[ps->n];
+	p->name = fns[j].name;
+	p->op = fns[j].op;
+	p->ret = fns[j].ret;
+	p->vaddr = found[j].value;
+	if (vaddr_to_offset(&ef, p->vaddr, &p->entry) < 0)
+	    continue;
+	skip[ps->n] = choose_skip(&ef, p, found[j].size, fns[j].reads);
+	ps->n++;
+    }
+    if (ps->n == 0) {
+	snprintf(err, errlen, "%s: no allocator functions found", path);
+	sts = -ENOENT;
+	goto cleanup;
+    }
+    check_targets(&ef, ps->p, skip, ps->n);
+    for (k = 0; k < ps->n; k++)
+	ps->p[k].offset = ps->p[k].entry + skip[k];
+    sts = ps->n;
+
+cleanup:
+    if (ef.elf)
+	elf_end(ef.elf);
+    if (ef.fd >= 0)
+	close(ef.fd);
+    free(ef.syms);
+    return sts;
+}
