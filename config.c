@@ -137,7 +137,8 @@ config_template_scan(const char *tmpl, int *nparams, int *shell)
 		if (n > CONFIG_MAXPARAM)
 		    return -ERANGE;
 	    }
-	    if (n > max)
+	    /* ${N:-default}, ${N-x}, ${N:+x}, ${N+x}: the client may omit it */
+	    if (n > max && *p != ':' && *p != '-' && *p != '+')
 		max = n;
 	    p--;
 	} else if (*p == '$') {

@@ -257,6 +257,11 @@ options_parse_line(struct pipe_options *o, const char *line, char *err,
 	    BAD("params: longer than %d characters", OPTIONS_MAXPARAMS - 1);
 	strcpy(o->params, val);
 	o->set |= OPT_PARAMS;
+    } else if (strcmp(key, "pidparam") == 0) {
+	if (parse_long(val[0] == '$' ? val + 1 : val, 1, 99, &n) < 0)
+	    BAD("pidparam: expected a parameter number from 1 to 99 (or $1..$99), found \"%s\"", val);
+	o->pidparam = (int)n;
+	o->set |= OPT_PIDPARAM;
     } else if (strcmp(key, "restart") == 0) {
 	if (strcmp(val, "on-failure") == 0)
 	    o->restart = RESTART_ON_FAILURE;
@@ -303,6 +308,8 @@ options_merge(struct pipe_options *base, const struct pipe_options *top)
 	memcpy(base->params, top->params, sizeof(base->params));
     if (top->set & OPT_RESTART)
 	base->restart = top->restart;
+    if (top->set & OPT_PIDPARAM)
+	base->pidparam = top->pidparam;
     base->set |= top->set;
 }
 

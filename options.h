@@ -23,6 +23,7 @@ enum {
     OPT_AUTOSTART	= 1 << 10,
     OPT_PARAMS		= 1 << 11,
     OPT_RESTART		= 1 << 12,
+    OPT_PIDPARAM	= 1 << 13,
 };
 
 #define OPTIONS_MAXPARAMS	256	/* longest params = value */
@@ -47,6 +48,7 @@ struct pipe_options {
     int			autostart;	/* shared instance started by the PMDA */
     char		params[OPTIONS_MAXPARAMS];	/* its parameters */
     enum restart_mode	restart;	/* when it exits */
+    int			pidparam;	/* $N must be a PID the client owns */
 };
 
 /*

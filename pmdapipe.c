@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -384,6 +385,56 @@ check_access(const struct client *c, int inst, const char *params,
     return 0;
 }
 
+/*
+ * pidparam = N: parameter N names a process the client owns (root may
+ * name any).  The process could exit and its PID be reused before the
+ * command attaches: commands must tolerate that, as any tracer must.
+ */
+static int
+check_pid_param(const struct client *c, int inst, const struct pipe_cmd *cmd,
+	const char *text, const char *who)
+{
+    struct params	p;
+    struct stat		sb;
+    char		path[64];
+    const char		*arg, *d;
+    int			sts, n = cmd->opts.pidparam;
+
+    if ((sts = params_parse(text, &p)) < 0)
+	return sts;		/* session_start logs bad parameters */
+    if (p.n < n) {
+	params_free(&p);
+	return PM_ERR_BADSTORE;
+    }
+    arg = p.v[n - 1];
+    for (d = arg; *d; d++)
+	if (*d < '0' || *d > '9')
+	    break;
+    if (*d != '\0' || *arg == '\0' || strlen(arg) > 10) {
+	pmNotifyErr(LOG_INFO, "deny: %s instance %s: parameter %d \"%s\" "
+		    "is not a process id", who, cmd->name, n, arg);
+	params_free(&p);
+	return PM_ERR_BADSTORE;
+    }
+    snprintf(path, sizeof(path), "/proc/%s", arg);
+    if (stat(path, &sb) < 0) {
+	pmNotifyErr(LOG_INFO, "deny: %s instance %s: no process %s",
+		    who, cmd->name, arg);
+	params_free(&p);
+	return PM_ERR_BADSTORE;
+    }
+    if (!c->have_uid || (c->uid != 0 && c->uid != sb.st_uid)) {
+	pmNotifyErr(LOG_NOTICE, "deny: %s instance %s: process %s belongs "
+		    "to uid %u, not to the client", who, cmd->name, arg,
+		    (unsigned)sb.st_uid);
+	session_stats(inst)->denied++;
+	params_free(&p);
+	return PM_ERR_PERMISSION;
+    }
+    params_free(&p);
+    return 0;
+}
+
 static int
 store_one(struct client *c, pmValueSet *vsp, int j)
 {
@@ -414,6 +465,9 @@ store_one(struct client *c, pmValueSet *vsp, int j)
     }
     if ((sts = check_access(c, v->inst, v->value.pval->vbuf, who,
 			    sizeof(who))) < 0)
+	return sts;
+    if ((cmd->opts.set & OPT_PIDPARAM) &&
+	(sts = check_pid_param(c, v->inst, cmd, v->value.pval->vbuf, who)) < 0)
 	return sts;
     if ((s = client_slot(c, v->inst, 1, pmda.maxmem)) == NULL)
 	return -ENOMEM;
