@@ -27,10 +27,11 @@ struct counts {
 static void
 usage(void)
 {
-    fprintf(stderr, "Usage: %s [-h host] [-t interval] [-c] INSTANCE [PARAMS...]\n"
+    fprintf(stderr, "Usage: %s [-h host] [-t interval] [-c] [-T secs] INSTANCE [PARAMS...]\n"
 	    "  -h host      pmcd host (default local:, which passes your identity)\n"
 	    "  -t interval  fetch interval, e.g. 0.25 or 1s (default 0.25)\n"
-	    "  -c           count records instead of printing them\n",
+	    "  -c           count records instead of printing them\n"
+	    "  -T secs      stop after this long even if the command has not ended\n",
 	    pmGetProgname());
     exit(1);
 }
@@ -102,7 +103,7 @@ records(const pmEventArray *ea, const pmID *ids, int have_exit, int count,
     const pmEventParameter *ep;
     const char		*vbuf;
     size_t		vlen;
-    int			i, j, end = 0;
+    int			i, j, end = 0, exited;
 
     for (i = 0; i < ea->ea_nrecords; i++) {
 	er = (const pmEventRecord *)p;
@@ -110,6 +111,7 @@ records(const pmEventArray *ea, const pmID *ids, int have_exit, int count,
 	if (p > limit)
 	    break;
 	c->records++;
+	exited = 0;
 	if (er->er_flags & PM_EVENT_FLAG_MISSED) {
 	    c->missed += er->er_nparams;
 	    report_missed(er->er_nparams, count);
@@ -133,12 +135,14 @@ records(const pmEventArray *ea, const pmID *ids, int have_exit, int count,
 		    fprintf(err ? stderr : stdout, "%.*s\n", (int)vlen, vbuf);
 	    } else if (ep->ep_pmid == ids[P_EXIT]) {
 		memcpy(status, vbuf, sizeof(*status));
+		exited = 1;
 	    } else if (ep->ep_pmid == ids[P_REASON] && !count) {
 		fprintf(stderr, "%s: ended by pmdapipe: %.*s\n",
 			pmGetProgname(), (int)vlen, vbuf);
 	    }
 	}
-	if ((er->er_flags & PM_EVENT_FLAG_END) && have_exit)
+	/* the stock agent flags every record END: only an exit status ends */
+	if ((er->er_flags & PM_EVENT_FLAG_END) && have_exit && exited)
 	    end = 1;
     }
     return end;
@@ -154,19 +158,24 @@ main(int argc, char **argv)
     pmDesc		desc;
     pmID		ids[P_N];
     char		*params = NULL, *end;
-    double		interval = 0.25;
+    double		interval = 0.25, limit = 0;
     size_t		len = 0;
     int			sts, i, n, inst, opt, count = 0, status = 0;
     int			have_exit, done = 0, seen_end = 0;
 
     pmSetProgname(argv[0]);
-    while ((opt = getopt(argc, argv, "ch:t:?")) != -1) {
+    while ((opt = getopt(argc, argv, "ch:t:T:?")) != -1) {
 	switch (opt) {
 	case 'c':
 	    count = 1;
 	    break;
 	case 'h':
 	    host = optarg;
+	    break;
+	case 'T':
+	    limit = strtod(optarg, &end);
+	    if (*end != '\0' || limit <= 0)
+		usage();
 	    break;
 	case 't':
 	    interval = strtod(optarg, &end);
@@ -245,8 +254,13 @@ main(int argc, char **argv)
 	    return 1;
 	}
 	pmFreeResult(rp);
-	if (!have_exit && seen_end && n == 0)
+	if (!have_exit && seen_end && n == 0 && limit == 0)
 	    done = 1;	/* stock agent: output stopped */
+	if (limit > 0) {
+	    clock_gettime(CLOCK_MONOTONIC, &t1);
+	    if ((t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9 >= limit)
+		done = 1;
+	}
 	if (!done && !count)
 	    fflush(stdout);
 	if (!done)
