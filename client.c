@@ -51,8 +51,11 @@ client_slot(struct client *c, int inst, int create, size_t maxmem)
 
     if (inst < 0)
 	return NULL;
-    if (inst < c->nslots && c->slots[inst] != NULL)
+    if (inst < c->nslots && c->slots[inst] != NULL) {
+	if (create && maxmem)	/* the bound may have changed with a reload */
+	    c->slots[inst]->q.maxmem = maxmem;
 	return c->slots[inst];
+    }
     if (!create)
 	return NULL;
     if (inst >= c->nslots) {

@@ -257,6 +257,14 @@ options_parse_line(struct pipe_options *o, const char *line, char *err,
 	    BAD("params: longer than %d characters", OPTIONS_MAXPARAMS - 1);
 	strcpy(o->params, val);
 	o->set |= OPT_PARAMS;
+    } else if (strcmp(key, "queue") == 0) {
+	unsigned long long	bytes;
+
+	if (parse_bytes(val, &bytes) < 0 || bytes < (64ULL << 10) ||
+	    bytes > (1ULL << 34))
+	    BAD("queue: expected a size from 64K to 16G like 32M, found \"%s\"", val);
+	o->queue = bytes;
+	o->set |= OPT_QUEUE;
     } else if (strcmp(key, "pidparam") == 0) {
 	if (parse_long(val[0] == '$' ? val + 1 : val, 1, 99, &n) < 0)
 	    BAD("pidparam: expected a parameter number from 1 to 99 (or $1..$99), found \"%s\"", val);
@@ -310,6 +318,8 @@ options_merge(struct pipe_options *base, const struct pipe_options *top)
 	base->restart = top->restart;
     if (top->set & OPT_PIDPARAM)
 	base->pidparam = top->pidparam;
+    if (top->set & OPT_QUEUE)
+	base->queue = top->queue;
     base->set |= top->set;
 }
 

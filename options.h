@@ -24,6 +24,7 @@ enum {
     OPT_PARAMS		= 1 << 11,
     OPT_RESTART		= 1 << 12,
     OPT_PIDPARAM	= 1 << 13,
+    OPT_QUEUE		= 1 << 14,
 };
 
 #define OPTIONS_MAXPARAMS	256	/* longest params = value */
@@ -49,6 +50,7 @@ struct pipe_options {
     char		params[OPTIONS_MAXPARAMS];	/* its parameters */
     enum restart_mode	restart;	/* when it exits */
     int			pidparam;	/* $N must be a PID the client owns */
+    unsigned long long	queue;		/* per-client queue bound (-m) */
 };
 
 /*

@@ -37,8 +37,13 @@
 
 #define DEFAULT_MAXMEM		(2 * 1024 * 1024)
 #define DEFAULT_GRACE_MS	5000
-#define FETCH_MAXBYTES		(4 * 1024 * 1024)	/* per instance per fetch */
-#define FETCH_RECORD_COST	64	/* encoding overhead per record, roughly */
+/*
+ * One instance's event array must stay under the 24-bit length of a
+ * pmValueBlock (16 MiB): cap what one fetch returns; the rest stays
+ * queued for the next fetch.
+ */
+#define FETCH_MAXBYTES		(15 * 1024 * 1024)
+#define FETCH_MAXRECORDS	(1024 * 1024)
 
 enum { PIPE_INDOM_SERIAL = 0 };
 
@@ -119,6 +124,17 @@ sum_slot(struct slot *s, void *arg)
 	return;
     q->mem += s->q.mem;
     q->nclients++;
+}
+
+/* bytes a record takes in a packed event array (and its missed record) */
+static size_t
+record_size(const struct evrec *r)
+{
+    size_t	rec = sizeof(pmEventRecord) - sizeof(pmEventParameter);
+    size_t	param = sizeof(pmEventParameter);
+
+    return (r->missed ? rec : 0) + rec + param + ((r->len + 1 + 3) & ~3UL) +
+	   (r->kind == EV_EXIT ? param + 4 : 0);
 }
 
 static int
@@ -212,11 +228,12 @@ fetch_shared(struct client *c, int inst, struct slot *sh, pmAtomValue *atom)
     for (seq = sh->q.head_seq, r = sh->q.head; r && seq < s->cursor; r = r->next)
 	seq++;
     for (; r != NULL; r = r->next) {
-	if (n > 0 && bytes + r->len + FETCH_RECORD_COST > FETCH_MAXBYTES)
+	if (n > 0 && (bytes + record_size(r) > FETCH_MAXBYTES ||
+		      n >= FETCH_MAXRECORDS))
 	    break;
 	if ((sts = add_record(arr, r)) < 0)
 	    return sts;
-	bytes += r->len + FETCH_RECORD_COST;
+	bytes += record_size(r);
 	n++;
 	s->cursor++;
     }
@@ -243,11 +260,12 @@ fetch_records(int inst, pmAtomValue *atom)
     if ((arr = event_array(inst)) < 0)
 	return arr;
     while ((r = evq_peek(&s->q)) != NULL) {
-	if (n > 0 && bytes + r->len + FETCH_RECORD_COST > FETCH_MAXBYTES)
+	if (n > 0 && (bytes + record_size(r) > FETCH_MAXBYTES ||
+		      n >= FETCH_MAXRECORDS))
 	    break;		/* the rest waits for the next fetch */
 	if ((sts = add_record(arr, r)) < 0)
 	    return sts;
-	bytes += r->len + FETCH_RECORD_COST;
+	bytes += record_size(r);
 	n++;
 	evq_pop(&s->q);
     }
@@ -469,7 +487,8 @@ store_one(struct client *c, pmValueSet *vsp, int j)
     if ((cmd->opts.set & OPT_PIDPARAM) &&
 	(sts = check_pid_param(c, v->inst, cmd, v->value.pval->vbuf, who)) < 0)
 	return sts;
-    if ((s = client_slot(c, v->inst, 1, pmda.maxmem)) == NULL)
+    if ((s = client_slot(c, v->inst, 1, (cmd->opts.set & OPT_QUEUE) ?
+			 cmd->opts.queue : pmda.maxmem)) == NULL)
 	return -ENOMEM;
     return session_start(s, cmd, v->value.pval->vbuf, who);
 }

@@ -153,7 +153,7 @@ main(int argc, char **argv)
 {
     const char		*host = "local:", *inst_name;
     struct counts	c = { 0 };
-    struct timespec	t0, t1, delay;
+    struct timespec	t0, t1, tfirst, delay;
     pmResult		*rp;
     pmDesc		desc;
     pmID		ids[P_N];
@@ -245,6 +245,8 @@ main(int argc, char **argv)
 					rp->vset[0]->vlist[0].value.pval;
 
 	    if ((n = ea->ea_nrecords) > 0) {
+		if (c.records == 0)
+		    clock_gettime(CLOCK_MONOTONIC, &tfirst);
 		done = records(ea, ids, have_exit, count, &c, &status);
 		seen_end = 1;
 	    }
@@ -270,9 +272,12 @@ main(int argc, char **argv)
     if (count) {
 	double	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 
+	double	first = c.records == 0 ? 0 : (tfirst.tv_sec - t0.tv_sec) +
+			(tfirst.tv_nsec - t0.tv_nsec) / 1e9;
+
 	printf("records %llu lines %llu stderr %llu bytes %llu missed %llu "
-	       "exit %d seconds %.3f\n", c.records, c.lines, c.errlines,
-	       c.bytes, c.missed, status, secs);
+	       "exit %d seconds %.3f first %.3f\n", c.records, c.lines,
+	       c.errlines, c.bytes, c.missed, status, secs, first);
     }
     free(params);
     pmDestroyContext(pmWhichContext());

@@ -174,7 +174,8 @@ shared_sync(size_t maxmem)
 	sh->id = id;
 	sh->slot.inst = id;
 	sh->slot.on_end = on_end;
-	evq_init(&sh->slot.q, maxmem);
+	evq_init(&sh->slot.q, (cmd->opts.set & OPT_QUEUE) ? cmd->opts.queue :
+		 maxmem);
 	sh->slot.q.ring = 1;
 	sh->backoff_ms = BACKOFF_MIN_MS;
 	sh->wtimer.fd = -1;

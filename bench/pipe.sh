@@ -45,12 +45,14 @@ conf()
 {
     cat <<EOC
 seq		root	seq 1 \$1
+seqblock	root	seq 1 \$1
 flood		root	timeout $flood yes abcdefghijklmnopqrstuvwxyz0123456789
 floodblock	root	timeout $flood yes abcdefghijklmnopqrstuvwxyz0123456789
 echo		root	echo \$1
 EOC
     # the stock agent stops parsing at the first section it does not know
-    [ "$1" = ours ] && printf '[options floodblock]\noverflow = block\n'
+    [ "$1" = ours ] && printf '%s\n' '[options seqblock]' 'overflow = block' \
+	'[options floodblock]' 'overflow = block' 'queue = 32M'
 }
 
 # install_pmda NAME BINARY INSTALL-SCRIPT
@@ -77,7 +79,8 @@ pmda_cpu()
     awk '{ printf "%.2f\n", ($14 + $15) / 100 }' /proc/$pid/stat
 }
 
-# run NAME ARGS...: prints "delivered missed seconds cpu"
+# run ARGS...: prints "delivered missed seconds cpu" (seconds: to the END
+# record, or to -T for the stock agent, which never sends one)
 run()
 {
     local c0 c1 out
@@ -110,14 +113,14 @@ for which in stock ours; do
     set -- $(run -t 1 -T $((flood + 3)) flood)
     echo "${flood} s flood (drop), every 1 s|$which|$1|$2|$3|$4" >> $results
     if [ $which = ours ]; then
+	set -- $(run -t 0.1 -T 120 seqblock $lines)
+	echo "seq $lines (block), every 0.1 s|$which|$1|$2|$3|$4" >> $results
 	set -- $(run -t 0.1 -T $((flood + 30)) floodblock)
-	echo "${flood} s flood (block), every 0.1 s|$which|$1|$2|$3|$4" >> $results
+	echo "${flood} s flood (block, queue 32M), 0.1 s|$which|$1|$2|$3|$4" >> $results
     fi
     # store to first record: a one-line command, fetched every 10 ms
-    t0=$(date +%s.%N)
-    "$pmpipe" -t 0.01 -T 5 echo x >/dev/null 2>&1
-    t=$(echo "$(date +%s.%N) - $t0" | bc)
-    echo "store to first record (echo)|$which|1|0|$t|-" >> $results
+    first=$("$pmpipe" -c -t 0.01 -T 2 echo x 2>/dev/null | sed -e 's/.* first //')
+    echo "store to first record, s (echo)|$which|1|0|$first|-" >> $results
 done
 
 echo
