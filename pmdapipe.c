@@ -99,6 +99,7 @@ static struct {
     int			*arrays;	/* event array per instance, -1 unset */
     int			narrays;
     unsigned int	reloads;
+    int			fetch_ctx;	/* context of the fetch in progress */
     int			stop;
     struct loop_watch	wpmcd, wsig, wtick;
     int			sigfd, tickfd;
@@ -245,7 +246,7 @@ fetch_shared(struct client *c, int inst, struct slot *sh, pmAtomValue *atom)
 static int
 fetch_records(int inst, pmAtomValue *atom)
 {
-    struct client	*c = client_get(pmdaGetContext(), 1);
+    struct client	*c = client_get(pmda.fetch_ctx, 1);
     struct slot		*s, *sh;
     struct evrec	*r;
     struct timeval	now;
@@ -493,14 +494,18 @@ store_one(struct client *c, pmValueSet *vsp, int j)
     return session_start(s, cmd, v->value.pval->vbuf, who);
 }
 
+/*
+ * The client context of a request is pe->e_context: pmdaGetContext() is
+ * only brought up to date by pmdaFetch, so a store or a fetch must never
+ * use it before that (it names whichever context fetched last).
+ */
 static int
 pipe_store(pmResult *result, pmdaExt *pe)
 {
-    struct client	*c = client_get(pmdaGetContext(), 1);
+    struct client	*c = client_get(pe->e_context, 1);
     pmValueSet		*vsp;
     int			i, j, sts;
 
-    (void)pe;
     if (c == NULL)
 	return -ENOMEM;
     for (i = 0; i < result->numpmid; i++) {
@@ -529,8 +534,7 @@ pipe_store(pmResult *result, pmdaExt *pe)
 static int
 pipe_fetch(int numpmid, pmID *pmidlist, pmResult **resp, pmdaExt *pe)
 {
-    if (pmda.cfg)
-	client_get(pmdaGetContext(), 1);
+    pmda.fetch_ctx = pe->e_context;
     return pmdaFetch(numpmid, pmidlist, resp, pe);
 }
 
