@@ -166,18 +166,6 @@ config_template_scan(const char *tmpl, int *nparams, int *shell)
     return 0;
 }
 
-static char *
-trim(char *s)
-{
-    char	*e;
-
-    while (isspace((unsigned char)*s))
-	s++;
-    e = s + strlen(s);
-    while (e > s && isspace((unsigned char)e[-1]))
-	*--e = '\0';
-    return s;
-}
 
 static const char *
 config_intern_file(struct pipe_config *cfg, const char *name)
@@ -234,19 +222,19 @@ parse_section(struct pipe_config *cfg, char *s, enum section *sec,
     char	*end = strchr(s, ']');
     char	*name;
 
-    if (end == NULL || *trim(end + 1) != '\0') {
+    if (end == NULL || *options_trim(end + 1) != '\0') {
 	diag_add(d, 1, file, line, "malformed section header \"%s\"", s);
 	return -1;
     }
     *end = '\0';
-    name = trim(s + 1);
+    name = options_trim(s + 1);
     if (strcasecmp(name, "access") == 0)
 	*sec = SEC_ACCESS;
     else if (strcasecmp(name, "commands") == 0)
 	*sec = SEC_COMMANDS;
     else if (strncasecmp(name, "options", 7) == 0 &&
 	     (name[7] == '\0' || isspace((unsigned char)name[7]))) {
-	name = trim(name + 7);
+	name = options_trim(name + 7);
 	if (strcmp(name, "all") == 0)
 	    name = "*";
 	if (*name == '\0' || (strcmp(name, "*") != 0 && !valid_name(name))) {
@@ -277,11 +265,11 @@ parse_command(struct pipe_config *cfg, char *s, const char *file, int line,
     s += strcspn(s, " \t");
     if (*s)
 	*s++ = '\0';
-    user = trim(s);
+    user = options_trim(s);
     s = user + strcspn(user, " \t");
     if (*s)
 	*s++ = '\0';
-    command = trim(s);
+    command = options_trim(s);
 
     if (strcmp(name, "all") == 0) {
 	diag_add(d, 1, file, line, "instance name \"all\" is reserved (it "
@@ -339,11 +327,11 @@ parse_rule(struct pipe_config *cfg, char *s, const char *file, int line,
     s += strcspn(s, " \t");
     if (*s)
 	*s++ = '\0';
-    kind = trim(s);
+    kind = options_trim(s);
     s = kind + strcspn(kind, " \t");
     if (*s)
 	*s++ = '\0';
-    s = trim(s);
+    s = options_trim(s);
 
     if (strcmp(verb, "allow") == 0)
 	rule.allow = 1;
@@ -369,12 +357,12 @@ parse_rule(struct pipe_config *cfg, char *s, const char *file, int line,
 	return -1;
     }
     *colon = '\0';
-    who = trim(s);
-    inst = trim(colon + 1);
+    who = options_trim(s);
+    inst = options_trim(colon + 1);
     e = inst + strlen(inst);
     if (e > inst && e[-1] == ';')
 	*--e = '\0';
-    inst = trim(inst);
+    inst = options_trim(inst);
     if (*who == '\0' || strpbrk(who, " \t") != NULL) {
 	diag_add(d, 1, file, line, "invalid %s name \"%s\"", kind, who);
 	return -1;
@@ -475,7 +463,7 @@ config_parse_text(struct pipe_config *cfg, const char *name, const char *text,
 	p = *nl ? nl + 1 : nl;
 	if ((s = strchr(buf, '#')) != NULL)
 	    *s = '\0';
-	s = trim(buf);
+	s = options_trim(buf);
 	if (*s == '\0')
 	    sts = 0;
 	else if (*s == '[')

@@ -163,3 +163,27 @@ loop_timer_arm(int tfd, long ms)
     its.it_value.tv_nsec = (ms % 1000) * 1000000L;
     return timerfd_settime(tfd, 0, &its, NULL) < 0 ? -errno : 0;
 }
+
+int
+loop_timer_new(struct loop_watch *w, loop_fn fn, void *arg)
+{
+    int		tfd, sts;
+
+    if ((tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) < 0)
+	return -errno;
+    if ((sts = loop_add(w, tfd, EPOLLIN, fn, arg)) < 0) {
+	close(tfd);
+	return sts;
+    }
+    return tfd;
+}
+
+void
+loop_timer_ack(int tfd)
+{
+    uint64_t	n;
+    ssize_t	r;
+
+    r = read(tfd, &n, sizeof(n));
+    (void)r;
+}

@@ -33,5 +33,9 @@ int loop_once(int timeout_ms);
 
 /* a one-shot timerfd helper: arm (ms > 0) or disarm (ms == 0) */
 int loop_timer_arm(int tfd, long ms);
+/* a new disarmed timerfd watched by w; returns the fd or -errno */
+int loop_timer_new(struct loop_watch *w, loop_fn, void *arg);
+/* consume a timerfd's expiry count (call from its handler) */
+void loop_timer_ack(int tfd);
 
 #endif /* PIPE_LOOP_H */

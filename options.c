@@ -9,8 +9,8 @@
 #include <sys/capability.h>
 #include "options.h"
 
-static char *
-trim(char *s)
+char *
+options_trim(char *s)
 {
     char	*e;
 
@@ -169,8 +169,8 @@ options_parse_line(struct pipe_options *o, const char *line, char *err,
 	return -EINVAL;
     }
     *eq = '\0';
-    key = trim(buf);
-    val = trim(eq + 1);
+    key = options_trim(buf);
+    val = options_trim(eq + 1);
 
 #define BAD(...) do { snprintf(err, errlen, __VA_ARGS__); return -EINVAL; } while (0)
     if (strcmp(key, "caps") == 0) {

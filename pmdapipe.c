@@ -607,13 +607,9 @@ on_signal(void *arg, uint32_t events)
 static void
 on_tick(void *arg, uint32_t events)
 {
-    uint64_t	n;
-    ssize_t	r;
-
     (void)arg;
     (void)events;
-    r = read(pmda.tickfd, &n, sizeof(n));
-    (void)r;
+    loop_timer_ack(pmda.tickfd);
     cgroup_retry();
 }
 

@@ -356,12 +356,9 @@ static void
 on_timer(void *arg, uint32_t events)
 {
     struct session	*s = arg;
-    uint64_t		ticks;
-    ssize_t		n;
 
     (void)events;
-    n = read(s->tfd, &ticks, sizeof(ticks));
-    (void)n;
+    loop_timer_ack(s->tfd);
     if (s->kill == ALIVE) {
 	/* the configured wall-clock limit */
 	s->endreason = "timeout";
@@ -396,13 +393,8 @@ on_timer(void *arg, uint32_t events)
 static int
 session_timer(struct session *s)
 {
-    if (s->tfd < 0) {
-	s->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (s->tfd >= 0 && loop_add(&s->wtimer, s->tfd, EPOLLIN, on_timer, s) < 0) {
-	    close(s->tfd);
-	    s->tfd = -1;
-	}
-    }
+    if (s->tfd < 0 && (s->tfd = loop_timer_new(&s->wtimer, on_timer, s)) < 0)
+	s->tfd = -1;
     return s->tfd;
 }
 

@@ -77,12 +77,9 @@ static void
 on_restart_timer(void *arg, uint32_t events)
 {
     struct shared	*sh = arg;
-    uint64_t		n;
-    ssize_t		r;
 
     (void)events;
-    r = read(sh->tfd, &n, sizeof(n));
-    (void)r;
+    loop_timer_ack(sh->tfd);
     shared_start(sh);
 }
 
@@ -179,12 +176,8 @@ shared_sync(size_t maxmem)
 	sh->slot.q.ring = 1;
 	sh->backoff_ms = BACKOFF_MIN_MS;
 	sh->wtimer.fd = -1;
-	sh->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (sh->tfd >= 0 &&
-	    loop_add(&sh->wtimer, sh->tfd, EPOLLIN, on_restart_timer, sh) < 0) {
-	    close(sh->tfd);
-	    sh->tfd = -1;
-	}
+	if ((sh->tfd = loop_timer_new(&sh->wtimer, on_restart_timer, sh)) < 0)
+	    sh->tfd = -1;	/* no restarts then; logged when needed */
 	shareds[id] = sh;
 	shared_start(sh);
     }
