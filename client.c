@@ -173,8 +173,8 @@ client_identity(const struct client *c, struct client_identity *id,
 	struct access_subject *s)
 {
     struct passwd	*pw;
-    gid_t		gids[1024];
-    int			i, n = 1024, sts = 0;
+    gid_t		*gids = NULL, *ng;
+    int			i, n = 64, want, sts = 0;
 
     memset(id, 0, sizeof(*id));
     memset(s, 0, sizeof(*s));
@@ -186,13 +186,29 @@ client_identity(const struct client *c, struct client_identity *id,
     if ((pw = getpwuid(c->uid)) != NULL) {
 	if ((id->user = strdup(pw->pw_name)) == NULL)
 	    return -ENOMEM;
-	if (getgrouplist(pw->pw_name, pw->pw_gid, gids, &n) < 0)
-	    n = 0;
-	for (i = 0; i < n && sts == 0; i++)
+	/* however many groups: a disallow rule must see every one of them */
+	for (;;) {
+	    if ((ng = realloc(gids, n * sizeof(gid_t))) == NULL) {
+		sts = -ENOMEM;
+		break;
+	    }
+	    gids = ng;
+	    want = n;
+	    if (getgrouplist(pw->pw_name, pw->pw_gid, gids, &want) >= 0) {
+		n = want;
+		break;
+	    }
+	    n = want > n ? want : n * 2;
+	}
+	for (i = 0; sts == 0 && i < n; i++)
 	    sts = add_group(id, gids[i]);
+	free(gids);
     }
-    if (c->have_gid && sts == 0)
-	sts = add_group(id, c->gid);
+    /*
+     * Only the groups the system says the user is in: the gid the client
+     * process runs with (c->gid) could be any group it can switch to, and
+     * a stale one when the user's groups changed.
+     */
     if (sts < 0) {
 	client_identity_free(id);
 	return sts;

@@ -454,8 +454,9 @@ check_pid_param(const struct client *c, int inst, const struct pipe_cmd *cmd,
     return 0;
 }
 
+/* check (dry_run) or start one value of a store into pipe.firehose */
 static int
-store_one(struct client *c, pmValueSet *vsp, int j)
+store_one(struct client *c, pmValueSet *vsp, int j, int dry_run)
 {
     pmValue		*v = &vsp->vlist[j];
     const struct pipe_cmd *cmd;
@@ -488,6 +489,8 @@ store_one(struct client *c, pmValueSet *vsp, int j)
     if ((cmd->opts.set & OPT_PIDPARAM) &&
 	(sts = check_pid_param(c, v->inst, cmd, v->value.pval->vbuf, who)) < 0)
 	return sts;
+    if (dry_run)
+	return 0;
     if ((s = client_slot(c, v->inst, 1, (cmd->opts.set & OPT_QUEUE) ?
 			 cmd->opts.queue : pmda.maxmem)) == NULL)
 	return -ENOMEM;
@@ -524,8 +527,12 @@ pipe_store(pmResult *result, pmdaExt *pe)
 	    return PM_ERR_PERMISSION;	/* only pipe.firehose is writable */
 	if (vsp->numval <= 0)
 	    return PM_ERR_BADSTORE;
+	/* all or nothing: check every value before starting any command */
 	for (j = 0; j < vsp->numval; j++)
-	    if ((sts = store_one(c, vsp, j)) < 0)
+	    if ((sts = store_one(c, vsp, j, 1)) < 0)
+		return sts;
+	for (j = 0; j < vsp->numval; j++)
+	    if ((sts = store_one(c, vsp, j, 0)) < 0)
 		return sts;
     }
     return 0;
