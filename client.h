@@ -18,6 +18,8 @@ struct slot {
     /* a reader of a shared (autostart) instance */
     unsigned long long	cursor;		/* next sequence number to deliver */
     int			reader;		/* cursor is valid */
+    unsigned long	gen;		/* shared slot: its queue's generation;
+					   reader: the generation cursor is for */
     unsigned int	access_gen;	/* configuration the decision was for */
     int			access_ok;
     /* called when a run for this slot ends (shared instances) */

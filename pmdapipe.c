@@ -202,7 +202,8 @@ fetch_shared(struct client *c, int inst, struct slot *sh, pmAtomValue *atom)
 
     if (c == NULL || (s = client_slot(c, inst, 1, 0)) == NULL)
 	return -ENOMEM;
-    if (!s->reader || s->access_gen != pmda.reloads + 1) {
+    /* decided once per configuration: a refused reader is logged once */
+    if (s->access_gen != pmda.reloads + 1) {
 	client_who(c, who, sizeof(who));
 	s->access_ok = check_access(c, inst, "(shared: fetch)", who,
 				    sizeof(who)) == 0;
@@ -213,7 +214,12 @@ fetch_shared(struct client *c, int inst, struct slot *sh, pmAtomValue *atom)
     if (!s->reader) {
 	/* like pmdaEventQueue: a new reader sees what arrives from now on */
 	s->reader = 1;
+	s->gen = sh->gen;
 	s->cursor = sh->q.head_seq + sh->q.count;
+    } else if (s->gen != sh->gen) {
+	/* the instance was removed and added back: a new queue, all new */
+	s->gen = sh->gen;
+	s->cursor = sh->q.head_seq;
     }
     if ((arr = event_array(inst)) < 0)
 	return arr;

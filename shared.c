@@ -31,6 +31,7 @@ struct shared {
 
 static struct shared	**shareds;	/* indexed by instance id */
 static int		nshareds;
+static unsigned long	generations;	/* a new queue each time one is made */
 
 struct slot *
 shared_slot(int id)
@@ -170,6 +171,7 @@ shared_sync(size_t maxmem)
 	}
 	sh->id = id;
 	sh->slot.inst = id;
+	sh->slot.gen = ++generations;
 	sh->slot.on_end = on_end;
 	evq_init(&sh->slot.q, (cmd->opts.set & OPT_QUEUE) ? cmd->opts.queue :
 		 maxmem);
