@@ -368,7 +368,10 @@ plan_containment(struct child_plan *p, const struct launch_req *req)
     if ((o->set & OPT_CPU) && (o->set & OPT_TIMEOUT) &&
 	(req->rlimit_fallback & OPT_CPU)) {
 	/* bandwidth over the whole allowed run, in CPU seconds */
-	cpu = (rlim_t)((double)o->timeout_ms / 1000.0 * o->cpu_pct / 100.0) + 1;
+	/* ceil(timeout x cpu%), in whole CPU seconds, at least 1 */
+	cpu = (rlim_t)(((long long)o->timeout_ms * o->cpu_pct + 99999) / 100000);
+	if (cpu < 1)
+	    cpu = 1;
 	plan_rlimit(p, RLIMIT_CPU, cpu);
     }
     if (o->sandbox == SANDBOX_PRIVATE) {
