@@ -52,7 +52,7 @@ struct child_plan {
     char	oom[16];		/* oom_score_adj text, or "" */
     int		nrl;
     struct { int res; struct rlimit rl; } rl[5];
-    int		ns_flags;		/* unshare() flags */
+    int		ns_flags;		/* clone() namespace flags (sandbox) */
     int		pidns;			/* sandbox: private pid namespace */
     int		mountns;
     int		netns_fd;		/* network = none: join this, or -1 */
@@ -255,8 +255,7 @@ child_run(const struct child_plan *p)
 	}
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 	    child_fail(p, STEP_PDEATHSIG);
-    } else if (p->ns_flags && unshare(p->ns_flags) < 0)
-	child_fail(p, STEP_UNSHARE);
+    }
 
     if (p->set_caps && caps_prepare(p) < 0)
 	child_fail(p, STEP_CAPS);
