@@ -1,7 +1,8 @@
 #!/bin/sh
 # One command from a fresh Debian 12 machine (as root) to a working
 # pmdapipe: install dependencies, build, start pmcd, install the PMDA
-# with sample.conf (kept if a pipe.conf already exists) and show it working.
+# with sample.conf (an existing pipe.conf is saved as pipe.conf.bak) and
+# show it working.
 set -e
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -10,10 +11,12 @@ make
 make install
 . /etc/pcp.env
 cd "$PCP_PMDAS_DIR/pipe"
-if [ ! -f pipe.conf ]; then
-    cp sample.conf pipe.conf
-    echo "installed sample.conf as $PCP_PMDAS_DIR/pipe/pipe.conf"
+if [ -f pipe.conf ] && ! cmp -s sample.conf pipe.conf; then
+    cp pipe.conf pipe.conf.bak
+    echo "saved the existing pipe.conf as $PCP_PMDAS_DIR/pipe/pipe.conf.bak"
 fi
+cp sample.conf pipe.conf
+echo "installed sample.conf as $PCP_PMDAS_DIR/pipe/pipe.conf"
 ./Install </dev/null
 echo
 echo '$ pmevent -h local: -s 2 -t 0.5 -i hello -x world pipe.firehose'
