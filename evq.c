@@ -7,12 +7,60 @@
 #include <pcp/pmapi.h>
 #include "evq.h"
 
+#define CHUNK_MIN	(4 * 1024)
+#define CHUNK_MAX	(1024 * 1024)
+
 void
 evq_init(struct evq *q, size_t maxmem)
 {
     memset(q, 0, sizeof(*q));
     q->maxmem = maxmem;
     q->need_start = 1;
+    q->chunk_size = CHUNK_MIN;
+}
+
+/* room for a record of size bytes at the queue's tail, or NULL */
+static struct evrec *
+chunk_alloc(struct evq *q, size_t size)
+{
+    struct evchunk	*c = q->ctail;
+    size_t		csize;
+
+    size = (size + _Alignof(max_align_t) - 1) & ~(_Alignof(max_align_t) - 1);
+    if (c == NULL || c->size - c->used < size) {
+	if (c != NULL && q->chunk_size < CHUNK_MAX)
+	    q->chunk_size *= 2;		/* still filling: grow */
+	csize = size > q->chunk_size ? size : q->chunk_size;
+	if ((c = malloc(sizeof(*c) + csize)) == NULL)
+	    return NULL;
+	c->next = NULL;
+	c->size = csize;
+	c->used = c->live = 0;
+	if (q->ctail)
+	    q->ctail->next = c;
+	else
+	    q->chead = c;
+	q->ctail = c;
+    }
+    c->used += size;
+    c->live++;
+    return (struct evrec *)(c->buf + c->used - size);
+}
+
+/* the head record (in the head chunk) is gone */
+static void
+chunk_release(struct evq *q)
+{
+    struct evchunk	*c = q->chead;
+
+    if (--c->live > 0)
+	return;
+    q->chead = c->next;
+    if (q->chead == NULL) {
+	q->ctail = NULL;
+	q->chunk_size = CHUNK_MIN;	/* drained: start small again */
+    }
+    free(c);
 }
 
 size_t
@@ -34,7 +82,7 @@ evq_pop(struct evq *q)
     q->mem -= evq_cost(r->len);
     q->count--;
     q->head_seq++;
-    free(r);
+    chunk_release(q);
 }
 
 void
@@ -76,7 +124,7 @@ evq_push(struct evq *q, enum evkind kind, const char *data, size_t len,
 	    return 1;
 	}
     }
-    if ((r = malloc(cost)) == NULL) {
+    if ((r = chunk_alloc(q, cost)) == NULL) {
 	q->dropped++;
 	q->pending_missed++;
 	return -ENOMEM;

@@ -26,8 +26,24 @@ struct evrec {
     char		data[];		/* NUL-terminated copy */
 };
 
+/*
+ * Records live in chunks appended in queue order and freed once their
+ * last record is popped (records leave a queue only from its head), so a
+ * line costs no malloc of its own.  Chunks grow from 4 KiB to 1 MiB while
+ * a queue keeps filling.
+ */
+struct evchunk {
+    struct evchunk	*next;
+    size_t		size;		/* bytes of buf */
+    size_t		used;		/* bytes of buf handed out */
+    size_t		live;		/* records not yet popped */
+    _Alignas(max_align_t) unsigned char buf[];
+};
+
 struct evq {
     struct evrec	*head, *tail;
+    struct evchunk	*chead, *ctail;	/* chunks holding head .. tail */
+    size_t		chunk_size;	/* size of the next chunk */
     size_t		mem;		/* bytes held */
     size_t		maxmem;		/* bound on mem for lines */
     size_t		count;		/* records held */
@@ -42,7 +58,7 @@ struct evq {
 };
 
 void evq_init(struct evq *, size_t maxmem);
-/* drop every record (NULL-safe fields) */
+/* drop every record and release their memory (NULL-safe fields) */
 void evq_clear(struct evq *);
 /* the next records belong to a new run: the first is flagged START */
 void evq_run_start(struct evq *);

@@ -118,10 +118,10 @@ queue_line(struct session *s, enum evkind kind, const char *line, size_t len)
     size_t	i, nnul = 0;
     int		sts;
 
+    if (len == 0 || memchr(line, '\0', len) == NULL)
+	return evq_push(&s->slot->q, kind, line, len, 0, &s->now);
     for (i = 0; i < len; i++)
 	nnul += line[i] == '\0';
-    if (nnul == 0)
-	return evq_push(&s->slot->q, kind, line, len, 0, &s->now);
     if ((esc = malloc(len + nnul + 1)) == NULL)
 	return -ENOMEM;
     for (p = esc, i = 0; i < len; i++) {

@@ -435,6 +435,68 @@ test_clear(void **state)
     evq_clear(&q);
 }
 
+/*
+ * Records share chunks: interleaved pushes and pops across chunk
+ * boundaries, records bigger than any chunk, keep order, contents and
+ * alignment; an emptied queue holds no chunk (valgrind checks the rest).
+ */
+static void
+test_chunks(void **state)
+{
+    struct evq		q;
+    struct evrec	*r;
+    static char		big[3 * 1024 * 1024];
+    char		line[64];
+    unsigned long	pushed = 0, popped = 0;
+    size_t		len;
+    int			round, i;
+
+    (void)state;
+    memset(big, 'x', sizeof(big));
+    evq_init(&q, 1 << 30);
+    q.lossless = 1;
+    for (round = 0; round < 20; round++) {
+	for (i = 0; i < 5000; i++, pushed++) {
+	    len = (size_t)snprintf(line, sizeof(line), "%lu", pushed);
+	    assert_int_equal(evq_push(&q, EV_LINE, line, len, 0, &tv0), 0);
+	}
+	if (round % 5 == 0) {		/* bigger than the biggest chunk */
+	    assert_int_equal(evq_push(&q, EV_STDERR, big, sizeof(big), 0,
+				      &tv0), 0);
+	    pushed++;
+	}
+	for (i = 0; i < 3000 + round * 100 && (r = evq_peek(&q)); i++) {
+	    assert_int_equal((uintptr_t)r % _Alignof(max_align_t), 0);
+	    if (r->kind == EV_STDERR) {
+		assert_int_equal(r->len, sizeof(big));
+		assert_int_equal(r->data[sizeof(big) - 1], 'x');
+		assert_int_equal(r->data[sizeof(big)], '\0');
+	    } else {
+		snprintf(line, sizeof(line), "%lu", popped);
+		assert_string_equal(r->data, line);
+	    }
+	    popped++;
+	    evq_pop(&q);
+	}
+	assert_int_equal(q.count, pushed - popped);
+    }
+    while (evq_peek(&q)) {
+	evq_pop(&q);
+	popped++;
+    }
+    assert_int_equal(popped, pushed);
+    assert_int_equal(q.mem, 0);
+    assert_null(q.chead);
+    assert_null(q.ctail);
+    /* a partly read queue is released by a clear */
+    for (i = 0; i < 10000; i++)
+	assert_int_equal(push(&q, EV_LINE, "abc"), 0);
+    for (i = 0; i < 10; i++)
+	evq_pop(&q);
+    evq_clear(&q);
+    assert_null(q.chead);
+}
+
 /* losses at the start of a run: START goes to the first record queued */
 static void
 test_start_after_drop(void **state)
@@ -458,6 +520,7 @@ main(void)
 	cmocka_unit_test(test_init_starts_run),
 	cmocka_unit_test(test_record_contents),
 	cmocka_unit_test(test_bound),
+	cmocka_unit_test(test_chunks),
 	cmocka_unit_test(test_bound_huge_line),
 	cmocka_unit_test(test_exit_always_queued),
 	cmocka_unit_test(test_take_missed),
