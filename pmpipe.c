@@ -148,12 +148,37 @@ records(const pmEventArray *ea, const pmID *ids, int have_exit, int count,
     return end;
 }
 
+/*
+ * Fetches start every interval (a fixed rate, as pmlogger samples): the
+ * time a fetch takes is not added to the interval.  A fetch that overran
+ * is followed at once by the next, and the schedule restarts from now.
+ */
+static void
+wait_tick(struct timespec *next, long long step)
+{
+    struct timespec	now;
+    long long		ns;
+
+    ns = next->tv_nsec + step % 1000000000LL;
+    next->tv_sec += step / 1000000000LL + ns / 1000000000LL;
+    next->tv_nsec = ns % 1000000000LL;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec > next->tv_sec ||
+	(now.tv_sec == next->tv_sec && now.tv_nsec >= next->tv_nsec)) {
+	*next = now;
+	return;
+    }
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next, NULL) == EINTR)
+	;
+}
+
 int
 main(int argc, char **argv)
 {
     const char		*host = "local:", *inst_name;
     struct counts	c = { 0 };
-    struct timespec	t0, t1, tfirst, delay;
+    struct timespec	t0, t1, tfirst, next;
+    long long		step;
     pmResult		*rp;
     pmDesc		desc;
     pmID		ids[P_N];
@@ -229,9 +254,9 @@ main(int argc, char **argv)
 		inst_name, pmErrStr(sts));
 	return 1;
     }
-    delay.tv_sec = (time_t)interval;
-    delay.tv_nsec = (long)((interval - (double)delay.tv_sec) * 1e9);
+    step = (long long)(interval * 1e9);
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    next = t0;
     while (!done) {
 	if ((sts = pmFetch(1, &ids[P_FIREHOSE], &rp)) < 0) {
 	    fprintf(stderr, "%s: fetch: %s\n", pmGetProgname(), pmErrStr(sts));
@@ -266,7 +291,7 @@ main(int argc, char **argv)
 	if (!done && !count)
 	    fflush(stdout);
 	if (!done)
-	    nanosleep(&delay, NULL);
+	    wait_tick(&next, step);
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (count) {
