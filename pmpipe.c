@@ -177,7 +177,7 @@ main(int argc, char **argv)
 {
     const char		*host = "local:", *inst_name;
     struct counts	c = { 0 };
-    struct timespec	t0, t1, tfirst, next;
+    struct timespec	t0, t1, tfirst, tlast, next;
     long long		step;
     pmResult		*rp;
     pmDesc		desc;
@@ -272,6 +272,7 @@ main(int argc, char **argv)
 	    if ((n = ea->ea_nrecords) > 0) {
 		if (c.records == 0)
 		    clock_gettime(CLOCK_MONOTONIC, &tfirst);
+		clock_gettime(CLOCK_MONOTONIC, &tlast);
 		done = records(ea, ids, have_exit, count, &c, &status);
 		seen_end = 1;
 	    }
@@ -299,10 +300,12 @@ main(int argc, char **argv)
 
 	double	first = c.records == 0 ? 0 : (tfirst.tv_sec - t0.tv_sec) +
 			(tfirst.tv_nsec - t0.tv_nsec) / 1e9;
+	double	last = c.records == 0 ? 0 : (tlast.tv_sec - t0.tv_sec) +
+			(tlast.tv_nsec - t0.tv_nsec) / 1e9;
 
 	printf("records %llu lines %llu stderr %llu bytes %llu missed %llu "
-	       "exit %d seconds %.3f first %.3f\n", c.records, c.lines,
-	       c.errlines, c.bytes, c.missed, status, secs, first);
+	       "exit %d seconds %.3f first %.3f last %.3f\n", c.records,
+	       c.lines, c.errlines, c.bytes, c.missed, status, secs, first, last);
     }
     free(params);
     pmDestroyContext(pmWhichContext());
