@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "../../cgroup.h"
+#include "testutil.h"
 
 #define MB		(1ULL << 20)
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -56,15 +57,6 @@ setup_tmp(void **state)
 }
 
 static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static int
 teardown_tmp(void **state)
 {
     struct tmp	*t = *state;
@@ -77,7 +69,7 @@ teardown_tmp(void **state)
 	}
     }
     cgroup_setup("none");
-    sts = nftw(t->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    sts = rm_tree(t->dir);
     free(t);
     return sts;
 }

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "../../config.h"
+#include "testutil.h"
 
 #define MAXMSGS		8
 
@@ -31,35 +32,6 @@
 #define N16	"abcdefghijklmnop"
 #define NAME64	N16 N16 N16 N16
 #define NAME65	NAME64 "q"
-
-/*
- * Compare diagnostics with want (NULL-terminated), printing every
- * difference; returns the number of differences.
- */
-static int
-check_diag(const char *row, const struct config_diag *d,
-	const char *const *want)
-{
-    size_t	i, n;
-    int		bad = 0;
-
-    for (n = 0; want[n] != NULL; n++)
-	;
-    for (i = 0; i < n && i < d->nmsgs; i++) {
-	if (strcmp(d->msgs[i], want[i]) != 0) {
-	    print_error("[%s] message %zu:\n  got  \"%s\"\n  want \"%s\"\n",
-			row, i, d->msgs[i], want[i]);
-	    bad++;
-	}
-    }
-    if (d->nmsgs != n) {
-	print_error("[%s] %zu messages, expected %zu:\n", row, d->nmsgs, n);
-	for (i = 0; i < d->nmsgs; i++)
-	    print_error("  \"%s\"\n", d->msgs[i]);
-	bad++;
-    }
-    return bad;
-}
 
 /*
  * config_parse_text(): one row per input text, with the exact diagnostics
@@ -565,21 +537,12 @@ setup_tmp(void **state)
 }
 
 static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static int
 teardown_tmp(void **state)
 {
     struct tmp	*t = *state;
     int		sts;
 
-    sts = nftw(t->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    sts = rm_tree(t->dir);
     free(t);
     return sts;
 }

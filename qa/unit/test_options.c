@@ -15,6 +15,7 @@
 #include <string.h>
 #include "../../options.h"
 #include "../../config.h"
+#include "testutil.h"
 
 /* capability numbers spelt out, independent of <linux/capability.h> */
 #define CAP(n)		(1ULL << (n))
@@ -991,31 +992,6 @@ static const struct conf_case conf_cases[] = {
 	CONF_TASKS2(1, "foo"), NULL },
       { { "foo", { "sandbox = private", "tasks = 1", NULL } } } },
 };
-
-static int
-check_diag(const char *row, const struct config_diag *d,
-	const char *const *want)
-{
-    size_t	i, n;
-    int		bad = 0;
-
-    for (n = 0; want[n] != NULL; n++)
-	;
-    for (i = 0; i < n && i < d->nmsgs; i++) {
-	if (strcmp(d->msgs[i], want[i]) != 0) {
-	    print_error("[%s] message %zu:\n  got  \"%s\"\n  want \"%s\"\n",
-			row, i, d->msgs[i], want[i]);
-	    bad++;
-	}
-    }
-    if (d->nmsgs != n) {
-	print_error("[%s] %zu messages, expected %zu:\n", row, d->nmsgs, n);
-	for (i = 0; i < d->nmsgs; i++)
-	    print_error("  \"%s\"\n", d->msgs[i]);
-	bad++;
-    }
-    return bad;
-}
 
 static void
 test_config_table(void **state)
