@@ -9,11 +9,8 @@
 #
 #	bench/pipe.sh [-q]	(-q: shorter runs)
 #
-. /etc/pcp.env
 set -u
-here=$(cd "$(dirname "$0")/.." && pwd)
-dir=$PCP_PMDAS_DIR/pipe
-stock=/usr/lib/pcp/pmdas/pipe/pmdapipe
+. "$(dirname "$0")/common.sh"
 pmpipe=$here/pmpipe
 flood_bin=$here/build/flood
 count=/tmp/pmdapipe-bench.count
@@ -21,28 +18,10 @@ flood=10
 lines=1000000
 [ "${1:-}" = -q ] && { flood=3; lines=200000; }
 
-[ "$(id -u)" = 0 ] || { echo "$0: run as root" >&2; exit 1; }
-[ -x "$stock" ] || { echo "$0: no stock PMDA at $stock" >&2; exit 1; }
 [ -x "$pmpipe" ] || { echo "$0: build pmpipe first (make)" >&2; exit 1; }
 make -s -C "$here" build/flood || exit 1
-
-# the qa suite and this script both reinstall the PMDA: take turns
-{ exec 9>/run/lock/pmdapipe-qa.lock; } 2>/dev/null || exec 9>/tmp/pmdapipe-qa.lock
-flock 9
-
-saved=$(mktemp)
-cp "$dir/pipe.conf" "$saved" 2>/dev/null || : > "$saved"
-cp "$dir/pmdapipe" "$saved.bin"
-cp "$dir/Install" "$saved.install"
-cleanup()
-{
-    install -m 755 "$saved.bin" "$dir/pmdapipe"
-    install -m 755 "$saved.install" "$dir/Install"
-    if [ -s "$saved" ]; then cp "$saved" "$dir/pipe.conf"; else rm -f "$dir/pipe.conf"; fi
-    (cd "$dir" && ./Install </dev/null >/dev/null 2>&1)
-    rm -f "$saved" "$saved.bin" "$saved.install"
-}
-trap cleanup EXIT
+bench_lock
+bench_save
 
 conf()
 {
@@ -57,30 +36,6 @@ EOC
     # the stock agent stops parsing at the first section it does not know
     [ "$1" = ours ] && printf '%s\n' '[options seqblock]' 'overflow = block' \
 	'[options floodblock]' 'overflow = block' 'queue = 32M'
-}
-
-# install_pmda NAME BINARY INSTALL-SCRIPT
-install_pmda()
-{
-    install -m 755 "$2" "$dir/pmdapipe"
-    install -m 755 "$3" "$dir/Install"
-    conf "$1" > "$dir/pipe.conf"
-    (cd "$dir" && ./Install </dev/null >/dev/null 2>&1) || {
-	echo "$0: ./Install of the $1 PMDA failed" >&2; exit 1; }
-    # make sure the one running is the one we mean
-    cmp -s "$2" "/proc/$(pgrep -f "^$dir/pmdapipe" | head -1)/exe" || {
-	echo "$0: the $1 PMDA is not the one running" >&2; exit 1; }
-    for i in $(seq 50); do
-	pminfo -h local: -f pipe.commands >/dev/null 2>&1 && break
-	sleep 0.1
-    done
-}
-
-pmda_cpu()
-{
-    local pid
-    pid=$(pgrep -f "^$dir/pmdapipe" | head -1)
-    awk '{ printf "%.2f\n", ($14 + $15) / 100 }' /proc/$pid/stat
 }
 
 # run PRODUCED ARGS...: prints "produced delivered missed seconds cpu"
@@ -117,11 +72,8 @@ measure()
     echo "$w|$which|$(run "$@" | tr ' ' '|')" >> $results
 }
 for which in stock ours; do
-    if [ $which = ours ]; then
-	install_pmda ours "$saved.bin" "$saved.install"
-    else
-	install_pmda stock "$stock" /usr/lib/pcp/pmdas/pipe/Install
-    fi
+    conf $which > $bench_saved/bench.conf
+    install_$which $bench_saved/bench.conf
     measure "seq $lines (drop), every 0.1 s" $lines -t 0.1 -T 60 seq $lines
     measure "seq $lines (drop), every 1 s" $lines -t 1 -T 60 seq $lines
     measure "${flood} s flood (drop), every 0.1 s" - -t 0.1 -T $((flood + 3)) flood
