@@ -1,0 +1,54 @@
+#!/bin/bash
+#
+# qa-run.sh - install this tree's build and run the qa/ suite against it,
+# holding the QA lock throughout so a benchmark or another run cannot
+# swap the PMDA in between (make qa, make qa-asan).
+#
+#	scripts/qa-run.sh [--asan] [NNN ...]
+#
+# --asan installs build/asan/pmdapipe (ASan+UBSan) for the run, puts the
+# plain build back afterwards and fails when the sanitizers reported
+# anything.  The lock is held by a flock(1) parent process (-o): neither
+# the tests nor a pmcd they restart inherit its descriptor.
+#
+here=$(cd "$(dirname "$0")/.." && pwd)
+lock=/run/lock/pmdapipe-qa.lock
+[ -d /run/lock ] && [ -w /run/lock ] || lock=/tmp/pmdapipe-qa.lock
+
+if [ -z "$PIPEQA_LOCKED" ]; then
+    export PIPEQA_LOCKED=1
+    flock -n -o -E 75 "$lock" "$0" "$@"
+    sts=$?
+    [ $sts -ne 75 ] && exit $sts
+    echo "$0: waiting for another QA run or benchmark to finish ..." >&2
+    exec flock -o "$lock" "$0" "$@"
+fi
+
+asan=false
+if [ "$1" = --asan ]; then
+    asan=true
+    shift
+fi
+. /etc/pcp.env
+pmdadir=$PCP_PMDAS_DIR/pipe
+reports=/var/tmp/pmdapipe-asan
+
+cd "$here" || exit 1
+make -s install || exit 1
+if $asan; then
+    [ -x build/asan/pmdapipe ] || { echo "$0: build build/asan/pmdapipe first" >&2; exit 1; }
+    rm -rf $reports && mkdir -p $reports
+    install -m 755 build/asan/pmdapipe $pmdadir/pmdapipe
+    (cd qa && PIPEQA_SANITIZER=asan ./check "$@")
+    sts=$?
+    install -m 755 "$here/pmdapipe" $pmdadir/pmdapipe
+    (cd $pmdadir && ./Install </dev/null >/dev/null 2>&1)
+    if ls $reports/* >/dev/null 2>&1; then
+	echo "sanitizer reports:"
+	cat $reports/*
+	exit 1
+    fi
+    echo "sanitizers: no reports"
+    exit $sts
+fi
+cd qa && exec ./check "$@"
