@@ -7,7 +7,7 @@
 #include <pcp/pmapi.h>
 #include "evq.h"
 
-#define CHUNK_MIN	(4 * 1024)
+#define CHUNK_MIN	1024
 #define CHUNK_MAX	(1024 * 1024)
 
 void

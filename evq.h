@@ -29,7 +29,7 @@ struct evrec {
 /*
  * Records live in chunks appended in queue order and freed once their
  * last record is popped (records leave a queue only from its head), so a
- * line costs no malloc of its own.  Chunks grow from 4 KiB to 1 MiB while
+ * line costs no malloc of its own.  Chunks grow from 1 KiB to 1 MiB while
  * a queue keeps filling.
  */
 struct evchunk {

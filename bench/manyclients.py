@@ -3,7 +3,8 @@
 # manyclients.py - many concurrent pmdapipe clients, for bench/scale.sh.
 #
 #   manyclients.py -n CLIENTS -k COMMANDS -t SECS [-w PER_WORKER]
-#                  [-p PMDAPID] [-P PMCDPID] [-i INST1,INST2]
+#                  [-p PMDAPID] [-P PMCDPID] [-i INST1,INST2] [-c SCRIPT]
+#                  [-s STOPSECS]
 #
 # Forks worker processes holding up to PER_WORKER (default 100) PCP
 # contexts each: libpcp waits on a connection with select(), so one process
@@ -17,15 +18,27 @@
 #            instances (tick1, tick2): their command prints "ID SEQ" once
 #            a second
 #   stream   each context fetches pipe.firehose about once a second for
-#            SECS seconds and checks every record: START flag first, its
-#            own id only, sequence numbers 0, 1, 2, ... without a gap, no
-#            missed records, no END, no stderr
-#   close    the contexts are destroyed (the PMDA stops the commands)
+#            SECS seconds and checks every record, judging two things
+#            apart:
+#              lines  its own id only, sequence numbers 0, 1, 2, ...
+#                     without a gap, no missed records, no stderr, and at
+#                     least one line per 2 s (the command kept running)
+#              flags  START on the first record only, no END while the
+#                     command runs
+#            (the stock pipe PMDA delivers lines but sets other flags;
+#            the verdicts tell "lines lost" from "flags wrong")
+#   close    the contexts are destroyed (the PMDA stops the commands);
+#            waits up to STOPSECS (default 60) for them to be gone
 #
 # The parent prints key=value lines: PMDA RSS and fds before, with idle
-# clients, while streaming and after; pipe.command.running; pmcd's and
-# the PMDA's client counts; per-client delivery results; fetch latency;
-# and whether pmcd survived (pmcd=died and how far it got if not).
+# clients, while streaming and after; commands running (processes whose
+# argv[1] is SCRIPT, -c, and pipe.command.running where the PMDA has it);
+# pmcd's and the PMDA's client counts; per-client verdicts (clients_ok:
+# both right, clients_lines_ok, clients_flags_ok) and the flag values
+# seen; fetch latency; and whether pmcd and the PMDA survived (pmcd=died,
+# pmda=died with the phase and how far it got).  Metrics the PMDA does
+# not have (the stock one has no pipe.command.*, pipe.stderr,
+# pipe.queue.dropped) are left out.
 #
 # Uses the ctypes bindings of qa/src/pipeclient (no python3-pcp needed).
 #
@@ -61,42 +74,62 @@ def die_with_parent():
 # ---- the worker side ----
 
 class Stream:
-    """what one context has seen of one instance"""
+    """what one context has seen of one instance: its lines and its
+    records' flags are judged apart"""
 
     def __init__(self, cid):
         self.cid = cid.encode()
         self.t0 = None
-        self.n = 0
+        self.n = 0              # records
+        self.lines = 0          # pipe.line values
         self.next = 0
         self.missed = 0
-        self.error = None
+        self.line_error = None
+        self.flag_error = None
+        self.flags = {}         # flags value -> records
+        self.late = None        # sequence number of the first line, if not 0
+        self.gap = False        # a line out of order after the first
 
-    def bad(self, why):
-        if self.error is None:
-            self.error = why
+    def bad_line(self, why):
+        if self.line_error is None:
+            self.line_error = why
+
+    def bad_flags(self, why):
+        if self.flag_error is None:
+            self.flag_error = why
 
     def record(self, flags, params):
+        self.flags[flags] = self.flags.get(flags, 0) + 1
         if flags & FLAG_MISSED:
             self.missed += 1
-            self.bad("missed records")
+            self.bad_line("missed records")
             return
         if self.n == 0 and not flags & FLAG_START:
-            self.bad("first record without the start flag")
+            self.bad_flags("first record has flags %#x, no START" % flags)
         elif self.n > 0 and flags & FLAG_START:
-            self.bad("a second start flag")
+            self.bad_flags("record %d has START again (flags %#x)" %
+                           (self.n, flags))
         if flags & FLAG_END:
-            self.bad("END record: %s" % params)
-            return
+            # the lines say whether the command really ended (too few)
+            self.bad_flags("END (flags %#x) at record %d while the command"
+                           " runs" % (flags, self.n))
         for name, value in params:
             if name == "pipe.stderr":
-                self.bad("stderr %r" % value)
+                self.bad_line("stderr %r" % value)
             elif name == "pipe.line":
+                self.lines += 1
                 parts = value.split()
                 if len(parts) != 2 or parts[0] != self.cid:
-                    self.bad("foreign line %r" % value)
+                    self.bad_line("foreign line %r" % value)
                 elif int(parts[1]) != self.next:
-                    self.bad("line %s after %d" % (parts[1].decode(),
-                                                   self.next - 1))
+                    if self.lines == 1:
+                        self.late = int(parts[1])
+                        self.bad_line("first line is %s: lines 0-%d lost"
+                                      % (parts[1].decode(), self.late - 1))
+                    else:
+                        self.gap = True
+                        self.bad_line("line %s after %d" %
+                                      (parts[1].decode(), self.next - 1))
                     self.next = int(parts[1]) + 1
                 else:
                     self.next += 1
@@ -146,9 +179,14 @@ class Worker:
             try:
                 self.cl.use(name)
                 if i == 0:
-                    for n in ("pipe.line", "pipe.stderr", "pipe.exitstatus",
-                              "event.flags", "event.missed"):
+                    for n in ("pipe.line", "event.flags", "event.missed"):
                         self.cl.pmid(n)
+                    # ours only: the stock PMDA has neither
+                    for n in ("pipe.stderr", "pipe.exitstatus"):
+                        try:
+                            self.cl.pmid(n)
+                        except pc.Error:
+                            pass
                     self.cl.load_indom()
                 self.fetch_all(name)
             except pc.Error as e:
@@ -208,32 +246,52 @@ class Worker:
                 break
             time.sleep(max(0.0, min(end, rs + 1.0) - time.monotonic()))
         now = time.monotonic()
-        # a client is fine when every command of it delivered its lines
-        # in order from the start and kept up (at least one line per 2 s)
-        per = {}
+        # a client got all its lines when every command of it delivered
+        # its lines in order from the first and kept up (at least one
+        # line per 2 s); its flags are right when every command's first
+        # record had START, no other had, and none had END
+        lines_ok = {}
+        flags_ok = {}
         lines = 0
-        short = errors = 0
-        example = None
+        short = errors = flag_errors = late = gaps = 0
+        example = flag_example = None
         nmin = None
+        flags_seen = {}
         for (name, inst), s in self.streams.items():
             want = max(1, int((now - s.t0) / 2))
-            good = s.error is None and s.n >= want
-            if s.error is not None:
+            good = s.line_error is None and s.lines >= want
+            late += s.late is not None
+            gaps += s.gap
+            if s.line_error is not None:
                 errors += 1
-                example = example or "%s: %s" % (s.cid.decode(), s.error)
-            elif s.n < want:
+                example = example or "%s: %s" % (s.cid.decode(), s.line_error)
+            elif s.lines < want:
                 short += 1
                 example = example or "%s: %d lines in %.0f s" % (
-                    s.cid.decode(), s.n, now - s.t0)
-            per[name] = per.get(name, True) and good
-            lines += s.n
-            nmin = s.n if nmin is None else min(nmin, s.n)
+                    s.cid.decode(), s.lines, now - s.t0)
+            if s.flag_error is not None:
+                flag_errors += 1
+                flag_example = flag_example or "%s: %s" % (s.cid.decode(),
+                                                           s.flag_error)
+            lines_ok[name] = lines_ok.get(name, True) and good
+            flags_ok[name] = flags_ok.get(name, True) and s.flag_error is None
+            lines += s.lines
+            nmin = s.lines if nmin is None else min(nmin, s.lines)
+            for f, c in s.flags.items():
+                flags_seen["%#x" % f] = flags_seen.get("%#x" % f, 0) + c
         secs_total = sum(now - s.t0 for s in self.streams.values())
         self.lat.sort()
-        self.say(phase="stream", clients_ok=sum(1 for v in per.values() if v),
-                 clients=len(per), lines=lines, secs=secs_total,
+        self.say(phase="stream",
+                 clients_ok=sum(1 for c in lines_ok
+                                if lines_ok[c] and flags_ok[c]),
+                 clients_lines_ok=sum(1 for v in lines_ok.values() if v),
+                 clients_flags_ok=sum(1 for v in flags_ok.values() if v),
+                 clients=len(lines_ok), lines=lines, secs=secs_total,
                  streams=len(self.streams),
                  min_lines=nmin or 0, short=short, errors=errors,
+                 late=late, gaps=gaps,
+                 flag_errors=flag_errors, flag_error=flag_example,
+                 flags_seen=flags_seen,
                  fetch_errors=ferr, error=err or example,
                  lat=self.lat[-max(1, len(self.lat) // 100):][0] if self.lat else 0,
                  latmax=self.lat[-1] if self.lat else 0)
@@ -307,6 +365,26 @@ def nfds(pid):
         return -1
 
 
+def count_procs(script):
+    """processes running script (argv[1]): the commands, whichever PMDA
+    started them and however (the stock one through sh -c)"""
+    if not script:
+        return None
+    want = script.encode()
+    n = 0
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % d, "rb") as f:
+                args = f.read().split(b"\0")
+        except OSError:
+            continue
+        if len(args) > 1 and args[1] == want:
+            n += 1
+    return n
+
+
 class Monitor:
     """one context of the parent's for the PMDA's and pmcd's counters"""
 
@@ -316,6 +394,7 @@ class Monitor:
     def __init__(self):
         self.ctx = None
         self.pmids = None
+        self.names = []
 
     def values(self):
         if self.ctx is None:
@@ -323,21 +402,28 @@ class Monitor:
             if ctx < 0:
                 return None
             self.ctx = ctx
-            names = (c_char_p * len(self.NAMES))(*[n.encode() for n in self.NAMES])
-            self.pmids = (c_uint * len(self.NAMES))()
-            if libpcp.pmLookupName(len(self.NAMES), names, self.pmids) < 0:
+            # one at a time: the stock PMDA lacks some of them
+            found = []
+            for n in self.NAMES:
+                name = c_char_p(n.encode())
+                pmid = c_uint()
+                if libpcp.pmLookupName(1, byref(name), byref(pmid)) == 1:
+                    found.append((n, pmid.value))
+            if not found:
                 self.drop()
                 return None
+            self.names = [n for n, _ in found]
+            self.pmids = (c_uint * len(found))(*[p for _, p in found])
         libpcp.pmUseContext(self.ctx)
         rp = POINTER(pc.pmResult)()
-        if libpcp.pmFetch(len(self.NAMES), self.pmids, byref(rp)) < 0:
+        if libpcp.pmFetch(len(self.names), self.pmids, byref(rp)) < 0:
             self.drop()
             return None
         out = {}
         try:
             vsets = cast(ctypes.addressof(rp.contents.vset),
                          POINTER(POINTER(pc.pmValueSet)))
-            for k, name in enumerate(self.NAMES):
+            for k, name in enumerate(self.names):
                 vs = vsets[k].contents
                 total = 0
                 vlist = cast(ctypes.addressof(vs.vlist), POINTER(pc.pmValue))
@@ -369,9 +455,14 @@ def main():
     ap.add_argument("-p", type=int, default=0, help="pmdapipe pid")
     ap.add_argument("-P", type=int, default=0, help="pmcd pid")
     ap.add_argument("-i", default="tick1,tick2", help="instances")
+    ap.add_argument("-c", default="", help="the commands' script (argv[1]),"
+                    " to count them as processes")
+    ap.add_argument("-s", type=float, default=60,
+                    help="seconds to wait for the commands to stop")
     a = ap.parse_args()
     insts = a.i.split(",")
-    res = {"clients": a.n, "commands_per_client": a.k, "pmcd": "ok"}
+    res = {"clients": a.n, "commands_per_client": a.k, "pmcd": "ok",
+           "pmda": "ok"}
 
     def emit():
         for k in sorted(res):
@@ -400,10 +491,17 @@ def main():
         wid += 1
     bufs = {r: b"" for _, _, r, _ in workers}
     mon = Monitor()
-    state = {"maxclients": 0}
+    state = {"maxclients": 0, "phase": "connect"}
 
     def pmcd_dead():
         return not pid_alive(a.P)
+
+    def pmda_check():
+        """note the phase in which the PMDA died, once; not when pmcd
+        died (it takes its agents with it)"""
+        if res["pmda"] == "ok" and not pid_alive(a.p) and not pmcd_dead():
+            res["pmda"] = "died"
+            res["pmda_died_phase"] = state["phase"]
 
     def watch():
         v = mon.values()
@@ -437,12 +535,14 @@ def main():
                     got[r] = json.loads(line)
             if pmcd_dead():
                 res["pmcd"] = "died"
+            pmda_check()
             if poll and time.monotonic() - last >= 0.5:
                 last = time.monotonic()
                 poll()
         return list(got.values()), len(got) == len(workers)
 
     def finish(rc):
+        pmda_check()
         send("quit")
         for pid, c, r, _ in workers:
             try:
@@ -486,6 +586,7 @@ def main():
 
     # start
     t = time.monotonic()
+    state["phase"] = "start"
     send("start %d 300" % a.k)
     reps, complete = collect(330, watch)
     res["started"] = sum(r.get("ok", 0) for r in reps)
@@ -494,6 +595,7 @@ def main():
     errs = [r["error"] for r in reps if r.get("error")]
     if errs:
         res["start_error"] = '"%s"' % errs[0]
+    res["procs_started"] = count_procs(a.c)
     if not complete or pmcd_dead():
         res["pmcd"] = "died" if pmcd_dead() else res["pmcd"]
         finish(1)
@@ -506,18 +608,29 @@ def main():
             return
         v = watch() or {}
         mid["running"] = v.get("pipe.command.running")
+        mid["procs"] = count_procs(a.c)
         mid["rss"] = rss_kb(a.p)
         mid["fds"] = nfds(a.p)
 
     t = time.monotonic()
+    state["phase"] = "stream"
     cpu0 = cpu_secs(a.p)
     pcpu0 = cpu_secs(a.P)
     send("stream %g" % a.t)
     reps, complete = collect(a.t + 300, lambda: (watch(), measure()))
     res["running"] = mid.get("running")
+    res["procs_run"] = mid.get("procs")
     res["rss_run_kb"] = mid.get("rss")
     res["fds_run"] = mid.get("fds")
     res["clients_ok"] = sum(r.get("clients_ok", 0) for r in reps)
+    res["clients_lines_ok"] = sum(r.get("clients_lines_ok", 0) for r in reps)
+    res["clients_flags_ok"] = sum(r.get("clients_flags_ok", 0) for r in reps)
+    seen = {}
+    for r in reps:
+        for f, c in r.get("flags_seen", {}).items():
+            seen[f] = seen.get(f, 0) + c
+    res["flags_seen"] = '"%s"' % " ".join(
+        "%s:%d" % (f, seen[f]) for f in sorted(seen, key=lambda x: int(x, 16)))
     res["lines"] = sum(r.get("lines", 0) for r in reps)
     secs = sum(r.get("secs", 0) for r in reps)
     # the first line comes at once, then one a second
@@ -529,12 +642,18 @@ def main():
     res["min_lines"] = min((r.get("min_lines", 0) for r in reps), default=0)
     res["short"] = sum(r.get("short", 0) for r in reps)
     res["bad"] = sum(r.get("errors", 0) for r in reps)
+    res["late"] = sum(r.get("late", 0) for r in reps)
+    res["gaps"] = sum(r.get("gaps", 0) for r in reps)
+    res["bad_flags"] = sum(r.get("flag_errors", 0) for r in reps)
     res["fetch_errors"] = sum(r.get("fetch_errors", 0) for r in reps)
     res["fetch_p99_ms"] = "%.0f" % (1000 * max((r.get("lat", 0) for r in reps), default=0))
     res["fetch_max_ms"] = "%.0f" % (1000 * max((r.get("latmax", 0) for r in reps), default=0))
     errs = [r["error"] for r in reps if r.get("error")]
     if errs:
         res["stream_error"] = '"%s"' % errs[0]
+    errs = [r["flag_error"] for r in reps if r.get("flag_error")]
+    if errs:
+        res["flag_error"] = '"%s"' % errs[0]
     v = watch() or {}
     if v.get("pipe.queue.dropped") is not None:
         res["dropped"] = v["pipe.queue.dropped"] - dropped0
@@ -542,24 +661,29 @@ def main():
         res["pmcd"] = "died" if pmcd_dead() else res["pmcd"]
         finish(1)
 
-    # close, then the PMDA stops every command
+    # close, then the PMDA stops every command: no process left and
+    # (ours) pipe.command.running 0
     t = time.monotonic()
+    state["phase"] = "close"
     send("close")
     reps, complete = collect(120)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + a.s
     while time.monotonic() < deadline:
         v = watch() or {}
-        if v.get("pipe.command.running") == 0:
+        procs = count_procs(a.c)
+        if v.get("pipe.command.running") in (0, None) and not procs:
             break
         time.sleep(0.2)
     res["running_after"] = v.get("pipe.command.running")
+    res["procs_after"] = procs
     res["stop_secs"] = "%.1f" % (time.monotonic() - t)
     res["rss_after_kb"] = rss_kb(a.p)
     res["fds_after"] = nfds(a.p)
     res["pipe_numclients_after"] = v.get("pipe.numclients")
     if pmcd_dead():
         res["pmcd"] = "died"
-    finish(0 if res["pmcd"] == "ok" else 1)
+    pmda_check()
+    finish(0 if res["pmcd"] == "ok" and res["pmda"] == "ok" else 1)
 
 
 if __name__ == "__main__":
