@@ -304,7 +304,7 @@ main(int argc, char **argv)
 			(tlast.tv_nsec - t0.tv_nsec) / 1e9;
 
 	printf("records %llu lines %llu stderr %llu bytes %llu missed %llu "
-	       "exit %d seconds %.3f first %.3f last %.3f\n", c.records,
+	       "exit %d seconds %.3f first %.6f last %.6f\n", c.records,
 	       c.lines, c.errlines, c.bytes, c.missed, status, secs, first, last);
     }
     free(params);

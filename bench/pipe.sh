@@ -102,7 +102,10 @@ while read -r w p n d m s c; do
     else
 	lost=$((n - d - m))
     fi
-    lps=$(echo "$d / ($s + 0.000001)" | bc)
+    case $w in
+    store*) lps=- ;;
+    *) lps=$(echo "$d / ($s + 0.000001)" | bc) ;;
+    esac
     if [ "$c" = - ] || [ "$n" = '?' ]; then
 	cpm=-
     else
