@@ -45,6 +45,7 @@ struct child_plan {
     int		ngroups;
     const char	*home;
     char	procs[PATH_MAX];	/* cgroup.procs to join, or "" */
+    int		joined;			/* cloned into the cgroup already */
     pid_t	parent;
     int		devnull, out, err, status;
     /* containment, all decided before fork */
@@ -211,7 +212,7 @@ child_run(const struct child_plan *p)
 	errno = ESRCH;
 	child_fail(p, STEP_PDEATHSIG);
     }
-    if (p->procs[0] != '\0') {
+    if (p->procs[0] != '\0' && !p->joined) {
 	if ((fd = open(p->procs, O_WRONLY | O_CLOEXEC)) < 0)
 	    child_fail(p, STEP_CGROUP);
 	if (write(fd, "0", 1) != 1)
@@ -436,6 +437,43 @@ close_fd(int *fd)
     *fd = -1;
 }
 
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP	0x200000000ULL
+#endif
+
+/* struct clone_args of clone3(2), up to its cgroup field */
+struct clone3_args {
+    uint64_t	flags, pidfd, child_tid, parent_tid, exit_signal;
+    uint64_t	stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+
+/*
+ * clone3(CLONE_INTO_CGROUP), with the sandbox's namespaces if any: the
+ * child starts in the cgroup.  Returns as fork() does; -1 (p->joined
+ * unset) when the kernel cannot, and the caller forks the old way.
+ */
+static pid_t
+clone_into_cgroup(struct child_plan *p, const char *cgroup)
+{
+    struct clone3_args	args;
+    pid_t		pid;
+    int			fd;
+
+    if ((fd = open(cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+	return -1;
+    memset(&args, 0, sizeof(args));
+    args.flags = CLONE_INTO_CGROUP | (p->pidns ? (uint64_t)p->ns_flags : 0);
+    args.exit_signal = SIGCHLD;
+    args.cgroup = (uint64_t)fd;
+    p->joined = 1;		/* what the child sees */
+    pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+    if (pid != 0)
+	close(fd);		/* (the child's copy is close-on-exec) */
+    if (pid < 0)
+	p->joined = 0;
+    return pid;
+}
+
 int
 launch_start(const struct launch_req *req, struct launch_res *res,
 	enum launch_step *step)
@@ -505,11 +543,18 @@ launch_start(const struct launch_req *req, struct launch_res *res,
     p->err = errp[1];
     p->status = statp[1];
 
-    /* a sandbox is cloned straight into its namespaces: no extra process */
-    if (p->pidns)
+    /*
+     * A sandbox is cloned straight into its namespaces (no extra process),
+     * and a command with a cgroup straight into the cgroup where the
+     * kernel allows: joining through cgroup.procs afterwards waits for an
+     * RCU grace period (~15 ms) that the store, and so pmcd, would wait
+     * for too.
+     */
+    pid = req->cgroup ? clone_into_cgroup(p, req->cgroup) : -1;
+    if (pid < 0 && p->pidns)
 	pid = (pid_t)syscall(SYS_clone, SIGCHLD | p->ns_flags, NULL, NULL,
 			     NULL, NULL);
-    else
+    else if (pid < 0)
 	pid = fork();
     if (pid < 0) {
 	sts = -errno;
