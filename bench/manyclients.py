@@ -51,6 +51,7 @@ import os
 import select
 import signal
 import sys
+import threading
 import time
 from ctypes import POINTER, byref, c_char_p, c_int, c_uint, cast
 
@@ -124,8 +125,9 @@ class Stream:
                 elif int(parts[1]) != self.next:
                     if self.lines == 1:
                         self.late = int(parts[1])
-                        self.bad_line("first line is %s: lines 0-%d lost"
-                                      % (parts[1].decode(), self.late - 1))
+                        self.bad_line("first line is %d: line%s lost" % (
+                            self.late, " 0" if self.late == 1 else
+                            "s 0-%d" % (self.late - 1)))
                     else:
                         self.gap = True
                         self.bad_line("line %s after %d" %
@@ -202,6 +204,7 @@ class Worker:
     def start(self, ncmds, deadline):
         ok = fail = 0
         err = None
+        ok_times = []           # when each successful store returned
         for name, cid in self.ctxs:
             for inst in self.insts[:ncmds]:
                 try:
@@ -212,6 +215,7 @@ class Worker:
                 if r == "ok":
                     s = self.streams[(name, self.cl.inst(inst))] = Stream(cid)
                     s.t0 = time.monotonic()
+                    ok_times.append(round(s.t0, 4))
                     ok += 1
                 else:
                     fail += 1
@@ -219,7 +223,8 @@ class Worker:
             if time.monotonic() > deadline:
                 err = err or "start phase deadline"
                 break
-        self.say(phase="start", ok=ok, fail=fail, error=err)
+        self.say(phase="start", ok=ok, fail=fail, error=err,
+                 ok_times=ok_times)
 
     def stream(self, secs):
         end = time.monotonic() + secs
@@ -248,8 +253,8 @@ class Worker:
         now = time.monotonic()
         # a client got all its lines when every command of it delivered
         # its lines in order from the first and kept up (at least one
-        # line per 2 s); its flags are right when every command's first
-        # record had START, no other had, and none had END
+        # line per 2 s); its flags are right when every command delivered
+        # records, the first with START, no other with START or END
         lines_ok = {}
         flags_ok = {}
         lines = 0
@@ -274,7 +279,8 @@ class Worker:
                 flag_example = flag_example or "%s: %s" % (s.cid.decode(),
                                                            s.flag_error)
             lines_ok[name] = lines_ok.get(name, True) and good
-            flags_ok[name] = flags_ok.get(name, True) and s.flag_error is None
+            flags_ok[name] = (flags_ok.get(name, True) and s.n > 0 and
+                              s.flag_error is None)
             lines += s.lines
             nmin = s.lines if nmin is None else min(nmin, s.lines)
             for f, c in s.flags.items():
@@ -288,6 +294,8 @@ class Worker:
                  clients_flags_ok=sum(1 for v in flags_ok.values() if v),
                  clients=len(lines_ok), lines=lines, secs=secs_total,
                  streams=len(self.streams),
+                 streams_with_lines=sum(1 for s in self.streams.values()
+                                        if s.lines),
                  min_lines=nmin or 0, short=short, errors=errors,
                  late=late, gaps=gaps,
                  flag_errors=flag_errors, flag_error=flag_example,
@@ -496,12 +504,27 @@ def main():
     def pmcd_dead():
         return not pid_alive(a.P)
 
+    def pmda_watch():
+        """when the PMDA died, to 10 ms (pmcd may restart it at once, as
+        PMCD_RESTART_AGENTS=1 makes it do); not when pmcd died (it takes
+        its agents with it)"""
+        while a.p and "pmda_gone" not in state:
+            if not pid_alive(a.p):
+                if not pmcd_dead():
+                    state["pmda_gone"] = time.monotonic()
+                    state["pmda_gone_phase"] = state["phase"]
+                else:
+                    state["pmda_gone"] = None
+                return
+            time.sleep(0.01)
+
+    threading.Thread(target=pmda_watch, daemon=True).start()
+
     def pmda_check():
-        """note the phase in which the PMDA died, once; not when pmcd
-        died (it takes its agents with it)"""
-        if res["pmda"] == "ok" and not pid_alive(a.p) and not pmcd_dead():
+        """note the phase in which the PMDA died, once"""
+        if res["pmda"] == "ok" and state.get("pmda_gone"):
             res["pmda"] = "died"
-            res["pmda_died_phase"] = state["phase"]
+            res["pmda_died_phase"] = state["pmda_gone_phase"]
 
     def watch():
         v = mon.values()
@@ -590,6 +613,12 @@ def main():
     send("start %d 300" % a.k)
     reps, complete = collect(330, watch)
     res["started"] = sum(r.get("ok", 0) for r in reps)
+    pmda_check()
+    if res["pmda"] == "died" and res["pmda_died_phase"] == "start":
+        # commands it had started: stores that returned before it died
+        res["pmda_died_started"] = sum(
+            1 for r in reps for t in r.get("ok_times", ())
+            if t < state["pmda_gone"])
     res["start_failed"] = sum(r.get("fail", 0) for r in reps)
     res["start_secs"] = "%.1f" % (time.monotonic() - t)
     errs = [r["error"] for r in reps if r.get("error")]
@@ -634,7 +663,7 @@ def main():
     res["lines"] = sum(r.get("lines", 0) for r in reps)
     secs = sum(r.get("secs", 0) for r in reps)
     # the first line comes at once, then one a second
-    nstreams = sum(r.get("streams", 0) for r in reps)
+    nstreams = sum(r.get("streams_with_lines", 0) for r in reps)
     res["lines_per_cmd_sec"] = "%.2f" % ((res["lines"] - nstreams) / secs
                                          if secs else 0)
     res["pmda_cpu_pct"] = "%.0f" % (100 * (cpu_secs(a.p) - cpu0) / (time.monotonic() - t))

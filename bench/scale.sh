@@ -62,12 +62,16 @@ done
 id nobody >/dev/null 2>&1 || { echo "$0: needs the user nobody" >&2; exit 1; }
 
 bench_lock
-# one client process holds up to $perworker contexts; the parent few more
-ulimit -n 65536 2>/dev/null || ulimit -n 4096
+# one client process holds up to $perworker contexts; the parent few more.
+# Raise the limit, never lower it: pmcd, when we have to start it again,
+# gets the one we were started with (its agents inherit it)
+nofile=$(ulimit -Sn)
+ulimit -n 65536 2>/dev/null || ulimit -Sn $(ulimit -Hn)
 
 tmp=$(mktemp -d /tmp/pipe-scale.XXXXXX)
 chmod 755 $tmp
 client_pid=""
+tail_pid=""
 cgroot=/sys/fs/cgroup/unified/pmdapipe
 
 pmcd_answers()
@@ -110,7 +114,7 @@ start_pmcd()
 {
     pmcd_answers && return 0
     # not with our fd 9: pmcd would hold the QA lock for as long as it runs
-    $PCP_RC_DIR/pmcd start </dev/null >/dev/null 2>&1 9>&-
+    (ulimit -Sn $nofile; $PCP_RC_DIR/pmcd start </dev/null >/dev/null 2>&1 9>&-)
     wait_for pmcd_answers 30
 }
 
@@ -121,6 +125,7 @@ scale_cleanup()
 	kill $client_pid 2>/dev/null
 	wait_for '! kill -0 $client_pid 2>/dev/null' 10 || kill -KILL $client_pid 2>/dev/null
     fi
+    [ -n "$tail_pid" ] && kill $tail_pid 2>/dev/null
     start_pmcd || echo "$0: pmcd does not answer; see $PCP_LOG_DIR/pmcd/pmcd.log" >&2
     if ! wait_for '[ $(ticks) -eq 0 ] && [ $(cgroups) -eq 0 ]' 15; then
 	echo "$0: left behind: $(ticks) command processes, $(cgroups) session cgroups; ending them" >&2
@@ -160,7 +165,7 @@ base_fds=$(ls /proc/$(pmcd_pid)/fd | wc -l)
 echo "pmcd: $base_fds descriptors open, FD_SETSIZE 1024: room for about $(pmcd_limit) more clients"
 echo
 
-fmt="%-5s %-6s %4s %4s | %9s %7s %9s %9s %6s | %7s %7s %8s %7s %5s | %5s %5s | %5s %5s %5s | %s\n"
+fmt="%-5s %-7s %4s %4s | %9s %7s %9s %9s %6s | %7s %7s %8s %7s %5s | %5s %5s | %5s %5s %5s | %s\n"
 printf "$fmt" pmda clients cmds "" connected running all-lines flags-OK line/s \
     RSS0-kB idle-kB B/client run-kB fds pmda% pmcd% p99ms maxms stop outcome
 printf "$fmt" ----- ------- ---- "" --------- ------- --------- --------- ------ \
@@ -176,8 +181,15 @@ run_step()
     # (and a stock PMDA that died in the last step runs again)
     install_$which $tmp/pipe.conf
     wait_for pipe_answers 30 || { echo "$0: pipe metrics do not answer" >&2; return 1; }
+    # pmcd's log from here on tells how often the agent died
+    local pmcdlog=$PCP_LOG_DIR/pmcd/pmcd.log
+    local logstart=$(($(stat -c %s $pmcdlog 2>/dev/null || echo 0) + 1))
     pmda=$(pmda_pid)
     pmcd=$(pmcd_pid)
+    # follow the PMDA's log: when the agent dies and pmcd starts it
+    # again, the new one overwrites it, and with it why the old one died
+    tail -n +1 -F $log >$out.pipe.log 2>/dev/null &
+    tail_pid=$!
     $client -n $n -k $k -t $secs -w $perworker -p $pmda -P $pmcd -c $tmp/tick -s $stopsecs >$out 2>$out.err &
     client_pid=$!
     # the client bounds each phase itself; this is the last resort
@@ -189,8 +201,13 @@ run_step()
     sts=$?
     client_pid=""
     pmda_after=$(pmda_pid)
+    kill $tail_pid 2>/dev/null
+    wait $tail_pid 2>/dev/null
+    tail_pid=""
+    # pmcd's log of the step
+    tail -c +$logstart $pmcdlog >$out.pmcd.log 2>/dev/null
     v() { sed -n "s/^$1=//p" $out | tr -d '"'; }
-    local connected=$(v connected) ok=$(v clients_ok)
+    local connected=$(v connected)
     local rss0=$(v rss_base_kb) rssi=$(v rss_idle_kb) rssr=$(v rss_run_kb)
     local per="-"
     if [ -n "$rssi" ] && [ -n "$rss0" ] && [ "$connected" -gt 0 ] 2>/dev/null; then
@@ -208,12 +225,19 @@ run_step()
 	local at phase=$(v pmda_died_phase)
 	case $phase in
 	    connect|"") at="with $(v connected) clients connected" ;;
-	    start) at="at $(v started) commands" ;;
+	    start) at="at $(v pmda_died_started) commands" ;;
 	    *) at="at $(v procs_run) commands ($phase)" ;;
 	esac
 	state="PMDA DIED $at"
-	grep -a -i -E 'FD_SET|overflow|abort|terminat|signal|fatal|out of range|error' $log 2>/dev/null | \
-	    tail -2 | sed -e 's/^/        pipe.log: /' >>$tmp/why
+	# pmcd says how (and, with PMCD_RESTART_AGENTS, starts it again)
+	local deaths=$(grep -a -c 'Cleanup "pipe" agent' $out.pmcd.log)
+	[ "$deaths" -gt 1 ] && state="$state, $deaths times"
+	if [ -n "$pmda_after" ] && [ "$pmda_after" != "$pmda" ]; then
+	    state="$state; pmcd restarted it"
+	fi
+	grep -a 'Cleanup "pipe" agent' $out.pmcd.log | head -2 | sed -e 's/^/        pmcd.log: /' >>$tmp/why
+	grep -a -i -E 'FD_SET|overflow|abort|terminated|out of range|fatal' $out.pipe.log 2>/dev/null | \
+	    head -2 | sed -e 's/^/        pipe.log: /' >>$tmp/why
     fi
     if [ -n "$pmcd_gone" ]; then
 	pmcd_died=y
@@ -224,9 +248,14 @@ run_step()
     [ -n "$state" ] || state=ok
     local flagsok=$(v clients_flags_ok) linesok=$(v clients_lines_ok) stop=$(v stop_secs)
     [ -n "$(v procs_after)" ] && [ "$(v procs_after)" != 0 ] && stop=no
+    # what was measured on a PMDA that had died already means nothing
+    local fds=$(v fds_run) pcpu=$(v pmda_cpu_pct)
+    [ "$rssr" = -1 ] && rssr=-
+    [ "$fds" = -1 ] && fds=-
+    case $(v pmda_died_phase) in connect|start|stream) pcpu=- ;; esac
     printf "$fmt" $which $n $k "$label" "${connected:-0}/$n" "$(v procs_run)" "${linesok:-0}/$n" \
-	"${flagsok:-0}/$n" "$(v lines_per_cmd_sec)" "${rss0:--}" "${rssi:--}" "$per" "${rssr:--}" "$(v fds_run)" \
-	"$(v pmda_cpu_pct)" "$(v pmcd_cpu_pct)" "$(v fetch_p99_ms)" "$(v fetch_max_ms)" "${stop:--}" "$state"
+	"${flagsok:-0}/$n" "$(v lines_per_cmd_sec)" "${rss0:--}" "${rssi:--}" "$per" "${rssr:--}" "$fds" \
+	"$pcpu" "$(v pmcd_cpu_pct)" "$(v fetch_p99_ms)" "$(v fetch_max_ms)" "${stop:--}" "$state"
     cat $tmp/why
     for e in connect_error start_error stream_error flag_error; do
 	[ -n "$(v $e)" ] && echo "        $e: $(v $e)"
@@ -256,7 +285,8 @@ run_step()
     wait_for '[ $(ticks) -eq 0 ] && [ $(cgroups) -eq 0 ]' $w
     local lt=$(ticks) lc=$(cgroups)
     if [ "$lt" -ne 0 ] || [ "$lc" -ne 0 ]; then
-	echo "        LEFT BEHIND: $lt command processes, $lc session cgroups (ended by the benchmark)"
+	local lsh=$(pgrep -f "^sh -c /bin/bash $tmp/tick " | wc -l)
+	echo "        LEFT BEHIND: $lt command processes ($lsh of them sh -c wrappers), $lc session cgroups (ended by the benchmark)"
 	reap_leftovers || echo "        could not end them: $(ticks) command processes, $(cgroups) session cgroups remain"
     fi
     if [ -z "$pmda_died$pmcd_died" ] && [ "$(v fds_after)" != "$(v fds_base)" ]; then
@@ -303,11 +333,11 @@ else
 fi
 
 echo
-echo "running: command processes while streaming.  all-lines: clients whose every command delivered"
-echo "all its lines, in order, from the first on, at least one per 2 s.  flags-OK: clients whose every"
-echo "command's first record had START, no later one had, and none had END.  line/s: lines delivered"
-echo "per command per second (1 expected).  RSS0: PMDA before the step; idle: with the clients"
-echo "connected and idle; B/client: (idle - RSS0) / clients in bytes; run: while streaming.  fds: PMDA"
-echo "descriptors while streaming.  pmda%, pmcd%: CPU while streaming.  p99ms/maxms: fetch latency"
-echo "seen by the clients.  stop: seconds from the clients' disconnect to no command left (no: some"
-echo "still ran $stopsecs s later)."
+echo "running: command processes while streaming.  all-lines: clients whose every command"
+echo "delivered all its lines, in order, from the first on, at least one per 2 s.  flags-OK: clients"
+echo "whose every command delivered records, the first with START, no later one with START or END."
+echo "line/s: lines delivered per command per second (1 expected).  RSS0: PMDA before the step; idle:"
+echo "with the clients connected and idle; B/client: (idle - RSS0) / clients in bytes; run: while"
+echo "streaming.  fds: PMDA descriptors while streaming.  pmda%, pmcd%: CPU while streaming.  p99ms/"
+echo "maxms: fetch latency seen by the clients.  stop: seconds from the clients' disconnect to no"
+echo "command left (no: some still ran $stopsecs s later).  A PMDA's figures after it died are left out (-)."
