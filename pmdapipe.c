@@ -7,6 +7,7 @@
  * a command), launch.c (fork/exec), evq.c (record queues).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
@@ -44,6 +45,7 @@
  */
 #define FETCH_MAXBYTES		(15 * 1024 * 1024)
 #define FETCH_MAXRECORDS	(1024 * 1024)
+#define PMCD_PIPE_SIZE		(1024 * 1024)
 
 enum { PIPE_INDOM_SERIAL = 0 };
 
@@ -994,6 +996,10 @@ main(int argc, char **argv)
     pmdaSetCommFlags(&pmda.dispatch, PMDA_FLAG_AUTHORIZE);
     pmdaInit(&pmda.dispatch, indomtab, 1, metrictab, M_NMETRICS);
     pmdaConnect(&pmda.dispatch);
+    /* big event arrays: fewer round trips through the pipe to pmcd */
+    if (pmda.dispatch.version.any.ext->e_outfd >= 0)
+	(void)fcntl(pmda.dispatch.version.any.ext->e_outfd, F_SETPIPE_SZ,
+		    PMCD_PIPE_SIZE);
 
     if ((sts = setup_loop()) < 0) {
 	pmNotifyErr(LOG_ERR, "event loop set-up failed: %s", strerror(-sts));
