@@ -450,27 +450,32 @@ struct clone3_args {
 /*
  * clone3(CLONE_INTO_CGROUP), with the sandbox's namespaces if any: the
  * child starts in the cgroup.  Returns as fork() does; -1 (p->joined
- * unset) when the kernel cannot, and the caller forks the old way.
+ * unset) with errno set when it fails: the caller forks the old way
+ * unless the cgroup's limits refused the process (EAGAIN, ENOMEM).
  */
 static pid_t
 clone_into_cgroup(struct child_plan *p, const char *cgroup)
 {
     struct clone3_args	args;
     pid_t		pid;
-    int			fd;
+    int			fd, err;
 
-    if ((fd = open(cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+    if ((fd = open(cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+	errno = 0;		/* the old way will say what is wrong */
 	return -1;
+    }
     memset(&args, 0, sizeof(args));
     args.flags = CLONE_INTO_CGROUP | (p->pidns ? (uint64_t)p->ns_flags : 0);
     args.exit_signal = SIGCHLD;
     args.cgroup = (uint64_t)fd;
     p->joined = 1;		/* what the child sees */
     pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+    err = errno;
     if (pid != 0)
 	close(fd);		/* (the child's copy is close-on-exec) */
     if (pid < 0)
 	p->joined = 0;
+    errno = err;
     return pid;
 }
 
@@ -550,7 +555,12 @@ launch_start(const struct launch_req *req, struct launch_res *res,
      * RCU grace period (~15 ms) that the store, and so pmcd, would wait
      * for too.
      */
+    errno = 0;
     pid = req->cgroup ? clone_into_cgroup(p, req->cgroup) : -1;
+    if (pid < 0 && (errno == EAGAIN || errno == ENOMEM)) {
+	sts = -errno;	/* the cgroup's limits: joining later would evade them */
+	goto fail;
+    }
     if (pid < 0 && p->pidns)
 	pid = (pid_t)syscall(SYS_clone, SIGCHLD | p->ns_flags, NULL, NULL,
 			     NULL, NULL);
