@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <pcp/pmapi.h>
+#include "firehose.h"
 
 enum { P_FIREHOSE, P_LINE, P_STDERR, P_EXIT, P_REASON, P_N };
 
@@ -34,41 +35,6 @@ usage(void)
 	    "  -T secs      stop after this long even if the command has not ended\n",
 	    pmGetProgname());
     exit(1);
-}
-
-static int
-store_params(pmID pmid, int inst, const char *text)
-{
-    pmResult		*rp;
-    pmValueSet		*vsp;
-    pmValueBlock	*vbp;
-    size_t		len = strlen(text) + 1;
-    int			sts;
-
-    rp = calloc(1, sizeof(pmResult));
-    vsp = calloc(1, sizeof(pmValueSet));
-    vbp = calloc(1, PM_VAL_HDR_SIZE + len);
-    if (!rp || !vsp || !vbp) {
-	free(rp);
-	free(vsp);
-	free(vbp);
-	return -ENOMEM;
-    }
-    vbp->vtype = PM_TYPE_STRING;
-    vbp->vlen = PM_VAL_HDR_SIZE + len;
-    memcpy(vbp->vbuf, text, len);
-    vsp->pmid = pmid;
-    vsp->numval = 1;
-    vsp->valfmt = PM_VAL_DPTR;
-    vsp->vlist[0].inst = inst;
-    vsp->vlist[0].value.pval = vbp;
-    rp->numpmid = 1;
-    rp->vset[0] = vsp;
-    sts = pmStore(rp);
-    free(vbp);
-    free(vsp);
-    free(rp);
-    return sts;
 }
 
 /* bytes a parameter takes in a packed record: header + value, 4-aligned */
@@ -247,9 +213,7 @@ main(int argc, char **argv)
 		sts == PM_ERR_INST ? "no such pipe instance" : pmErrStr(sts));
 	return 1;
     }
-    pmDelProfile(desc.indom, 0, NULL);
-    pmAddProfile(desc.indom, 1, &inst);
-    if ((sts = store_params(ids[P_FIREHOSE], inst, params)) < 0) {
+    if ((sts = firehose_start(ids[P_FIREHOSE], desc.indom, inst, params)) < 0) {
 	fprintf(stderr, "%s: cannot start %s: %s\n", pmGetProgname(),
 		inst_name, pmErrStr(sts));
 	return 1;

@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <pcp/pmapi.h>
+#include "../firehose.h"
 
 #define STEP		0.010	/* fetch interval, s */
 #define FIRST_LIMIT	2.0	/* a churner's store to first record, s */
@@ -140,56 +141,6 @@ connect_retry(double deadline, unsigned long *retries)
     return sts;
 }
 
-static int
-store_params(pmID pmid, int inst, const char *text)
-{
-    pmResult		*rp;
-    pmValueSet		*vsp;
-    pmValueBlock	*vbp;
-    size_t		len = strlen(text) + 1;
-    int			sts;
-
-    rp = calloc(1, sizeof(pmResult));
-    vsp = calloc(1, sizeof(pmValueSet));
-    vbp = calloc(1, PM_VAL_HDR_SIZE + len);
-    if (!rp || !vsp || !vbp) {
-	free(rp);
-	free(vsp);
-	free(vbp);
-	return -ENOMEM;
-    }
-    vbp->vtype = PM_TYPE_STRING;
-    vbp->vlen = PM_VAL_HDR_SIZE + len;
-    memcpy(vbp->vbuf, text, len);
-    vsp->pmid = pmid;
-    vsp->numval = 1;
-    vsp->valfmt = PM_VAL_DPTR;
-    vsp->vlist[0].inst = inst;
-    vsp->vlist[0].value.pval = vbp;
-    rp->numpmid = 1;
-    rp->vset[0] = vsp;
-    sts = pmStore(rp);
-    free(vbp);
-    free(vsp);
-    free(rp);
-    return sts;
-}
-
-/*
- * Limit the context's profile to INST and store PARAMS there: the
- * PMDA starts the command.
- */
-static int
-start_command(pmID pmid, pmInDom indom, int inst, const char *params)
-{
-    int		sts;
-
-    if ((sts = pmDelProfile(indom, 0, NULL)) < 0 ||
-	(sts = pmAddProfile(indom, 1, &inst)) < 0)
-	return sts;
-    return store_params(pmid, inst, params);
-}
-
 /* one fetch of pipe.firehose: the records it returned, or a PM_ERR_* */
 static int
 fetch(pmID pmid, double *ms)
@@ -256,7 +207,7 @@ churner(struct shared *sh, int id, int go)
 	if ((ctx = connect_retry(sh->deadline, &t->connretry)) < 0)
 	    break;
 	t0 = now();
-	sts = start_command(sh->pmid, sh->indom, sh->inst, params);
+	sts = firehose_start(sh->pmid, sh->indom, sh->inst, params);
 	t1 = now();
 	if (t1 < sh->deadline && t->nstores < MAX_STORES)
 	    t->store_ms[t->nstores++] = (t1 - t0) * 1e3;
@@ -418,7 +369,7 @@ main(int argc, char **argv)
 	}
     }
     if ((sts = inst = pmLookupInDom(desc.indom, measure)) < 0 ||
-	(sts = start_command(pmid, desc.indom, inst, "measure")) < 0) {
+	(sts = firehose_start(pmid, desc.indom, inst, "measure")) < 0) {
 	fprintf(stderr, "%s: %s: %s\n", pmGetProgname(), measure, pmErrStr(sts));
 	goto fail;
     }
