@@ -33,16 +33,24 @@ fi
 pmdadir=$PCP_PMDAS_DIR/pipe
 reports=/var/tmp/pmdapipe-asan
 
+# the running agent must be the one installed: ./Install restarts it
+reinstall()
+{
+    (cd $pmdadir && ./Install </dev/null >/dev/null 2>&1) ||
+	{ echo "$0: ./Install in $pmdadir failed" >&2; return 1; }
+}
+
 cd "$here" || exit 1
 make -s install || exit 1
 if $asan; then
     [ -x build/asan/pmdapipe ] || { echo "$0: build build/asan/pmdapipe first" >&2; exit 1; }
     rm -rf $reports && mkdir -p $reports
     install -m 755 build/asan/pmdapipe $pmdadir/pmdapipe
+    reinstall || exit 1
     (cd qa && PIPEQA_SANITIZER=asan ./check "$@")
     sts=$?
     install -m 755 "$here/pmdapipe" $pmdadir/pmdapipe
-    (cd $pmdadir && ./Install </dev/null >/dev/null 2>&1)
+    reinstall
     if ls $reports/* >/dev/null 2>&1; then
 	echo "sanitizer reports:"
 	cat $reports/*
@@ -51,4 +59,5 @@ if $asan; then
     echo "sanitizers: no reports"
     exit $sts
 fi
+reinstall || exit 1
 cd qa && exec ./check "$@"
