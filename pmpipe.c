@@ -114,6 +114,16 @@ records(const pmEventArray *ea, const pmID *ids, int have_exit, int count,
     return end;
 }
 
+/* seconds from t0 to now */
+static double
+since(const struct timespec *t0)
+{
+    struct timespec	now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - t0->tv_sec) + (now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
 /*
  * Fetches start every interval (a fixed rate, as pmlogger samples): the
  * time a fetch takes is not added to the interval.  A fetch that overran
@@ -143,7 +153,8 @@ main(int argc, char **argv)
 {
     const char		*host = "local:", *inst_name;
     struct counts	c = { 0 };
-    struct timespec	t0, t1, tfirst, tlast, next;
+    struct timespec	t0, next;
+    double		first = 0, last = 0;
     long long		step;
     pmResult		*rp;
     pmDesc		desc;
@@ -234,9 +245,9 @@ main(int argc, char **argv)
 					rp->vset[0]->vlist[0].value.pval;
 
 	    if ((n = ea->ea_nrecords) > 0) {
+		last = since(&t0);
 		if (c.records == 0)
-		    clock_gettime(CLOCK_MONOTONIC, &tfirst);
-		clock_gettime(CLOCK_MONOTONIC, &tlast);
+		    first = last;
 		done = records(ea, ids, have_exit, count, &c, &status);
 		seen_end = 1;
 	    }
@@ -248,29 +259,18 @@ main(int argc, char **argv)
 	pmFreeResult(rp);
 	if (!have_exit && seen_end && n == 0 && limit == 0)
 	    done = 1;	/* stock agent: output stopped */
-	if (limit > 0) {
-	    clock_gettime(CLOCK_MONOTONIC, &t1);
-	    if ((t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9 >= limit)
-		done = 1;
-	}
+	if (limit > 0 && since(&t0) >= limit)
+	    done = 1;
 	if (!done && !count)
 	    fflush(stdout);
 	if (!done)
 	    wait_tick(&next, step);
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    if (count) {
-	double	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-
-	double	first = c.records == 0 ? 0 : (tfirst.tv_sec - t0.tv_sec) +
-			(tfirst.tv_nsec - t0.tv_nsec) / 1e9;
-	double	last = c.records == 0 ? 0 : (tlast.tv_sec - t0.tv_sec) +
-			(tlast.tv_nsec - t0.tv_nsec) / 1e9;
-
+    if (count)
 	printf("records %llu lines %llu stderr %llu bytes %llu missed %llu "
 	       "exit %d seconds %.3f first %.6f last %.6f\n", c.records,
-	       c.lines, c.errlines, c.bytes, c.missed, status, secs, first, last);
-    }
+	       c.lines, c.errlines, c.bytes, c.missed, status, since(&t0),
+	       first, last);
     free(params);
     pmDestroyContext(pmWhichContext());
     return status;
