@@ -25,6 +25,9 @@
 #include <unistd.h>
 #include "config.h"
 
+#define PIPE_XSTR(x)	#x
+#define PIPE_STR(x)	PIPE_XSTR(x)
+
 enum section { SEC_COMMANDS, SEC_ACCESS, SEC_OPTIONS };
 
 struct pipe_config *
@@ -61,6 +64,33 @@ config_free(struct pipe_config *cfg)
     return NULL;
 }
 
+/*
+ * Messages quote configuration text: no control character of it may reach
+ * a terminal or a log line as itself (one could forge a log line).  Each
+ * becomes \xHH, in place, cut to fit.
+ */
+static void
+escape_controls(char *msg, size_t size)
+{
+    static const char	hex[] = "0123456789abcdef";
+    char		tmp[512];
+    size_t		i, o = 0;
+    unsigned char	c;
+
+    for (i = 0; msg[i] != '\0' && o + 5 < sizeof(tmp); i++) {
+	c = (unsigned char)msg[i];
+	if (c < 0x20 || c == 0x7f) {
+	    tmp[o++] = '\\';
+	    tmp[o++] = 'x';
+	    tmp[o++] = hex[c >> 4];
+	    tmp[o++] = hex[c & 15];
+	} else
+	    tmp[o++] = c;
+    }
+    tmp[o] = '\0';
+    snprintf(msg, size, "%s", tmp);
+}
+
 void
 diag_add(struct config_diag *d, int error, const char *file, int line,
 	const char *fmt, ...)
@@ -74,6 +104,7 @@ diag_add(struct config_diag *d, int error, const char *file, int line,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    escape_controls(msg, sizeof(msg));
     if (line > 0)
 	n = asprintf(&full, "%s:%d: %s%s", file, line,
 			error ? "" : "warning: ", msg);
@@ -101,18 +132,28 @@ diag_clear(struct config_diag *d)
     memset(d, 0, sizeof(*d));
 }
 
-static int
-valid_name(const char *s)
+/*
+ * Instance names: any run of non-blank characters, as the stock agent
+ * takes them ("trace:sda", "blk/sda", ";34@#bleurg"), but no control
+ * characters and at most CONFIG_MAXNAME bytes.  Wherever a name becomes
+ * part of a path or a log line it is encoded there (cgroup.c, the logs).
+ */
+const char *
+config_name_problem(const char *name)
 {
-    size_t	n = 0;
+    const unsigned char	*s;
 
-    if (!isalpha((unsigned char)*s) && *s != '_')
-	return 0;
-    for (; *s; s++, n++) {
-	if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-' && *s != '.')
-	    return 0;
+    if (*name == '\0')
+	return "is empty";
+    for (s = (const unsigned char *)name; *s; s++) {
+	if (*s < 0x20 || *s == 0x7f)
+	    return "contains a control character";
+	if (*s == ' ')
+	    return "contains a blank";
     }
-    return n <= CONFIG_MAXNAME;
+    if (s - (const unsigned char *)name > CONFIG_MAXNAME)
+	return "is longer than " PIPE_STR(CONFIG_MAXNAME) " bytes";
+    return NULL;
 }
 
 /* characters that make a command template need a shell */
@@ -157,6 +198,8 @@ config_template_scan(const char *tmpl, int *nparams, int *shell)
 	    }
 	} else if (strchr(shell_chars, *p) != NULL) {
 	    sh = 1;
+	} else if (*p == '#' && (p == tmpl || p[-1] == ' ' || p[-1] == '\t')) {
+	    sh = 1;		/* a shell comment, as /bin/sh -c reads it */
 	} else if (*p == '=' && p < first_end) {
 	    sh = 1;		/* VAR=value command */
 	}
@@ -166,6 +209,97 @@ config_template_scan(const char *tmpl, int *nparams, int *shell)
     return 0;
 }
 
+/* POSIX shell keywords and builtins, and the common ones dash adds */
+static const char *const shell_words[] = {
+    "!", "{", "}", "case", "do", "done", "elif", "else", "esac", "fi", "for",
+    "if", "in", "then", "until", "while",
+    ":", ".", "break", "continue", "eval", "exec", "exit", "export",
+    "readonly", "return", "set", "shift", "times", "trap", "unset",
+    "alias", "bg", "cd", "command", "echo", "false", "fc", "fg", "getopts",
+    "hash", "jobs", "kill", "local", "printf", "pwd", "read", "test", "true",
+    "type", "ulimit", "umask", "unalias", "wait", "[",
+    NULL
+};
+
+static int
+executable_on(const char *word, const char *path)
+{
+    const char	*dir, *end;
+    char	file[4096];
+    struct stat	sb;
+
+    for (dir = path; *dir; dir = *end ? end + 1 : end) {
+	end = dir + strcspn(dir, ":");
+	if (end == dir)
+	    continue;
+	if (snprintf(file, sizeof(file), "%.*s/%s", (int)(end - dir), dir,
+		     word) >= (int)sizeof(file))
+	    continue;
+	if (stat(file, &sb) == 0 && S_ISREG(sb.st_mode) && (sb.st_mode & 0111))
+	    return 1;
+    }
+    return 0;
+}
+
+int
+config_shell_word(const char *word, const char *path)
+{
+    int		i;
+
+    for (i = 0; shell_words[i] != NULL; i++)
+	if (strcmp(word, shell_words[i]) == 0)
+	    return !executable_on(word, path ? path : CONFIG_CMD_PATH);
+    return 0;
+}
+
+const char *
+config_run_text(const struct pipe_cmd *cmd)
+{
+    switch (cmd->run) {
+    case RUN_DIRECT:
+	return "directly";
+    case RUN_SHELL_SYNTAX:
+	return "under /bin/sh -c (shell syntax)";
+    case RUN_SHELL_BUILTIN:
+	return "under /bin/sh -c (its first word is a shell builtin)";
+    }
+    return "?";
+}
+
+/* how cmd runs: its template's shell syntax, else its first word */
+static void
+classify(struct pipe_cmd *cmd)
+{
+    char	word[256];
+    size_t	n = strcspn(cmd->command, " \t");
+
+    cmd->run = cmd->shell ? RUN_SHELL_SYNTAX : RUN_DIRECT;
+    if (!cmd->shell && n < sizeof(word)) {
+	memcpy(word, cmd->command, n);
+	word[n] = '\0';
+	if (config_shell_word(word, NULL))
+	    cmd->run = RUN_SHELL_BUILTIN;
+    }
+    cmd->shell = cmd->run != RUN_DIRECT;
+}
+
+static void
+trace(struct config_diag *d, unsigned int what, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+trace(struct config_diag *d, unsigned int what, const char *fmt, ...)
+{
+    char	text[CONFIG_MAXNAME * 2 + 512];
+    va_list	ap;
+
+    if (!(d->trace & what) || d->trace_fn == NULL)
+	return;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    d->trace_fn(d->trace_arg, text);
+}
 
 static const char *
 config_intern_file(struct pipe_config *cfg, const char *name)
@@ -222,7 +356,8 @@ parse_section(struct pipe_config *cfg, char *s, enum section *sec,
     char	*end = strchr(s, ']');
     char	*name;
 
-    if (end == NULL || *options_trim(end + 1) != '\0') {
+    if (end == NULL || (*options_trim(end + 1) != '\0' &&
+			*options_trim(end + 1) != '#')) {
 	diag_add(d, 1, file, line, "malformed section header \"%s\"", s);
 	return -1;
     }
@@ -237,7 +372,8 @@ parse_section(struct pipe_config *cfg, char *s, enum section *sec,
 	name = options_trim(name + 7);
 	if (strcmp(name, "all") == 0)
 	    name = "*";
-	if (*name == '\0' || (strcmp(name, "*") != 0 && !valid_name(name))) {
+	if (*name == '\0' || (strcmp(name, "*") != 0 &&
+			       config_name_problem(name) != NULL)) {
 	    diag_add(d, 1, file, line, "expected [options INSTANCE] or "
 		    "[options *]");
 	    *sec = SEC_OPTIONS;
@@ -252,14 +388,23 @@ parse_section(struct pipe_config *cfg, char *s, enum section *sec,
     return 0;
 }
 
+/* release a command's strings */
+static void
+cmd_clear(struct pipe_cmd *cmd)
+{
+    free(cmd->name);
+    free(cmd->user);
+    free(cmd->command);
+}
+
 static int
 parse_command(struct pipe_config *cfg, char *s, const char *file, int line,
 	struct config_diag *d)
 {
-    struct pipe_cmd	*cmds, cmd = { 0 };
-    const struct pipe_cmd *old;
+    struct pipe_cmd	*cmds, cmd = { 0 }, *old;
     char		*name, *user, *command;
-    int			sts;
+    const char		*problem;
+    size_t		i;
 
     name = s;
     s += strcspn(s, " \t");
@@ -271,28 +416,26 @@ parse_command(struct pipe_config *cfg, char *s, const char *file, int line,
 	*s++ = '\0';
     command = options_trim(s);
 
-    if (strcmp(name, "all") == 0) {
-	diag_add(d, 1, file, line, "instance name \"all\" is reserved (it "
-		"means every instance in access rules)");
+    if ((problem = config_name_problem(name)) != NULL) {
+	diag_add(d, 1, file, line, "invalid instance name \"%.*s\": it %s",
+		64, name, problem);
 	return -1;
     }
-    if (!valid_name(name)) {
-	diag_add(d, 1, file, line, "invalid instance name \"%s\" (letters, "
-		"digits, '_', '-', '.', starting with a letter or '_', at most "
-		"%d characters)", name, CONFIG_MAXNAME);
+    if (*user == '\0') {
+	diag_add(d, 1, file, line, "instance \"%s\": missing user name",
+		name);
 	return -1;
     }
-    if (*user == '\0' || *command == '\0') {
-	diag_add(d, 1, file, line, "instance \"%s\": expected \"instance "
-		"user command\"", name);
+    if (*command == '\0') {
+	diag_add(d, 1, file, line, "instance \"%s\": missing a command",
+		name);
 	return -1;
     }
-    if ((old = config_find(cfg, name)) != NULL) {
-	diag_add(d, 1, file, line, "instance \"%s\" already defined at %s:%d",
-		name, old->file, old->line);
-	return -1;
-    }
-    if ((sts = config_template_scan(command, &cmd.nparams, &cmd.shell)) < 0) {
+    if (strcmp(name, "all") == 0 || strcmp(name, "*") == 0)
+	diag_add(d, 0, file, line, "instance \"%s\": access rules name it "
+		"only through \"*\" (\"%s\" there means every instance)",
+		name, name);
+    if (config_template_scan(command, &cmd.nparams, &cmd.shell) < 0) {
 	diag_add(d, 1, file, line, "instance \"%s\": parameter number above "
 		"$%d", name, CONFIG_MAXPARAM);
 	return -1;
@@ -302,13 +445,27 @@ parse_command(struct pipe_config *cfg, char *s, const char *file, int line,
     cmd.name = strdup(name);
     cmd.user = strdup(user);
     cmd.command = strdup(command);
-    cmds = realloc(cfg->cmds, (cfg->ncmds + 1) * sizeof(*cmds));
-    if (cmd.file == NULL || !cmd.name || !cmd.user || !cmd.command || !cmds) {
-	if (cmds)
-	    cfg->cmds = cmds;
-	free(cmd.name);
-	free(cmd.user);
-	free(cmd.command);
+    if (cmd.file == NULL || !cmd.name || !cmd.user || !cmd.command) {
+	cmd_clear(&cmd);
+	return -ENOMEM;
+    }
+    classify(&cmd);
+    trace(d, CONFIG_TRACE_PARSED, "[name=%s user=%s line=%d] command: %s",
+	  cmd.name, cmd.user, line, cmd.command);
+    /* the later definition wins, so a pipe.conf.d file can override */
+    for (i = 0; i < cfg->ncmds; i++) {
+	old = &cfg->cmds[i];
+	if (strcmp(old->name, name) != 0)
+	    continue;
+	diag_add(d, 0, file, line, "instance \"%s\" is defined again: this "
+		"definition replaces the one at %s:%d", name, old->file,
+		old->line);
+	cmd_clear(old);
+	*old = cmd;
+	return 0;
+    }
+    if ((cmds = realloc(cfg->cmds, (cfg->ncmds + 1) * sizeof(*cmds))) == NULL) {
+	cmd_clear(&cmd);
 	return -ENOMEM;
     }
     cfg->cmds = cmds;
@@ -351,6 +508,11 @@ parse_rule(struct pipe_config *cfg, char *s, const char *file, int line,
 		"found \"%s\"", kind);
 	return -1;
     }
+    if (*s == '\0' || *s == ':') {
+	diag_add(d, 1, file, line, "expected a %s name after \"%s %s\"",
+		kind, verb, kind);
+	return -1;
+    }
     if ((colon = strchr(s, ':')) == NULL) {
 	diag_add(d, 1, file, line, "expected \"NAME : INSTANCE\" after \"%s %s\"",
 		verb, kind);
@@ -367,10 +529,16 @@ parse_rule(struct pipe_config *cfg, char *s, const char *file, int line,
 	diag_add(d, 1, file, line, "invalid %s name \"%s\"", kind, who);
 	return -1;
     }
+    if (*inst == '\0') {
+	diag_add(d, 1, file, line, "expected an instance (or \"*\") after "
+		"\"%s %s %s :\"", verb, kind, who);
+	return -1;
+    }
     if (strcmp(inst, "all") == 0)
 	inst = "*";
-    if (strcmp(inst, "*") != 0 && !valid_name(inst)) {
-	diag_add(d, 1, file, line, "invalid instance \"%s\" in access rule", inst);
+    if (strcmp(inst, "*") != 0 && config_name_problem(inst) != NULL) {
+	diag_add(d, 1, file, line, "invalid instance \"%.*s\" in access rule: "
+		"it %s", 64, inst, config_name_problem(inst));
 	return -1;
     }
     rule.file = config_intern_file(cfg, file);
@@ -387,6 +555,9 @@ parse_rule(struct pipe_config *cfg, char *s, const char *file, int line,
     }
     cfg->rules = rules;
     cfg->rules[cfg->nrules++] = rule;
+    trace(d, CONFIG_TRACE_PARSED, "[%s %s=%s line=%d] instance: %s",
+	  rule.allow ? "allow" : "disallow", kind, rule.who, line,
+	  rule.instance);
     return 0;
 }
 
@@ -437,8 +608,54 @@ config_finish(struct pipe_config *cfg, struct config_diag *d)
 	if (options_check(&cmd->opts, err, sizeof(err)) < 0)
 	    diag_add(d, 1, cmd->file, cmd->line, "instance \"%s\": %s",
 		    cmd->name, err);
+	trace(d, CONFIG_TRACE_RESULT, "[instance %s] runs %s as %s (%s:%d): %s",
+	      cmd->name, config_run_text(cmd), cmd->user, cmd->file, cmd->line,
+	      cmd->command);
     }
     return (int)(d->nerrors - before);
+}
+
+/*
+ * Comments: a line whose first non-blank character is '#' is one, in every
+ * section (as in the stock agent, so "echo a#b" keeps its '#').  In
+ * [access] sections and after a section header a '#' that starts a word
+ * also starts a comment (instance names may hold a '#'); in [options]
+ * sections any '#' does.
+ */
+static void
+strip_comment(char *s)
+{
+    char	*p;
+
+    for (p = s; *p; p++)
+	if (*p == '#' && (p == s || p[-1] == ' ' || p[-1] == '\t')) {
+	    *p = '\0';
+	    return;
+	}
+}
+
+/* is s (trimmed, starting with '[') a section header rather than a command? */
+static int
+is_header(const char *s, enum section sec)
+{
+    const char	*end = strchr(s, ']'), *w;
+    size_t	n;
+
+    if (sec != SEC_COMMANDS)
+	return 1;
+    /* "[name] user command" is a command whose instance is "[name]" */
+    for (w = s + 1; *w == ' ' || *w == '\t'; w++)
+	;
+    n = strcspn(w, " \t]");
+    if ((n == 6 && strncasecmp(w, "access", 6) == 0) ||
+	(n == 8 && strncasecmp(w, "commands", 8) == 0) ||
+	(n == 7 && strncasecmp(w, "options", 7) == 0))
+	return 1;
+    if (end == NULL)
+	return 0;
+    for (w = end + 1; *w == ' ' || *w == '\t'; w++)
+	;
+    return *w == '\0' || *w == '#';
 }
 
 int
@@ -461,18 +678,23 @@ config_parse_text(struct pipe_config *cfg, const char *name, const char *text,
 	if ((buf = strndup(p, nl - p)) == NULL)
 	    return -ENOMEM;
 	p = *nl ? nl + 1 : nl;
-	if ((s = strchr(buf, '#')) != NULL)
-	    *s = '\0';
 	s = options_trim(buf);
-	if (*s == '\0')
-	    sts = 0;
-	else if (*s == '[')
-	    sts = parse_section(cfg, s, &sec, name, line, d);
-	else if (sec == SEC_OPTIONS)
-	    sts = parse_option(cfg, s, name, line, d);
-	else if (sec == SEC_ACCESS)
-	    sts = parse_rule(cfg, s, name, line, d);
-	else
+	if (*s == '\0' || *s == '#') {
+	    free(buf);
+	    continue;
+	}
+	trace(d, CONFIG_TRACE_LINES, "[%d] %s", line, s);
+	if (*s == '[' && is_header(s, sec)) {
+	    strip_comment(s);
+	    sts = parse_section(cfg, options_trim(s), &sec, name, line, d);
+	} else if (sec == SEC_OPTIONS) {
+	    s[strcspn(s, "#")] = '\0';	/* no value holds a '#' */
+	    sts = parse_option(cfg, options_trim(s), name, line, d);
+	} else if (sec == SEC_ACCESS) {
+	    strip_comment(s);
+	    sts = *options_trim(s) ? parse_rule(cfg, options_trim(s), name,
+						line, d) : 0;
+	} else
 	    sts = parse_command(cfg, s, name, line, d);
 	free(buf);
 	if (sts == -ENOMEM)
@@ -538,8 +760,9 @@ config_check_accounts(const struct pipe_config *cfg, struct config_diag *d)
 
     for (i = 0; i < cfg->ncmds; i++) {
 	if (getpwnam(cfg->cmds[i].user) == NULL)
-	    diag_add(d, 1, cfg->cmds[i].file, cfg->cmds[i].line,
-		    "instance \"%s\": unknown user \"%s\"",
+	    diag_add(d, 0, cfg->cmds[i].file, cfg->cmds[i].line,
+		    "instance \"%s\": unknown user \"%s\" (served; a store "
+		    "into it fails until the user exists)",
 		    cfg->cmds[i].name, cfg->cmds[i].user);
     }
     for (i = 0; i < cfg->nrules; i++) {

@@ -11,14 +11,26 @@
 #include "options.h"
 
 #define CONFIG_MAXPARAM		99	/* highest $N accepted in a command */
-#define CONFIG_MAXNAME		64	/* longest instance name */
+#define CONFIG_MAXNAME		1024	/* longest instance name, in bytes */
+
+/* the PATH commands run with (and are looked up on) */
+#define CONFIG_CMD_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* how a command template is run */
+enum cmd_run {
+    RUN_DIRECT,		/* exec'd directly, words split on blanks */
+    RUN_SHELL_SYNTAX,	/* /bin/sh -c: pipes, quotes, redirections, ... */
+    RUN_SHELL_BUILTIN,	/* /bin/sh -c: the first word is a shell builtin
+			   or keyword that is not an executable on the PATH */
+};
 
 struct pipe_cmd {
     char	*name;		/* instance name */
     char	*user;		/* account the command runs as */
     char	*command;	/* command template, $0..$N unexpanded */
     int		nparams;	/* highest $N referenced (0: none) */
-    int		shell;		/* template needs /bin/sh -c */
+    int		shell;		/* template needs /bin/sh -c (run != RUN_DIRECT) */
+    enum cmd_run run;
     const char	*file;		/* where it was defined (owned by config) */
     int		line;
     struct pipe_options opts;	/* effective: [options *] then [options NAME] */
@@ -54,10 +66,21 @@ struct pipe_config {
     size_t		nfiles;
 };
 
+/* what a parse trace shows (pmdapipe -C -D appl1,appl0,appl2) */
+enum {
+    CONFIG_TRACE_LINES	= 1 << 0,	/* every line read: "[N] text" */
+    CONFIG_TRACE_PARSED	= 1 << 1,	/* every command and rule parsed */
+    CONFIG_TRACE_RESULT	= 1 << 2,	/* each instance's effective set-up */
+};
+
 struct config_diag {
     char	**msgs;		/* "file:line: message" */
     size_t	nmsgs;
     size_t	nerrors;	/* messages that are errors, not warnings */
+    /* optional parse trace: fn(arg, text) for each CONFIG_TRACE_* in trace */
+    unsigned int trace;
+    void	(*trace_fn)(void *arg, const char *text);
+    void	*trace_arg;
 };
 
 /* new empty configuration, or NULL when out of memory */
@@ -89,7 +112,11 @@ int config_load(const char *file, int required, const char *dir,
  */
 int config_finish(struct pipe_config *, struct config_diag *);
 
-/* check every command's user and every rule's user/group exist */
+/*
+ * Check every command's user and every rule's user/group exist: unknown
+ * ones are warnings (a user may be created later, or come from a directory
+ * service at run time; a store into such an instance fails until it exists).
+ */
 int config_check_accounts(const struct pipe_config *, struct config_diag *);
 
 const struct pipe_cmd *config_find(const struct pipe_config *, const char *name);
@@ -101,5 +128,17 @@ void diag_clear(struct config_diag *);
 
 /* the template scanner, exposed for params.c and the unit tests */
 int config_template_scan(const char *tmpl, int *nparams, int *shell);
+
+/*
+ * Is word a shell builtin or keyword that is no executable on path (so the
+ * command must run under /bin/sh -c)?  path NULL: CONFIG_CMD_PATH.
+ */
+int config_shell_word(const char *word, const char *path);
+
+/* "directly", "under /bin/sh -c (shell syntax)", ... for cmd, for -C */
+const char *config_run_text(const struct pipe_cmd *);
+
+/* an instance name's problem ("contains a control character", ...), or NULL */
+const char *config_name_problem(const char *name);
 
 #endif /* PIPE_CONFIG_H */

@@ -503,7 +503,8 @@ launch_start(const struct launch_req *req, struct launch_res *res,
     /* resolve everything before fork: no NSS or malloc in the child */
     sts = getpwnam_r(req->user, &pw, pwbuf, sizeof(pwbuf), &pwp);
     if (pwp == NULL) {
-	sts = sts ? -sts : -ESRCH;	/* configured user vanished */
+	/* an unknown user (yet: it may be created later) */
+	sts = sts && sts != ENOENT && sts != ESRCH ? -sts : LAUNCH_NOUSER;
 	goto fail;
     }
     p->uid = pw.pw_uid;

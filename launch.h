@@ -6,11 +6,13 @@
 #ifndef PIPE_LAUNCH_H
 #define PIPE_LAUNCH_H
 
+#include <errno.h>
 #include <sys/resource.h>
 #include <sys/types.h>
+#include "config.h"
 #include "options.h"
 
-#define LAUNCH_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define LAUNCH_PATH	CONFIG_CMD_PATH
 
 struct launch_req {
     char *const	*argv;		/* argv[0] is resolved against LAUNCH_PATH */
@@ -35,6 +37,9 @@ enum launch_step {
     STEP_NNP, STEP_EXEC, STEP_NICE, STEP_OOM, STEP_RLIMIT, STEP_UNSHARE,
     STEP_MOUNT, STEP_NETWORK, STEP_INIT, STEP_CAPS,
 };
+
+/* launch_start's error when the run-as user does not exist (now) */
+#define LAUNCH_NOUSER	(-ESRCH)
 
 /*
  * Start the command.  Returns 0 with res filled in once the child has

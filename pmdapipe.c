@@ -53,7 +53,7 @@ enum {
     M_NUMCLIENTS, M_MAXMEMORY, M_COMMANDS, M_LINE, M_FIREHOSE,
     M_QMEMUSED, M_QCOUNT, M_QBYTES, M_QNUMCLIENTS, M_STDERR, M_EXITSTATUS,
     M_STARTS, M_FAILURES, M_RUNNING, M_DENIED, M_ENDREASON, M_PEAKMEM,
-    M_CPUTIME, M_CONTAINMENT, M_QDROPPED, M_RELOAD, M_NMETRICS
+    M_CPUTIME, M_CONTAINMENT, M_QDROPPED, M_RELOAD, M_AUTOSTART, M_NMETRICS
 };
 
 static pmdaIndom indomtab[] = {
@@ -89,6 +89,7 @@ static pmdaMetric metrictab[] = {
     [M_QDROPPED] = METRIC(0, 12, PM_TYPE_U64, PIPE_INDOM_SERIAL, PM_SEM_COUNTER, UNITS_COUNT),
     [M_RELOAD] = METRIC(2, 1, PM_TYPE_U32, PM_INDOM_NULL, PM_SEM_COUNTER, UNITS_COUNT),
     [M_CONTAINMENT] = METRIC(2, 0, PM_TYPE_STRING, PM_INDOM_NULL, PM_SEM_DISCRETE, UNITS_NONE),
+    [M_AUTOSTART] = METRIC(1, 6, PM_TYPE_U32, PIPE_INDOM_SERIAL, PM_SEM_DISCRETE, UNITS_NONE),
 };
 
 /* the PMDA's state: one instance of it, owned by main() */
@@ -188,6 +189,22 @@ event_array(int inst)
 
 static int check_access(const struct client *, int, const char *, char *, size_t);
 
+/* make s a reader of shared slot sh (no-op when it is one already) */
+static void
+reader_attach(struct slot *s, const struct slot *sh)
+{
+    if (!s->reader) {
+	/* like pmdaEventQueue: a new reader sees what arrives from now on */
+	s->reader = 1;
+	s->gen = sh->gen;
+	s->cursor = sh->q.head_seq + sh->q.count;
+    } else if (s->gen != sh->gen) {
+	/* the instance was removed and added back: a new queue, all new */
+	s->gen = sh->gen;
+	s->cursor = sh->q.head_seq;
+    }
+}
+
 /*
  * A reader of a shared (autostart) instance: records from its cursor on,
  * a missed record for any it fell behind on.  Access rules apply.
@@ -213,16 +230,7 @@ fetch_shared(struct client *c, int inst, struct slot *sh, pmAtomValue *atom)
     }
     if (!s->access_ok)
 	return PM_ERR_PERMISSION;
-    if (!s->reader) {
-	/* like pmdaEventQueue: a new reader sees what arrives from now on */
-	s->reader = 1;
-	s->gen = sh->gen;
-	s->cursor = sh->q.head_seq + sh->q.count;
-    } else if (s->gen != sh->gen) {
-	/* the instance was removed and added back: a new queue, all new */
-	s->gen = sh->gen;
-	s->cursor = sh->q.head_seq;
-    }
+    reader_attach(s, sh);
     if ((arr = event_array(inst)) < 0)
 	return arr;
     if (s->cursor < sh->q.head_seq) {
@@ -246,6 +254,8 @@ fetch_shared(struct client *c, int inst, struct slot *sh, pmAtomValue *atom)
 	n++;
 	s->cursor++;
     }
+    if (pmdaEventGetAddr(arr)->ea_nrecords == 0)
+	return PMDA_FETCH_NOVALUES;	/* nothing new: no value, as stock */
     atom->vbp = (pmValueBlock *)pmdaEventGetAddr(arr);
     return PMDA_FETCH_STATIC;
 }
@@ -285,6 +295,8 @@ fetch_records(int inst, pmAtomValue *atom)
     }
     if (s->run)
 	session_resume(s->run);
+    if (pmdaEventGetAddr(arr)->ea_nrecords == 0)
+	return PMDA_FETCH_NOVALUES;	/* nothing new: no value, as stock */
     atom->vbp = (pmValueBlock *)pmdaEventGetAddr(arr);
     return PMDA_FETCH_STATIC;
 }
@@ -357,6 +369,11 @@ pipe_fetch_cb(pmdaMetric *mdesc, unsigned int inst, pmAtomValue *atom)
 	    return PMDA_FETCH_STATIC;
 	case 5:
 	    atom->ull = is->cpu_usec;
+	    return PMDA_FETCH_STATIC;
+	case 6:
+	    if (inst_cmd(inst) == NULL)
+		return PMDA_FETCH_NOVALUES;
+	    atom->ul = inst_cmd(inst)->opts.autostart ? 1 : 0;
 	    return PMDA_FETCH_STATIC;
 	}
     } else if (cluster == 2 && item == 0) {
@@ -462,13 +479,71 @@ check_pid_param(const struct client *c, int inst, const struct pipe_cmd *cmd,
     return 0;
 }
 
+/* do parameter texts a and b hold the same parameters? */
+static int
+same_params(const char *a, const char *b)
+{
+    struct params	pa, pb;
+    int			i, same;
+
+    if (params_parse(a, &pa) < 0)
+	return 0;
+    if (params_parse(b, &pb) < 0) {
+	params_free(&pa);
+	return 0;
+    }
+    same = pa.n == pb.n;
+    for (i = 0; same && i < pa.n; i++)
+	same = strcmp(pa.v[i], pb.v[i]) == 0;
+    params_free(&pa);
+    params_free(&pb);
+    return same;
+}
+
+/*
+ * A store into a shared (autostart) instance with no parameters or its
+ * own: join its stream, as the first fetch would (the usual
+ * "pmevent -x '' -i NAME" works).  Other parameters cannot apply to a
+ * command that is already running for everyone.
+ */
+static int
+join_shared(struct client *c, int inst, const struct pipe_cmd *cmd,
+	struct slot *sh, const char *params, const char *who, int dry_run)
+{
+    struct slot	*s;
+    char	why[256];
+    int		sts;
+
+    if (params[0] != '\0' && !same_params(params, cmd->opts.params)) {
+	pmNotifyErr(LOG_INFO, "deny: %s instance %s params \"%s\": a shared "
+		    "(autostart) instance runs with params \"%s\": store "
+		    "those or none to join it", who, cmd->name, params,
+		    cmd->opts.params);
+	return PM_ERR_BADSTORE;
+    }
+    snprintf(why, sizeof(why), "%s", who);
+    if ((sts = check_access(c, inst, params, why, sizeof(why))) < 0)
+	return sts;
+    if (dry_run)
+	return 0;
+    if ((s = client_slot(c, inst, 1, 0)) == NULL)
+	return -ENOMEM;
+    s->access_ok = 1;
+    s->access_gen = pmda.reloads + 1;
+    if (!s->reader)
+	pmNotifyErr(LOG_INFO, "join: %s instance %s (shared, pid %d)", why,
+		    cmd->name, sh->run ? (int)session_pid(sh->run) : -1);
+    reader_attach(s, sh);
+    return 0;
+}
+
 /* check (dry_run) or start one value of a store into pipe.firehose */
 static int
 store_one(struct client *c, pmValueSet *vsp, int j, int dry_run)
 {
     pmValue		*v = &vsp->vlist[j];
     const struct pipe_cmd *cmd;
-    struct slot		*s;
+    struct slot		*s, *sh;
     char		who[256];
     int			sts;
 
@@ -486,11 +561,9 @@ store_one(struct client *c, pmValueSet *vsp, int j, int dry_run)
 		    "string value", who, cmd->name);
 	return PM_ERR_TYPE;
     }
-    if (shared_slot(v->inst) != NULL) {
-	pmNotifyErr(LOG_INFO, "deny: %s instance %s: shared (autostart) "
-		    "instance: fetch it without storing", who, cmd->name);
-	return PM_ERR_ISCONN;
-    }
+    if ((sh = shared_slot(v->inst)) != NULL)
+	return join_shared(c, v->inst, cmd, sh, v->value.pval->vbuf, who,
+			   dry_run);
     if ((sts = check_access(c, v->inst, v->value.pval->vbuf, who,
 			    sizeof(who))) < 0)
 	return sts;
@@ -697,6 +770,16 @@ parse_size(const char *s, size_t *out)
     return 0;
 }
 
+/* a parse trace line (-D appl0,appl1,appl2): stderr with -C, else the log */
+static void
+config_trace(void *arg, const char *text)
+{
+    if (*(int *)arg)
+	fprintf(stderr, "%s\n", text);
+    else
+	pmNotifyErr(LOG_DEBUG, "config: %s", text);
+}
+
 static int
 load_config(const char *file, int check, struct pipe_config **out)
 {
@@ -712,6 +795,11 @@ load_config(const char *file, int check, struct pipe_config **out)
 		 pmGetConfig("PCP_SYSCONF_DIR"));
     }
     *out = NULL;
+    diag.trace = (pmDebugOptions.appl1 ? CONFIG_TRACE_LINES : 0) |
+		 (pmDebugOptions.appl0 ? CONFIG_TRACE_PARSED : 0) |
+		 (pmDebugOptions.appl2 ? CONFIG_TRACE_RESULT : 0);
+    diag.trace_fn = config_trace;
+    diag.trace_arg = &check;
     errors = config_load(file ? file : main_conf, file != NULL,
 			 file ? NULL : conf_dir, out, &diag);
     for (i = 0; i < diag.nmsgs; i++) {
@@ -778,34 +866,22 @@ mark_slot(struct slot *s, void *arg)
 }
 
 /*
- * The instance domain: every instance of the current configuration, plus
- * removed ones some client still holds a queue for.
+ * The instance domain lists every instance of the current configuration,
+ * plus removed ones some client still holds a queue for; the ids of the
+ * rest stay reserved in the cache.
  */
 static void
 rebuild_indom(void)
 {
-    pmdaInstid	*set;
     char	*used;
-    int		i, n = 0, count = inst_count();
+    int		i, count = inst_count();
 
     if ((used = calloc(count + 1, 1)) == NULL)
 	return;
     client_foreach_slot(mark_slot, used);
-    if ((set = calloc(count + 1, sizeof(*set))) == NULL) {
-	free(used);
-	return;
-    }
-    for (i = 0; i < count; i++) {
-	if (inst_cmd(i) == NULL && !used[i])
-	    continue;
-	set[n].i_inst = i;
-	set[n].i_name = (char *)inst_name(i);
-	n++;
-    }
+    for (i = 0; i < count; i++)
+	inst_show(i, inst_cmd(i) != NULL || used[i]);
     free(used);
-    free(indomtab[0].it_set);
-    indomtab[0].it_set = set;
-    indomtab[0].it_numinst = n;
 }
 
 /* make cfg current (it is then owned here); the old one is freed */
@@ -943,9 +1019,13 @@ main(int argc, char **argv)
     pmda.so = so;
     if (check) {
 	errors = load_config(config, 1, &cfg);
-	if (errors == 0)
+	if (errors == 0) {
 	    printf("%s: configuration OK: %zu command(s), %zu access rule(s)\n",
 		   pmGetProgname(), cfg->ncmds, cfg->nrules);
+	    for (c = 0; c < (int)cfg->ncmds; c++)
+		printf("%s: runs %s as %s\n", cfg->cmds[c].name,
+		       config_run_text(&cfg->cmds[c]), cfg->cmds[c].user);
+	}
 	config_free(cfg);
 	exit(errors == 0 ? 0 : 1);
     }
@@ -960,6 +1040,15 @@ main(int argc, char **argv)
 	config_free(cfg);
 	cfg = config_new();
     }
+    pmda.dispatch.version.six.fetch = pipe_fetch;
+    pmda.dispatch.version.six.store = pipe_store;
+    pmda.dispatch.version.six.attribute = pipe_attribute;
+    pmdaSetFetchCallBack(&pmda.dispatch, pipe_fetch_cb);
+    pmdaSetEndContextCallBack(&pmda.dispatch, pipe_end_context);
+    pmdaSetCommFlags(&pmda.dispatch, PMDA_FLAG_AUTHORIZE);
+    pmdaInit(&pmda.dispatch, indomtab, 1, metrictab, M_NMETRICS);
+    /* instance ids: the saved name -> id map, before the first config */
+    inst_init(indomtab[PIPE_INDOM_SERIAL].it_indom);
     if (cfg == NULL || apply_config(cfg) < 0) {
 	pmNotifyErr(LOG_ERR, "out of memory");
 	exit(1);
@@ -988,13 +1077,6 @@ main(int argc, char **argv)
 		    sts);
     raise_nofile();
 
-    pmda.dispatch.version.six.fetch = pipe_fetch;
-    pmda.dispatch.version.six.store = pipe_store;
-    pmda.dispatch.version.six.attribute = pipe_attribute;
-    pmdaSetFetchCallBack(&pmda.dispatch, pipe_fetch_cb);
-    pmdaSetEndContextCallBack(&pmda.dispatch, pipe_end_context);
-    pmdaSetCommFlags(&pmda.dispatch, PMDA_FLAG_AUTHORIZE);
-    pmdaInit(&pmda.dispatch, indomtab, 1, metrictab, M_NMETRICS);
     pmdaConnect(&pmda.dispatch);
     /* big event arrays: fewer round trips through the pipe to pmcd */
     if (pmda.dispatch.version.any.ext->e_outfd >= 0)
@@ -1020,7 +1102,6 @@ main(int argc, char **argv)
 	if (pmda.arrays[c] >= 0)
 	    pmdaEventReleaseArray(pmda.arrays[c]);
     free(pmda.arrays);
-    free(indomtab[0].it_set);
     pmda.cfg = config_free(pmda.cfg);
     inst_free();
     loop_fini();

@@ -28,6 +28,7 @@
 #include "lines.h"
 #include "loop.h"
 #include "session.h"
+#include "text.h"
 
 #define READS_PER_WAKEUP	16	/* fairness between busy pipes */
 #define FINAL_WAIT_MS		2000	/* after SIGKILL, before giving up on pipes */
@@ -98,6 +99,12 @@ session_stats(int inst)
 	return &none;
     }
     return &stats[inst];
+}
+
+pid_t
+session_pid(const struct session *s)
+{
+    return s->pid;
 }
 
 int
@@ -453,6 +460,7 @@ session_start(struct slot *slot, const struct pipe_cmd *cmd, const char *text,
     struct session	*s = NULL;
     enum launch_step	step = STEP_NONE;
     char		**argv = NULL, *line = NULL;
+    char		label[TEXT_LABEL_MAX + 1];
     unsigned int	enforced;
     int			sts;
 
@@ -491,7 +499,8 @@ session_start(struct slot *slot, const struct pipe_cmd *cmd, const char *text,
 	sts = -ENOMEM;
 	goto fail;
     }
-    s->cgroup = cgroup_create(cmd->name, s->serial);
+    /* the instance name, encoded: no name can escape or collide */
+    s->cgroup = cgroup_create(text_path_label(cmd->name, label), s->serial);
     enforced = s->cgroup ? cgroup_enforced() : 0;
     if (s->cgroup &&
 	(sts = cgroup_write_limits(s->cgroup, &cmd->opts, enforced)) < 0) {
@@ -507,10 +516,15 @@ session_start(struct slot *slot, const struct pipe_cmd *cmd, const char *text,
     req.rlimit_fallback = (OPT_MEMORY | OPT_TASKS | OPT_CPU) & ~enforced;
     if ((sts = launch_start(&req, &res, &step)) < 0) {
 	is->failures++;
-	pmNotifyErr(LOG_ERR, "fail: %s instance %s params \"%s\" as %s: "
-		    "%s: %s: %s", who, cmd->name, text, cmd->user,
-		    line ? line : cmd->command, launch_step_name(step),
-		    pmErrStr(sts));
+	if (sts == LAUNCH_NOUSER)
+	    pmNotifyErr(LOG_ERR, "fail: %s instance %s params \"%s\": its "
+			"run-as user \"%s\" does not exist (%s:%d)", who,
+			cmd->name, text, cmd->user, cmd->file, cmd->line);
+	else
+	    pmNotifyErr(LOG_ERR, "fail: %s instance %s params \"%s\" as %s: "
+			"%s: %s: %s", who, cmd->name, text, cmd->user,
+			line ? line : cmd->command, launch_step_name(step),
+			pmErrStr(sts));
 	goto fail;
     }
     s->pid = res.pid;

@@ -43,6 +43,8 @@ int session_start(struct slot *, const struct pipe_cmd *, const char *params,
 void session_resume(struct session *);
 /* the slot is going away: forget it and stop the command */
 void session_detach(struct session *);
+/* the process id of its command */
+pid_t session_pid(const struct session *);
 /* number of sessions alive (running or being torn down) */
 int session_count(void);
 /* stop everything; returns when all are reaped or deadline passes */

@@ -905,12 +905,22 @@ static const struct conf_case conf_cases[] = {
       { { "foo", { "nice = 2", NULL } } } },
     { "[options] with an invalid name",
       "foo root echo foo\n"
-      "[options 9foo]\n"
+      "[options 9\001foo]\n"
       "nice = 2\n"
       "[options foo bar]\n"
       "nice = 3\n", 2, 0, 1,
       { CONF_BADHDR(2), CONF_BADHDR(4), NULL },
       { { "foo", { NULL } } } },
+    { "[options] for names the stock agent takes",
+      "trace:sda root echo foo\n"
+      ";34@#bleurg root echo foo\n"
+      "[options trace:sda]\n"
+      "nice = 2\n"
+      "[options ;34@#bleurg] # a comment\n"
+      "nice = 3\n", 0, 0, 2,
+      { NULL },
+      { { "trace:sda", { "nice = 2", NULL } },
+	{ ";34@#bleurg", { "nice = 3", NULL } } } },
     { "[optionsfoo] is not an options section",
       "foo root echo foo\n"
       "[optionsfoo]\n", 1, 0, 1,
@@ -936,7 +946,7 @@ static const struct conf_case conf_cases[] = {
       "foo root\n"
       "[options foo]\n"
       "nice = 1\n", 1, 1, 0,
-      { "pipe.conf:1: instance \"foo\": expected \"instance user command\"",
+      { "pipe.conf:1: instance \"foo\": missing a command",
 	CONF_NOINST(2, "foo"), NULL },
       { { NULL, { NULL } } } },
     { "sandbox with cap_sys_admin, on the command's line",
