@@ -4,17 +4,6 @@
 #include <string.h>
 #include "access.h"
 
-int
-access_controlled(const struct pipe_config *cfg, const char *instance)
-{
-    size_t	i;
-
-    for (i = 0; i < cfg->nrules; i++)
-	if (strcmp(cfg->rules[i].instance, "*") == 0 ||
-	    strcmp(cfg->rules[i].instance, instance) == 0)
-	    return 1;
-    return 0;
-}
 
 static int
 in_groups(const struct access_subject *s, const char *name)
@@ -60,7 +49,7 @@ access_decide(const struct pipe_config *cfg, const struct access_subject *s,
 	d->reason = ACCESS_ROOT;
 	return 1;
     }
-    if (!access_controlled(cfg, instance)) {
+    if (!config_controlled(cfg, instance)) {
 	d->allow = 1;
 	d->reason = ACCESS_UNCONTROLLED;
 	return 1;
@@ -73,7 +62,8 @@ access_decide(const struct pipe_config *cfg, const struct access_subject *s,
 	level = specificity(&cfg->rules[i], s, instance);
 	if (level == 0 || level > best_level)
 	    continue;
-	if (level < best_level || (best->allow && !cfg->rules[i].allow)) {
+	if (best == NULL || level < best_level ||
+	    (best->allow && !cfg->rules[i].allow)) {
 	    best = &cfg->rules[i];
 	    best_level = level;
 	}

@@ -39,9 +39,6 @@ struct access_decision {
 int access_decide(const struct pipe_config *, const struct access_subject *,
 		const char *instance, struct access_decision *);
 
-/* does any rule name instance, or is there a '*' rule? */
-int access_controlled(const struct pipe_config *, const char *instance);
-
 const char *access_reason_text(enum access_reason);
 
 #endif /* PIPE_ACCESS_H */

@@ -1,14 +1,14 @@
 /*
- * client.c - per-context table.
+ * client.c - per-context table and the readers' queues.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <grp.h>
-#include <pwd.h>
-#include "access.h"
+#include <pcp/pmapi.h>
+#include <pcp/pmda.h>
 #include "client.h"
+#include "fetch.h"
 #include "session.h"
 
 static struct client	**clients;	/* indexed by context number */
@@ -43,46 +43,128 @@ client_get(int ctx, int create)
     return c;
 }
 
-struct slot *
-client_slot(struct client *c, int inst, int create, size_t maxmem)
+/* ---- the sink a reader's runs write to ---- */
+
+static int
+reader_line(void *arg, enum evkind kind, const char *data, size_t len,
+	const struct timeval *tv)
 {
-    struct slot		**ns, *s;
+    struct reader	*r = arg;
+
+    return evq_push(&r->q, kind, data, len, 0, tv);
+}
+
+static int
+reader_blocked(void *arg)
+{
+    struct reader	*r = arg;
+
+    return r->q.lossless && evq_full(&r->q);
+}
+
+static void
+reader_end(void *arg, int status, const char *reason)
+{
+    struct reader	*r = arg;
+    struct timeval	now;
+
+    gettimeofday(&now, NULL);
+    evq_push(&r->q, EV_EXIT, reason, reason ? strlen(reason) : 0, status, &now);
+    r->run = NULL;
+}
+
+static const struct sink_ops reader_ops = {
+    reader_line, reader_blocked, reader_end
+};
+
+struct reader *
+client_reader(struct client *c, int inst, int create)
+{
+    struct reader	**nr, *r;
     int			n;
 
     if (inst < 0)
 	return NULL;
-    if (inst < c->nslots && c->slots[inst] != NULL) {
-	if (create && maxmem)	/* the bound may have changed with a reload */
-	    c->slots[inst]->q.maxmem = maxmem;
-	return c->slots[inst];
-    }
+    if (inst < c->nreaders && c->readers[inst] != NULL)
+	return c->readers[inst];
     if (!create)
 	return NULL;
-    if (inst >= c->nslots) {
+    if (inst >= c->nreaders) {
 	n = inst + 4;
-	if ((ns = realloc(c->slots, n * sizeof(*ns))) == NULL)
+	if ((nr = realloc(c->readers, n * sizeof(*nr))) == NULL)
 	    return NULL;
-	memset(ns + c->nslots, 0, (n - c->nslots) * sizeof(*ns));
-	c->slots = ns;
-	c->nslots = n;
+	memset(nr + c->nreaders, 0, (n - c->nreaders) * sizeof(*nr));
+	c->readers = nr;
+	c->nreaders = n;
     }
-    if ((s = calloc(1, sizeof(*s))) == NULL)
+    if ((r = calloc(1, sizeof(*r))) == NULL)
 	return NULL;
-    s->client = c;
-    s->inst = inst;
-    evq_init(&s->q, maxmem);
-    c->slots[inst] = s;
-    return s;
+    r->inst = inst;
+    evq_init(&r->q, 0);
+    r->sink.ops = &reader_ops;
+    r->sink.arg = r;
+    c->readers[inst] = r;
+    return r;
+}
+
+int
+client_running(const struct client *c, int inst)
+{
+    return inst >= 0 && inst < c->nreaders && c->readers[inst] != NULL &&
+	   c->readers[inst]->run != NULL;
+}
+
+int
+client_start(struct client *c, int inst, const struct pipe_cmd *cmd,
+	const struct params *p, const char *text, size_t maxmem,
+	const char *who)
+{
+    struct reader	*r;
+
+    if ((r = client_reader(c, inst, 1)) == NULL)
+	return -ENOMEM;
+    if (r->run != NULL) {
+	pmNotifyErr(LOG_INFO, "deny: %s instance %s params \"%s\": already "
+		    "running (pid %d)", who, cmd->name, text,
+		    (int)session_pid(r->run));
+	return PM_ERR_ISCONN;
+    }
+    r->q.maxmem = maxmem;	/* the bound may have changed with a reload */
+    r->q.lossless = cmd->opts.overflow == OVERFLOW_BLOCK;
+    evq_run_start(&r->q);
+    return session_start(&r->sink, cmd, inst, p, text, who, &r->run);
+}
+
+int
+client_fetch(struct client *c, int inst, pmAtomValue *atom)
+{
+    struct reader	*r = client_reader(c, inst, 0);
+    int			arr, n, sts;
+
+    if (r == NULL)
+	return PMDA_FETCH_NOVALUES;
+    if ((arr = fetch_begin(inst)) < 0)
+	return arr;
+    if ((n = fetch_records(arr, evq_peek(&r->q))) < 0)
+	return n;
+    while (n-- > 0)
+	evq_pop(&r->q);
+    if (r->q.head == NULL &&
+	(sts = fetch_missed(arr, evq_take_missed(&r->q))) < 0)
+	return sts;
+    if (r->run && evq_low(&r->q))
+	session_resume(r->run);
+    return fetch_done(arr, atom);
 }
 
 static void
-slot_free(struct slot *s)
+reader_free(struct reader *r)
 {
-    if (s->run)
-	session_detach(s->run);
-    s->run = NULL;
-    evq_clear(&s->q);
-    free(s);
+    if (r->run)
+	session_detach(r->run);
+    r->run = NULL;
+    evq_clear(&r->q);
+    free(r);
 }
 
 void
@@ -93,11 +175,11 @@ client_end(int ctx)
 
     if (c == NULL)
 	return;
-    for (i = 0; i < c->nslots; i++)
-	if (c->slots[i])
-	    slot_free(c->slots[i]);
-    free(c->slots);
-    free(c->username);
+    for (i = 0; i < c->nreaders; i++)
+	if (c->readers[i])
+	    reader_free(c->readers[i]);
+    free(c->readers);
+    identity_free(&c->id);
     free(c);
     clients[ctx] = NULL;
     live--;
@@ -118,13 +200,7 @@ client_end_all(void)
 const char *
 client_who(const struct client *c, char *buf, size_t len)
 {
-    if (c == NULL || !c->have_uid)
-	snprintf(buf, len, "anonymous");
-    else if (c->username)
-	snprintf(buf, len, "user %s (uid %u)", c->username, (unsigned)c->uid);
-    else
-	snprintf(buf, len, "uid %u", (unsigned)c->uid);
-    return buf;
+    return identity_who(c ? &c->id : NULL, buf, len);
 }
 
 int
@@ -134,99 +210,15 @@ client_count(void)
 }
 
 void
-client_foreach_slot(void (*fn)(struct slot *, void *), void *arg)
+client_foreach_reader(void (*fn)(const struct reader *, void *), void *arg)
 {
     int		i, j;
 
     for (i = 0; i < nclients; i++) {
 	if (clients[i] == NULL)
 	    continue;
-	for (j = 0; j < clients[i]->nslots; j++)
-	    if (clients[i]->slots[j])
-		fn(clients[i]->slots[j], arg);
+	for (j = 0; j < clients[i]->nreaders; j++)
+	    if (clients[i]->readers[j])
+		fn(clients[i]->readers[j], arg);
     }
-}
-
-static int
-add_group(struct client_identity *id, gid_t gid)
-{
-    struct group	*gr = getgrgid(gid);
-    char		**ng;
-    int			i;
-
-    if (gr == NULL)
-	return 0;
-    for (i = 0; i < id->ngroups; i++)
-	if (strcmp(id->groups[i], gr->gr_name) == 0)
-	    return 0;
-    if ((ng = realloc(id->groups, (id->ngroups + 1) * sizeof(char *))) == NULL)
-	return -ENOMEM;
-    id->groups = ng;
-    if ((id->groups[id->ngroups] = strdup(gr->gr_name)) == NULL)
-	return -ENOMEM;
-    id->ngroups++;
-    return 0;
-}
-
-int
-client_identity(const struct client *c, struct client_identity *id,
-	struct access_subject *s)
-{
-    struct passwd	*pw;
-    gid_t		*gids = NULL, *ng;
-    int			i, n = 64, want, sts = 0;
-
-    memset(id, 0, sizeof(*id));
-    memset(s, 0, sizeof(*s));
-    if (!c->have_uid) {
-	s->anonymous = 1;
-	return 0;
-    }
-    s->uid = c->uid;
-    if ((pw = getpwuid(c->uid)) != NULL) {
-	if ((id->user = strdup(pw->pw_name)) == NULL)
-	    return -ENOMEM;
-	/* however many groups: a disallow rule must see every one of them */
-	for (;;) {
-	    if ((ng = realloc(gids, n * sizeof(gid_t))) == NULL) {
-		sts = -ENOMEM;
-		break;
-	    }
-	    gids = ng;
-	    want = n;
-	    if (getgrouplist(pw->pw_name, pw->pw_gid, gids, &want) >= 0) {
-		n = want;
-		break;
-	    }
-	    n = want > n ? want : n * 2;
-	}
-	for (i = 0; sts == 0 && i < n; i++)
-	    sts = add_group(id, gids[i]);
-	free(gids);
-    }
-    /*
-     * Only the groups the system says the user is in: the gid the client
-     * process runs with (c->gid) could be any group it can switch to, and
-     * a stale one when the user's groups changed.
-     */
-    if (sts < 0) {
-	client_identity_free(id);
-	return sts;
-    }
-    s->user = id->user;
-    s->groups = (const char *const *)id->groups;
-    s->ngroups = id->ngroups;
-    return 0;
-}
-
-void
-client_identity_free(struct client_identity *id)
-{
-    int		i;
-
-    for (i = 0; i < id->ngroups; i++)
-	free(id->groups[i]);
-    free(id->groups);
-    free(id->user);
-    memset(id, 0, sizeof(*id));
 }

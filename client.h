@@ -1,68 +1,65 @@
 /*
- * client.h - per-context table: each pmcd client context's credentials
- * and, per instance, its record queue and current command.
+ * client.h - per-context table: each pmcd client context's identity and,
+ * per instance, a reader: the queue of its own runs and the command
+ * running for it, or its place in a shared instance's stream.  A reader's
+ * queue is the sink its runs write to (sink.h): sessions never see it.
  */
 #ifndef PIPE_CLIENT_H
 #define PIPE_CLIENT_H
 
+#include <pcp/pmapi.h>
 #include <sys/types.h>
+#include "config.h"
 #include "evq.h"
+#include "params.h"
+#include "policy.h"
+#include "sink.h"
 
 struct session;
 
-struct slot {
-    struct client	*client;	/* NULL for a shared instance's slot */
+struct reader {
     int			inst;
-    struct evq		q;
-    struct session	*run;		/* command running for it, or NULL */
-    /* a reader of a shared (autostart) instance */
-    unsigned long long	cursor;		/* next sequence number to deliver */
-    int			reader;		/* cursor is valid */
-    unsigned long	gen;		/* shared slot: its queue's generation;
-					   reader: the generation cursor is for */
-    unsigned int	access_gen;	/* configuration the decision was for */
-    int			access_ok;
-    /* called when a run for this slot ends (shared instances) */
-    void		(*on_end)(struct slot *, int status);
+    struct evq		q;		/* records of its own runs */
+    struct session	*run;		/* its command running, or NULL */
+    struct sink		sink;		/* what run writes to: q */
+    /* reading a shared (autostart) instance */
+    struct evq_cursor	cursor;
+    unsigned int	access_gen;	/* configuration the decision is for */
+    int			access_sts;	/* 0 or PM_ERR_PERMISSION */
 };
 
 struct client {
     int			ctx;
-    int			have_uid, have_gid;
-    uid_t		uid;
-    gid_t		gid;
-    char		*username;	/* from PMDA_ATTR_USERNAME, or NULL */
-    struct slot		**slots;	/* indexed by instance id */
-    int			nslots;
+    struct identity	id;		/* from pmcd's attributes; names by policy */
+    struct reader	**readers;	/* indexed by instance id */
+    int			nreaders;
 };
 
 /* the client for a context; created when create != 0 */
 struct client *client_get(int ctx, int create);
 /* the context went away: stop its commands and free its queues */
 void client_end(int ctx);
-/* its slot for inst, created (with maxmem) when create != 0 */
-struct slot *client_slot(struct client *, int inst, int create, size_t maxmem);
+/* its reader of inst, created when create != 0 */
+struct reader *client_reader(struct client *, int inst, int create);
+/* is a command of this client's running for inst? */
+int client_running(const struct client *, int inst);
+/*
+ * Start cmd for the client (instance inst) with parameters p (text as
+ * stored, for the log); maxmem bounds its queue.  PM_ERR_ISCONN while its
+ * previous run for inst goes on.  Returns 0 or the error the store fails
+ * with (logged).
+ */
+int client_start(struct client *, int inst, const struct pipe_cmd *cmd,
+		const struct params *p, const char *text, size_t maxmem,
+		const char *who);
+/* this fetch's records of the client's own runs of inst (fetch.h) */
+int client_fetch(struct client *, int inst, pmAtomValue *);
 /* describe the client for logs: "user bob (uid 1000)" or "anonymous" */
 const char *client_who(const struct client *, char *buf, size_t len);
 
-/*
- * The client's identity for access decisions, resolved from the system now
- * (user name, primary and supplementary groups, plus the gid pmcd passed).
- * Fills *s with pointers into *id; release with client_identity_free.
- */
-struct client_identity {
-    char	*user;
-    char	**groups;
-    int		ngroups;
-};
-struct access_subject;
-int client_identity(const struct client *, struct client_identity *,
-		struct access_subject *);
-void client_identity_free(struct client_identity *);
-
 int client_count(void);
-/* call fn for every slot of every client */
-void client_foreach_slot(void (*fn)(struct slot *, void *), void *arg);
+/* call fn for every reader of every client */
+void client_foreach_reader(void (*fn)(const struct reader *, void *), void *arg);
 /* end every client (PMDA shutdown) */
 void client_end_all(void);
 

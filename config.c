@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "config.h"
+#include "params.h"
 
 #define PIPE_XSTR(x)	#x
 #define PIPE_STR(x)	PIPE_XSTR(x)
@@ -95,7 +96,7 @@ void
 diag_add(struct config_diag *d, int error, const char *file, int line,
 	const char *fmt, ...)
 {
-    char	msg[512], *full, **msgs;
+    char	msg[512], *full, **msgs, *sev;
     va_list	ap;
     int		n;
 
@@ -118,6 +119,12 @@ diag_add(struct config_diag *d, int error, const char *file, int line,
 	return;
     }
     d->msgs = msgs;
+    if ((sev = realloc(d->is_error, d->nmsgs + 1)) == NULL) {
+	free(full);
+	return;
+    }
+    d->is_error = sev;
+    d->is_error[d->nmsgs] = error != 0;
     d->msgs[d->nmsgs++] = full;
 }
 
@@ -129,6 +136,7 @@ diag_clear(struct config_diag *d)
     for (i = 0; i < d->nmsgs; i++)
 	free(d->msgs[i]);
     free(d->msgs);
+    free(d->is_error);
     memset(d, 0, sizeof(*d));
 }
 
@@ -314,6 +322,18 @@ config_intern_file(struct pipe_config *cfg, const char *name)
     if ((files[cfg->nfiles] = strdup(name)) == NULL)
 	return NULL;
     return files[cfg->nfiles++];
+}
+
+int
+config_controlled(const struct pipe_config *cfg, const char *instance)
+{
+    size_t	i;
+
+    for (i = 0; i < cfg->nrules; i++)
+	if (strcmp(cfg->rules[i].instance, "*") == 0 ||
+	    strcmp(cfg->rules[i].instance, instance) == 0)
+	    return 1;
+    return 0;
 }
 
 const struct pipe_cmd *
@@ -716,10 +736,14 @@ config_parse_file(struct pipe_config *cfg, const char *path,
     /* O_NONBLOCK: a FIFO dropped into pipe.conf.d must not hang us */
     if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
 	return -errno;
-    if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-	sts = S_ISDIR(sb.st_mode) ? -EISDIR : -EINVAL;
+    if (fstat(fd, &sb) < 0) {
+	sts = -errno;
 	close(fd);
 	return sts;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+	close(fd);
+	return S_ISDIR(sb.st_mode) ? -EISDIR : -EINVAL;
     }
     if ((text = malloc(sb.st_size + 1)) == NULL) {
 	close(fd);
@@ -784,6 +808,35 @@ config_check_accounts(const struct pipe_config *cfg, struct config_diag *d)
 }
 
 int
+config_lint(const struct pipe_config *cfg, struct config_diag *d)
+{
+    const struct pipe_cmd	*cmd;
+    struct passwd		*pw;
+    struct params		p;
+    size_t			i, before = d->nerrors;
+
+    for (i = 0; i < cfg->ncmds; i++) {
+	cmd = &cfg->cmds[i];
+	if ((pw = getpwnam(cmd->user)) != NULL && pw->pw_uid == 0 &&
+	    !config_controlled(cfg, cmd->name))
+	    diag_add(d, 0, cmd->file, cmd->line, "instance \"%s\" runs as root "
+		    "and no [access] rule covers it: any local user may run it",
+		    cmd->name);
+    }
+    for (i = 0; i < cfg->ncmds; i++) {
+	cmd = &cfg->cmds[i];
+	if (!cmd->opts.autostart)
+	    continue;
+	if (params_parse(cmd->opts.params, &p) < 0 || p.n < cmd->nparams)
+	    diag_add(d, 1, cmd->file, cmd->line, "instance \"%s\": autostart "
+		    "params \"%s\" are not valid for its command (needs %d)",
+		    cmd->name, cmd->opts.params, cmd->nparams);
+	params_free(&p);
+    }
+    return (int)(d->nerrors - before);
+}
+
+int
 config_load(const char *file, int required, const char *dir,
 	struct pipe_config **out, struct config_diag *d)
 {
@@ -837,6 +890,7 @@ config_load(const char *file, int required, const char *dir,
 	diag_add(d, 0, file ? file : dir, 0, "no commands configured");
     errors += config_finish(cfg, d);
     errors += config_check_accounts(cfg, d);
+    errors += config_lint(cfg, d);
     *out = cfg;
     return errors;
 

@@ -75,6 +75,7 @@ enum {
 
 struct config_diag {
     char	**msgs;		/* "file:line: message" */
+    char	*is_error;	/* per message: an error (1) or a warning (0) */
     size_t	nmsgs;
     size_t	nerrors;	/* messages that are errors, not warnings */
     /* optional parse trace: fn(arg, text) for each CONFIG_TRACE_* in trace */
@@ -119,7 +120,17 @@ int config_finish(struct pipe_config *, struct config_diag *);
  */
 int config_check_accounts(const struct pipe_config *, struct config_diag *);
 
+/*
+ * What a configuration may do that an admin should know: a root command
+ * no access rule covers (any local user may run it) is a warning; autostart
+ * params that do not suit the command are an error.  config_load calls it
+ * last.  Returns the number of errors.
+ */
+int config_lint(const struct pipe_config *, struct config_diag *);
+
 const struct pipe_cmd *config_find(const struct pipe_config *, const char *name);
+/* does any rule name instance, or is there a '*' rule? */
+int config_controlled(const struct pipe_config *, const char *instance);
 
 /* add a formatted diagnostic; error != 0 counts it as an error */
 void diag_add(struct config_diag *, int error, const char *file, int line,

@@ -53,7 +53,7 @@ chunk_release(struct evq *q)
 {
     struct evchunk	*c = q->chead;
 
-    if (--c->live > 0)
+    if (c == NULL || --c->live > 0)
 	return;
     q->chead = c->next;
     if (q->chead == NULL) {
@@ -157,4 +157,34 @@ evq_push(struct evq *q, enum evkind kind, const char *data, size_t len,
 	evq_pop(q);
     }
     return 0;
+}
+
+void
+evq_cursor_attach(struct evq_cursor *c, const struct evq *q, unsigned long gen)
+{
+    if (!c->attached) {
+	c->attached = 1;
+	c->gen = gen;
+	c->next = q->head_seq + q->count;
+    } else if (c->gen != gen) {
+	c->gen = gen;
+	c->next = q->head_seq;
+    }
+}
+
+const struct evrec *
+evq_cursor_first(struct evq_cursor *c, const struct evq *q,
+	unsigned int *missed)
+{
+    const struct evrec	*r;
+    unsigned long long	seq;
+
+    *missed = 0;
+    if (c->next < q->head_seq) {
+	*missed = (unsigned int)(q->head_seq - c->next);
+	c->next = q->head_seq;
+    }
+    for (seq = q->head_seq, r = q->head; r != NULL && seq < c->next; r = r->next)
+	seq++;
+    return r;
 }

@@ -85,4 +85,27 @@ unsigned int evq_take_missed(struct evq *);
 /* memory a record of len bytes costs against maxmem */
 size_t evq_cost(size_t len);
 
+/*
+ * A reader of a shared (ring) queue: its position, as a sequence number,
+ * in the queue of generation gen.  Readers take nothing away from the
+ * queue or from each other.
+ */
+struct evq_cursor {
+    unsigned long long	next;		/* sequence number of its next record */
+    unsigned long	gen;		/* the queue it is positioned in */
+    int			attached;
+};
+
+/*
+ * Position c in q (generation gen): a new reader starts at the end, as
+ * pmdaEventQueue readers do; a reader of an older generation of the queue
+ * (the instance was removed and added back) starts at its beginning.  A
+ * reader already attached to gen stays where it is.
+ */
+void evq_cursor_attach(struct evq_cursor *c, const struct evq *q,
+		unsigned long gen);
+/* q's first record at or after c; *missed: records c fell behind on */
+const struct evrec *evq_cursor_first(struct evq_cursor *c, const struct evq *q,
+		unsigned int *missed);
+
 #endif /* PIPE_EVQ_H */

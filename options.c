@@ -63,9 +63,8 @@ parse_duration(const char *v, long *ms)
     return 0;
 }
 
-/* 256M, 1G, 65536, 512K */
-static int
-parse_bytes(const char *v, unsigned long long *out)
+int
+options_parse_bytes(const char *v, unsigned long long *out)
 {
     char		*end;
     unsigned long long	n;
@@ -190,7 +189,7 @@ options_parse_line(struct pipe_options *o, const char *line, char *err,
     } else if (strcmp(key, "memory") == 0) {
 	unsigned long long	bytes;
 
-	if (parse_bytes(val, &bytes) < 0 || bytes < (1ULL << 20))
+	if (options_parse_bytes(val, &bytes) < 0 || bytes < (1ULL << 20))
 	    BAD("memory: expected a size of at least 1M like 256M, found \"%s\"", val);
 	o->memory = bytes;
 	o->set |= OPT_MEMORY;
@@ -260,7 +259,7 @@ options_parse_line(struct pipe_options *o, const char *line, char *err,
     } else if (strcmp(key, "queue") == 0) {
 	unsigned long long	bytes;
 
-	if (parse_bytes(val, &bytes) < 0 || bytes < (64ULL << 10) ||
+	if (options_parse_bytes(val, &bytes) < 0 || bytes < (64ULL << 10) ||
 	    bytes > (1ULL << 34))
 	    BAD("queue: expected a size from 64K to 16G like 32M, found \"%s\"", val);
 	o->queue = bytes;

@@ -63,6 +63,8 @@ int options_parse_line(struct pipe_options *o, const char *line,
 void options_merge(struct pipe_options *base, const struct pipe_options *top);
 /* reject combinations that cannot be honoured; -EINVAL with a reason */
 int options_check(const struct pipe_options *o, char *err, size_t errlen);
+/* a size: 256M, 1G, 65536, 512K (optional B); -EINVAL when not, or 0 */
+int options_parse_bytes(const char *v, unsigned long long *out);
 /* strip leading and trailing white space in place (also used by config.c) */
 char *options_trim(char *s);
 /* render the capability set in number order, e.g. "cap_perfmon,cap_bpf" (malloc'd) */

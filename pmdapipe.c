@@ -2,49 +2,44 @@
  * pmdapipe - a PMDA that runs administrator-approved commands on behalf
  * of clients and returns their output as event records.
  *
- * PMDA glue only: metric tables, dispatch callbacks, option parsing and
- * the event loop set-up.  See config.c (pipe.conf), session.c (a run of
- * a command), launch.c (fork/exec), evq.c (record queues).
+ * PMDA glue only: metric table, dispatch callbacks, option parsing and
+ * the event loop set-up.  See README.md (Architecture) for the modules:
+ * config.c (pipe.conf), policy.c (who may do what), client.c and shared.c
+ * (the queues clients read), session.c (a run of a command), launch.c
+ * (fork/exec), fetch.c (records into event arrays).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 #include <pcp/pmapi.h>
 #include <pcp/pmda.h>
-#include "access.h"
 #include "cgroup.h"
 #include "client.h"
 #include "config.h"
 #include "domain.h"
-#include "evq.h"
+#include "fetch.h"
 #include "instances.h"
 #include "launch.h"
 #include "lines.h"
 #include "loop.h"
+#include "options.h"
 #include "params.h"
+#include "policy.h"
 #include "session.h"
 #include "shared.h"
 
 #define DEFAULT_MAXMEM		(2 * 1024 * 1024)
 #define DEFAULT_GRACE_MS	5000
-/*
- * One instance's event array must stay under the 24-bit length of a
- * pmValueBlock (16 MiB): cap what one fetch returns; the rest stays
- * queued for the next fetch.
- */
-#define FETCH_MAXBYTES		(15 * 1024 * 1024)
-#define FETCH_MAXRECORDS	(1024 * 1024)
 #define PMCD_PIPE_SIZE		(1024 * 1024)
 
 enum { PIPE_INDOM_SERIAL = 0 };
@@ -99,8 +94,6 @@ static struct {
     const char		*config;	/* -c FILE, or NULL for the defaults */
     struct session_opts	so;
     size_t		maxmem;
-    int			*arrays;	/* event array per instance, -1 unset */
-    int			narrays;
     unsigned int	reloads;
     int			fetch_ctx;	/* context of the fetch in progress */
     int			stop;
@@ -120,185 +113,46 @@ struct qsum {
 };
 
 static void
-sum_slot(struct slot *s, void *arg)
+sum_reader(const struct reader *r, void *arg)
 {
     struct qsum	*q = arg;
 
-    if (s->inst != q->inst)
+    if (r->inst != q->inst)
 	return;
-    q->mem += s->q.mem;
+    q->mem += r->q.mem;
     q->nclients++;
 }
 
-/* bytes a record takes in a packed event array (and its missed record) */
-static size_t
-record_size(const struct evrec *r)
-{
-    size_t	rec = sizeof(pmEventRecord) - sizeof(pmEventParameter);
-    size_t	param = sizeof(pmEventParameter);
-
-    return (r->missed ? rec : 0) + rec + param + ((r->len + 1 + 3) & ~3UL) +
-	   (r->kind == EV_EXIT ? param + 4 : 0);
-}
-
-static int
-add_record(int arr, const struct evrec *r)
-{
-    pmAtomValue	atom;
-    int		sts;
-
-    if (r->missed &&
-	(sts = pmdaEventAddMissedRecord(arr, (struct timeval *)&r->tv, r->missed)) < 0)
-	return sts;
-    if ((sts = pmdaEventAddRecord(arr, (struct timeval *)&r->tv, r->flags)) < 0)
-	return sts;
-    switch (r->kind) {
-    case EV_LINE:
-	atom.cp = (char *)r->data;
-	return pmdaEventAddParam(arr, metrictab[M_LINE].m_desc.pmid,
-				 PM_TYPE_STRING, &atom);
-    case EV_STDERR:
-	atom.cp = (char *)r->data;
-	return pmdaEventAddParam(arr, metrictab[M_STDERR].m_desc.pmid,
-				 PM_TYPE_STRING, &atom);
-    case EV_EXIT:
-	atom.l = r->status;
-	if ((sts = pmdaEventAddParam(arr, metrictab[M_EXITSTATUS].m_desc.pmid,
-				     PM_TYPE_32, &atom)) < 0 || r->len == 0)
-	    return sts;
-	atom.cp = (char *)r->data;	/* the PMDA ended it: say why */
-	return pmdaEventAddParam(arr, metrictab[M_ENDREASON].m_desc.pmid,
-				 PM_TYPE_STRING, &atom);
-    }
-    return 0;
-}
-
-static int
-event_array(int inst)
-{
-    int		arr;
-
-    if ((arr = pmda.arrays[inst]) < 0) {
-	if ((arr = pmdaEventNewArray()) < 0)
-	    return arr;
-	pmda.arrays[inst] = arr;
-    }
-    pmdaEventResetArray(arr);
-    return arr;
-}
-
-static int check_access(const struct client *, int, const char *, char *, size_t);
-
-/* make s a reader of shared slot sh (no-op when it is one already) */
-static void
-reader_attach(struct slot *s, const struct slot *sh)
-{
-    if (!s->reader) {
-	/* like pmdaEventQueue: a new reader sees what arrives from now on */
-	s->reader = 1;
-	s->gen = sh->gen;
-	s->cursor = sh->q.head_seq + sh->q.count;
-    } else if (s->gen != sh->gen) {
-	/* the instance was removed and added back: a new queue, all new */
-	s->gen = sh->gen;
-	s->cursor = sh->q.head_seq;
-    }
-}
-
 /*
- * A reader of a shared (autostart) instance: records from its cursor on,
- * a missed record for any it fell behind on.  Access rules apply.
+ * pipe.firehose[inst] for the client fetching: the records of its own
+ * runs, or, for a shared instance, what arrived since its last fetch -
+ * if the access rules let it read (decided once per configuration).
  */
 static int
-fetch_shared(struct client *c, int inst, struct slot *sh, pmAtomValue *atom)
-{
-    struct slot		*s;
-    struct evrec	*r;
-    unsigned long long	seq;
-    size_t		bytes = 0;
-    char		who[256];
-    int			arr, n = 0, sts;
-
-    if (c == NULL || (s = client_slot(c, inst, 1, 0)) == NULL)
-	return -ENOMEM;
-    /* decided once per configuration: a refused reader is logged once */
-    if (s->access_gen != pmda.reloads + 1) {
-	client_who(c, who, sizeof(who));
-	s->access_ok = check_access(c, inst, "(shared: fetch)", who,
-				    sizeof(who)) == 0;
-	s->access_gen = pmda.reloads + 1;
-    }
-    if (!s->access_ok)
-	return PM_ERR_PERMISSION;
-    reader_attach(s, sh);
-    if ((arr = event_array(inst)) < 0)
-	return arr;
-    if (s->cursor < sh->q.head_seq) {
-	struct timeval	now;
-
-	gettimeofday(&now, NULL);
-	if ((sts = pmdaEventAddMissedRecord(arr, &now,
-			(int)(sh->q.head_seq - s->cursor))) < 0)
-	    return sts;
-	s->cursor = sh->q.head_seq;
-    }
-    for (seq = sh->q.head_seq, r = sh->q.head; r && seq < s->cursor; r = r->next)
-	seq++;
-    for (; r != NULL; r = r->next) {
-	if (n > 0 && (bytes + record_size(r) > FETCH_MAXBYTES ||
-		      n >= FETCH_MAXRECORDS))
-	    break;
-	if ((sts = add_record(arr, r)) < 0)
-	    return sts;
-	bytes += record_size(r);
-	n++;
-	s->cursor++;
-    }
-    if (pmdaEventGetAddr(arr)->ea_nrecords == 0)
-	return PMDA_FETCH_NOVALUES;	/* nothing new: no value, as stock */
-    atom->vbp = (pmValueBlock *)pmdaEventGetAddr(arr);
-    return PMDA_FETCH_STATIC;
-}
-
-/* move queued records into this instance's event array, within a budget */
-static int
-fetch_records(int inst, pmAtomValue *atom)
+fetch_firehose(int inst, pmAtomValue *atom)
 {
     struct client	*c = client_get(pmda.fetch_ctx, 1);
-    struct slot		*s, *sh;
-    struct evrec	*r;
-    struct timeval	now;
-    unsigned int	missed;
-    size_t		bytes = 0;
-    int			arr, n = 0, sts;
+    const struct pipe_cmd *cmd = inst_cmd(inst);
+    struct reader	*r;
+    char		who[256];
 
-    if ((sh = shared_slot(inst)) != NULL)
-	return fetch_shared(c, inst, sh, atom);
-    if ((s = c ? client_slot(c, inst, 0, 0) : NULL) == NULL)
-	return PMDA_FETCH_NOVALUES;
-    if ((arr = event_array(inst)) < 0)
-	return arr;
-    while ((r = evq_peek(&s->q)) != NULL) {
-	if (n > 0 && (bytes + record_size(r) > FETCH_MAXBYTES ||
-		      n >= FETCH_MAXRECORDS))
-	    break;		/* the rest waits for the next fetch */
-	if ((sts = add_record(arr, r)) < 0)
-	    return sts;
-	bytes += record_size(r);
-	n++;
-	evq_pop(&s->q);
+    if (c == NULL)
+	return -ENOMEM;
+    if (cmd == NULL || !shared_is(inst))
+	return client_fetch(c, inst, atom);
+    if ((r = client_reader(c, inst, 1)) == NULL)
+	return -ENOMEM;
+    if (r->access_gen != pmda.reloads + 1) {
+	if (identity_resolve(&c->id) < 0)
+	    return -ENOMEM;
+	client_who(c, who, sizeof(who));
+	r->access_sts = policy_check(pmda.cfg, &c->id, inst, cmd, NULL,
+				     "(shared: fetch)", who, sizeof(who));
+	r->access_gen = pmda.reloads + 1;
     }
-    if (s->q.head == NULL && (missed = evq_take_missed(&s->q)) > 0) {
-	gettimeofday(&now, NULL);
-	if ((sts = pmdaEventAddMissedRecord(arr, &now, missed)) < 0)
-	    return sts;
-    }
-    if (s->run)
-	session_resume(s->run);
-    if (pmdaEventGetAddr(arr)->ea_nrecords == 0)
-	return PMDA_FETCH_NOVALUES;	/* nothing new: no value, as stock */
-    atom->vbp = (pmValueBlock *)pmdaEventGetAddr(arr);
-    return PMDA_FETCH_STATIC;
+    if (r->access_sts < 0)
+	return r->access_sts;
+    return shared_fetch(inst, &r->cursor, atom);
 }
 
 static int
@@ -328,13 +182,12 @@ pipe_fetch_cb(pmdaMetric *mdesc, unsigned int inst, pmAtomValue *atom)
 	case 3: case 9: case 10: case 11:	/* event parameters: in records only */
 	    return PMDA_FETCH_NOVALUES;
 	case 4:
-	    return fetch_records(inst, atom);
+	    return fetch_firehose(inst, atom);
 	case 5: case 8:
 	    memset(&q, 0, sizeof(q));
 	    q.inst = inst;
-	    client_foreach_slot(sum_slot, &q);
-	    if (shared_slot(inst))
-		q.mem += shared_slot(inst)->q.mem;
+	    client_foreach_reader(sum_reader, &q);
+	    q.mem += shared_mem(inst);
 	    if (item == 5)
 		atom->ull = q.mem;
 	    else
@@ -362,7 +215,7 @@ pipe_fetch_cb(pmdaMetric *mdesc, unsigned int inst, pmAtomValue *atom)
 	    atom->ul = is->running;
 	    return PMDA_FETCH_STATIC;
 	case 3:
-	    atom->ull = is->denied;
+	    atom->ull = policy_denied(inst);
 	    return PMDA_FETCH_STATIC;
 	case 4:
 	    atom->ull = is->peak_memory;
@@ -388,169 +241,33 @@ pipe_fetch_cb(pmdaMetric *mdesc, unsigned int inst, pmAtomValue *atom)
 
 /* ---- store: start a command ---- */
 
-/*
- * May this client start instance inst?  Denials are logged and counted
- * and fail the store with PM_ERR_PERMISSION; who gets the reason for
- * the start log line appended.
- */
-static int
-check_access(const struct client *c, int inst, const char *params,
-	char *who, size_t len)
-{
-    const struct pipe_cmd	*cmd = inst_cmd(inst);
-    struct client_identity	id;
-    struct access_subject	subj;
-    struct access_decision	d;
-    size_t			n;
-    int				sts;
-
-    if ((sts = client_identity(c, &id, &subj)) < 0)
-	return sts;
-    access_decide(pmda.cfg, &subj, cmd->name, &d);
-    client_identity_free(&id);
-    if (!d.allow) {
-	session_stats(inst)->denied++;
-	if (d.rule)
-	    pmNotifyErr(LOG_NOTICE, "deny: %s instance %s params \"%s\": "
-			"%s %s:%d", who, cmd->name, params,
-			access_reason_text(d.reason), d.rule->file, d.rule->line);
-	else
-	    pmNotifyErr(LOG_NOTICE, "deny: %s instance %s params \"%s\": %s",
-			who, cmd->name, params, access_reason_text(d.reason));
-	return PM_ERR_PERMISSION;
-    }
-    n = strlen(who);
-    if (d.rule)
-	snprintf(who + n, len - n, " [allowed by %s:%d]", d.rule->file,
-		 d.rule->line);
-    else
-	snprintf(who + n, len - n, " [%s]", d.reason == ACCESS_ROOT ?
-		 "root" : "uncontrolled instance");
-    return 0;
-}
-
-/*
- * pidparam = N: parameter N names a process the client owns (root may
- * name any).  The process could exit and its PID be reused before the
- * command attaches: commands must tolerate that, as any tracer must.
- */
-static int
-check_pid_param(const struct client *c, int inst, const struct pipe_cmd *cmd,
-	const char *text, const char *who)
-{
-    struct params	p;
-    struct stat		sb;
-    char		path[64];
-    const char		*arg, *d;
-    int			sts, n = cmd->opts.pidparam;
-
-    if ((sts = params_parse(text, &p)) < 0)
-	return sts;		/* session_start logs bad parameters */
-    if (p.n < n) {
-	params_free(&p);
-	return PM_ERR_BADSTORE;
-    }
-    arg = p.v[n - 1];
-    for (d = arg; *d; d++)
-	if (*d < '0' || *d > '9')
-	    break;
-    if (*d != '\0' || *arg == '\0' || strlen(arg) > 10) {
-	pmNotifyErr(LOG_INFO, "deny: %s instance %s: parameter %d \"%s\" "
-		    "is not a process id", who, cmd->name, n, arg);
-	params_free(&p);
-	return PM_ERR_BADSTORE;
-    }
-    snprintf(path, sizeof(path), "/proc/%s", arg);
-    if (stat(path, &sb) < 0) {
-	pmNotifyErr(LOG_INFO, "deny: %s instance %s: no process %s",
-		    who, cmd->name, arg);
-	params_free(&p);
-	return PM_ERR_BADSTORE;
-    }
-    if (!c->have_uid || (c->uid != 0 && c->uid != sb.st_uid)) {
-	pmNotifyErr(LOG_NOTICE, "deny: %s instance %s: process %s belongs "
-		    "to uid %u, not to the client", who, cmd->name, arg,
-		    (unsigned)sb.st_uid);
-	session_stats(inst)->denied++;
-	params_free(&p);
-	return PM_ERR_PERMISSION;
-    }
-    params_free(&p);
-    return 0;
-}
-
-/* do parameter texts a and b hold the same parameters? */
-static int
-same_params(const char *a, const char *b)
-{
-    struct params	pa, pb;
-    int			i, same;
-
-    if (params_parse(a, &pa) < 0)
-	return 0;
-    if (params_parse(b, &pb) < 0) {
-	params_free(&pa);
-	return 0;
-    }
-    same = pa.n == pb.n;
-    for (i = 0; same && i < pa.n; i++)
-	same = strcmp(pa.v[i], pb.v[i]) == 0;
-    params_free(&pa);
-    params_free(&pb);
-    return same;
-}
-
-/*
- * A store into a shared (autostart) instance with no parameters or its
- * own: join its stream, as the first fetch would (the usual
- * "pmevent -x '' -i NAME" works).  Other parameters cannot apply to a
- * command that is already running for everyone.
- */
-static int
-join_shared(struct client *c, int inst, const struct pipe_cmd *cmd,
-	struct slot *sh, const char *params, const char *who, int dry_run)
-{
-    struct slot	*s;
-    char	why[256];
-    int		sts;
-
-    if (params[0] != '\0' && !same_params(params, cmd->opts.params)) {
-	pmNotifyErr(LOG_INFO, "deny: %s instance %s params \"%s\": a shared "
-		    "(autostart) instance runs with params \"%s\": store "
-		    "those or none to join it", who, cmd->name, params,
-		    cmd->opts.params);
-	return PM_ERR_BADSTORE;
-    }
-    snprintf(why, sizeof(why), "%s", who);
-    if ((sts = check_access(c, inst, params, why, sizeof(why))) < 0)
-	return sts;
-    if (dry_run)
-	return 0;
-    if ((s = client_slot(c, inst, 1, 0)) == NULL)
-	return -ENOMEM;
-    s->access_ok = 1;
-    s->access_gen = pmda.reloads + 1;
-    if (!s->reader)
-	pmNotifyErr(LOG_INFO, "join: %s instance %s (shared, pid %d)", why,
-		    cmd->name, sh->run ? (int)session_pid(sh->run) : -1);
-    reader_attach(s, sh);
-    return 0;
-}
-
-/* check (dry_run) or start one value of a store into pipe.firehose */
-static int
-store_one(struct client *c, pmValueSet *vsp, int j, int dry_run)
-{
-    pmValue		*v = &vsp->vlist[j];
+/* one value of a store, checked and ready to start */
+struct plan {
+    int			inst;
     const struct pipe_cmd *cmd;
-    struct slot		*s, *sh;
-    char		who[256];
-    int			sts;
+    const char		*text;		/* the parameters as stored */
+    struct params	p;
+    int			join;		/* a shared instance: join its stream */
+    char		who[320];	/* the client, and what allowed it */
+};
 
-    client_who(c, who, sizeof(who));
-    if ((cmd = inst_cmd(v->inst)) == NULL) {
+/*
+ * Check one value of a store into pipe.firehose: instance, value, the
+ * parameters (parsed once, here), and policy.  Nothing is started.
+ */
+static int
+plan_value(struct client *c, const pmValueSet *vsp, int j, struct plan *pl)
+{
+    const pmValue	*v = &vsp->vlist[j];
+    struct params	own;
+    size_t		len;
+    int			same, sts;
+
+    pl->inst = v->inst;
+    client_who(c, pl->who, sizeof(pl->who));
+    if ((pl->cmd = inst_cmd(v->inst)) == NULL) {
 	pmNotifyErr(LOG_INFO, "deny: %s: store to %s instance %d%s%s",
-		    who, inst_name(v->inst) ? "removed" : "unknown", v->inst,
+		    pl->who, inst_name(v->inst) ? "removed" : "unknown", v->inst,
 		    inst_name(v->inst) ? " " : "",
 		    inst_name(v->inst) ? inst_name(v->inst) : "");
 	return PM_ERR_INST;
@@ -558,24 +275,101 @@ store_one(struct client *c, pmValueSet *vsp, int j, int dry_run)
     if (vsp->valfmt == PM_VAL_INSITU || v->value.pval == NULL ||
 	v->value.pval->vtype != PM_TYPE_STRING) {
 	pmNotifyErr(LOG_INFO, "deny: %s instance %s: parameters must be a "
-		    "string value", who, cmd->name);
+		    "string value", pl->who, pl->cmd->name);
 	return PM_ERR_TYPE;
     }
-    if ((sh = shared_slot(v->inst)) != NULL)
-	return join_shared(c, v->inst, cmd, sh, v->value.pval->vbuf, who,
-			   dry_run);
-    if ((sts = check_access(c, v->inst, v->value.pval->vbuf, who,
-			    sizeof(who))) < 0)
+    /* a string ends within its value block, at its first NUL */
+    len = v->value.pval->vlen > PM_VAL_HDR_SIZE ?
+	  v->value.pval->vlen - PM_VAL_HDR_SIZE : 0;
+    if (memchr(v->value.pval->vbuf, '\0', len) == NULL) {
+	pmNotifyErr(LOG_INFO, "deny: %s instance %s: parameters without a "
+		    "terminating NUL in their %zu bytes", pl->who,
+		    pl->cmd->name, len);
+	return PM_ERR_BADSTORE;
+    }
+    pl->text = v->value.pval->vbuf;
+    if ((sts = params_parse(pl->text, &pl->p)) < 0) {
+	pmNotifyErr(LOG_INFO, "deny: %s instance %s: bad parameters \"%s\" "
+		    "(allowed: letters, digits, '.', '_', '-', no leading '-'; "
+		    "separated by spaces or commas)", pl->who, pl->cmd->name,
+		    pl->text);
 	return sts;
-    if ((cmd->opts.set & OPT_PIDPARAM) &&
-	(sts = check_pid_param(c, v->inst, cmd, v->value.pval->vbuf, who)) < 0)
-	return sts;
-    if (dry_run)
-	return 0;
-    if ((s = client_slot(c, v->inst, 1, (cmd->opts.set & OPT_QUEUE) ?
-			 cmd->opts.queue : pmda.maxmem)) == NULL)
+    }
+    if (shared_is(v->inst)) {
+	/*
+	 * No parameters, or its own: join its stream as the first fetch
+	 * would (the usual "pmevent -x '' -i NAME" works).  Others cannot
+	 * apply to a command that already runs for everyone.
+	 */
+	if (params_parse(pl->cmd->opts.params, &own) < 0)
+	    return PM_ERR_BADSTORE;
+	same = pl->p.n == 0 || params_same(&pl->p, &own);
+	params_free(&own);
+	if (!same) {
+	    pmNotifyErr(LOG_INFO, "deny: %s instance %s params \"%s\": a "
+			"shared (autostart) instance runs with params \"%s\": "
+			"store those or none to join it", pl->who,
+			pl->cmd->name, pl->text, pl->cmd->opts.params);
+	    return PM_ERR_BADSTORE;
+	}
+	pl->join = 1;
+	return policy_check(pmda.cfg, &c->id, pl->inst, pl->cmd, NULL,
+			    pl->text, pl->who, sizeof(pl->who));
+    }
+    if (client_running(c, v->inst)) {
+	pmNotifyErr(LOG_INFO, "deny: %s instance %s params \"%s\": already "
+		    "running", pl->who, pl->cmd->name, pl->text);
+	return PM_ERR_ISCONN;
+    }
+    return policy_check(pmda.cfg, &c->id, pl->inst, pl->cmd, &pl->p,
+			pl->text, pl->who, sizeof(pl->who));
+}
+
+/* carry out a checked value: join the shared stream or start the command */
+static int
+plan_run(struct client *c, const struct plan *pl)
+{
+    const struct pipe_cmd	*cmd = pl->cmd;
+    struct reader		*r;
+
+    if (!pl->join)
+	return client_start(c, pl->inst, cmd, &pl->p, pl->text,
+			    (cmd->opts.set & OPT_QUEUE) ? cmd->opts.queue :
+			    pmda.maxmem, pl->who);
+    if ((r = client_reader(c, pl->inst, 1)) == NULL)
 	return -ENOMEM;
-    return session_start(s, cmd, v->value.pval->vbuf, who);
+    r->access_sts = 0;
+    r->access_gen = pmda.reloads + 1;
+    if (!r->cursor.attached)
+	pmNotifyErr(LOG_INFO, "join: %s instance %s (shared, pid %d)", pl->who,
+		    cmd->name, (int)shared_pid(pl->inst));
+    return shared_attach(pl->inst, &r->cursor);
+}
+
+/*
+ * All or nothing: every value is checked before any command starts.  The
+ * client's identity is resolved once for the whole store.
+ */
+static int
+store_firehose(struct client *c, const pmValueSet *vsp)
+{
+    struct plan	*plans;
+    int		j, n = 0, sts = 0;
+
+    if (vsp->numval <= 0)
+	return PM_ERR_BADSTORE;
+    if ((sts = identity_resolve(&c->id)) < 0)
+	return sts;
+    if ((plans = calloc(vsp->numval, sizeof(*plans))) == NULL)
+	return -ENOMEM;
+    for (n = 0; n < vsp->numval && sts == 0; n++)
+	sts = plan_value(c, vsp, n, &plans[n]);
+    for (j = 0; j < vsp->numval && sts == 0; j++)
+	sts = plan_run(c, &plans[j]);
+    for (j = 0; j < n; j++)
+	params_free(&plans[j].p);
+    free(plans);
+    return sts;
 }
 
 /*
@@ -588,14 +382,14 @@ pipe_store(pmResult *result, pmdaExt *pe)
 {
     struct client	*c = client_get(pe->e_context, 1);
     pmValueSet		*vsp;
-    int			i, j, sts;
+    int			i, sts;
 
     if (c == NULL)
 	return -ENOMEM;
     for (i = 0; i < result->numpmid; i++) {
 	vsp = result->vset[i];
 	if (pmID_cluster(vsp->pmid) == 2 && pmID_item(vsp->pmid) == 1) {
-	    if (!c->have_uid || c->uid != 0) {
+	    if (!c->id.have_uid || c->id.uid != 0) {
 		pmNotifyErr(LOG_NOTICE, "deny: reload requested by a client "
 			    "that is not root");
 		return PM_ERR_PERMISSION;
@@ -606,15 +400,8 @@ pipe_store(pmResult *result, pmdaExt *pe)
 	}
 	if (pmID_cluster(vsp->pmid) != 0 || pmID_item(vsp->pmid) != 4)
 	    return PM_ERR_PERMISSION;	/* only pipe.firehose is writable */
-	if (vsp->numval <= 0)
-	    return PM_ERR_BADSTORE;
-	/* all or nothing: check every value before starting any command */
-	for (j = 0; j < vsp->numval; j++)
-	    if ((sts = store_one(c, vsp, j, 1)) < 0)
-		return sts;
-	for (j = 0; j < vsp->numval; j++)
-	    if ((sts = store_one(c, vsp, j, 0)) < 0)
-		return sts;
+	if ((sts = store_firehose(c, vsp)) < 0)
+	    return sts;
     }
     return 0;
 }
@@ -628,26 +415,22 @@ pipe_fetch(int numpmid, pmID *pmidlist, pmResult **resp, pmdaExt *pe)
 
 /* ---- client contexts ---- */
 
+/* what pmcd tells of a client; names are resolved later, by policy */
 static int
 pipe_attribute(int ctx, int attr, const char *value, int length, pmdaExt *pe)
 {
     struct client	*c = client_get(ctx, 1);
-    struct passwd	*pw;
 
     if (pmDebugOptions.appl0)
 	pmNotifyErr(LOG_DEBUG, "attribute: ctx %d attr %d value %.*s",
 		    ctx, attr, length, value ? value : "");
-    if (c != NULL) {
+    if (c != NULL && value != NULL) {
 	switch (attr) {
 	case PMDA_ATTR_USERID:
-	    c->uid = (uid_t)strtoul(value, NULL, 10);
-	    c->have_uid = 1;
-	    free(c->username);
-	    c->username = (pw = getpwuid(c->uid)) ? strdup(pw->pw_name) : NULL;
+	    identity_set_uid(&c->id, (uid_t)strtoul(value, NULL, 10));
 	    break;
 	case PMDA_ATTR_GROUPID:
-	    c->gid = (gid_t)strtoul(value, NULL, 10);
-	    c->have_gid = 1;
+	    identity_set_gid(&c->id, (gid_t)strtoul(value, NULL, 10));
 	    break;
 	}
     }
@@ -699,6 +482,7 @@ on_tick(void *arg, uint32_t events)
     (void)events;
     loop_timer_ack(pmda.tickfd);
     cgroup_retry();
+    session_tick();
 }
 
 static int
@@ -747,24 +531,29 @@ raise_nofile(void)
     }
 }
 
+/* -k: seconds, 0 to max */
 static int
-parse_size(const char *s, size_t *out)
+parse_seconds(const char *s, double max, double *out)
 {
-    char		*end;
+    char	*end = NULL;
+    double	v;
+
+    if (s == NULL || *s == '\0')
+	return -EINVAL;
+    v = strtod(s, &end);
+    if (end == NULL || *end != '\0' || v < 0 || v > max)
+	return -EINVAL;
+    *out = v;
+    return 0;
+}
+
+/* -m, -L: a size (options.c's parser), at least min bytes */
+static int
+parse_size(const char *s, size_t min, size_t *out)
+{
     unsigned long long	v;
 
-    errno = 0;
-    v = strtoull(s, &end, 10);
-    if (errno || end == s)
-	return -EINVAL;
-    switch (*end) {
-    case 'k': case 'K': v <<= 10; end++; break;
-    case 'm': case 'M': v <<= 20; end++; break;
-    case 'g': case 'G': v <<= 30; end++; break;
-    }
-    if (*end == 'b' || *end == 'B')
-	end++;
-    if (*end != '\0' || v == 0)
+    if (options_parse_bytes(s, &v) < 0 || v < min || v > SIZE_MAX)
 	return -EINVAL;
     *out = (size_t)v;
     return 0;
@@ -785,6 +574,7 @@ load_config(const char *file, int check, struct pipe_config **out)
 {
     struct config_diag	diag = { 0 };
     char		main_conf[PATH_MAX], conf_dir[PATH_MAX];
+    const char		*w;
     size_t		i;
     int			errors;
 
@@ -805,64 +595,30 @@ load_config(const char *file, int check, struct pipe_config **out)
     for (i = 0; i < diag.nmsgs; i++) {
 	if (check)
 	    fprintf(stderr, "%s\n", diag.msgs[i]);
-	else
+	else if (diag.is_error[i])
 	    pmNotifyErr(LOG_ERR, "%s", diag.msgs[i]);
+	else if ((w = strstr(diag.msgs[i], ": warning: ")) != NULL)
+	    /* the log says Warning already */
+	    pmNotifyErr(LOG_WARNING, "%.*s: %s", (int)(w - diag.msgs[i]),
+			diag.msgs[i], w + strlen(": warning: "));
+	else
+	    pmNotifyErr(LOG_WARNING, "%s", diag.msgs[i]);
     }
     diag_clear(&diag);
-    for (i = 0; errors >= 0 && i < (*out)->ncmds; i++) {
-	const struct pipe_cmd	*cmd = &(*out)->cmds[i];
-	struct passwd		*pw = getpwnam(cmd->user);
-
-	if (pw == NULL || pw->pw_uid != 0 || access_controlled(*out, cmd->name))
-	    continue;
-	if (check)
-	    fprintf(stderr, "%s:%d: warning: instance \"%s\" runs as root and "
-		    "no [access] rule covers it: any local user may run it\n",
-		    cmd->file, cmd->line, cmd->name);
-	else
-	    pmNotifyErr(LOG_WARNING, "%s:%d: instance \"%s\" runs as root and "
-			"no [access] rule covers it: any local user may run it",
-			cmd->file, cmd->line, cmd->name);
-    }
-    for (i = 0; errors >= 0 && i < (*out)->ncmds; i++) {
-	const struct pipe_cmd	*cmd = &(*out)->cmds[i];
-	struct params		p;
-	char			**argv;
-
-	if (!cmd->opts.autostart)
-	    continue;
-	if (params_parse(cmd->opts.params, &p) < 0 ||
-	    params_argv(cmd, &p, &argv) < 0) {
-	    if (check)
-		fprintf(stderr, "%s:%d: instance \"%s\": autostart params "
-			"\"%s\" are not valid for its command (needs %d)\n",
-			cmd->file, cmd->line, cmd->name, cmd->opts.params,
-			cmd->nparams);
-	    else
-		pmNotifyErr(LOG_ERR, "%s:%d: instance \"%s\": autostart params "
-			    "\"%s\" are not valid for its command (needs %d)",
-			    cmd->file, cmd->line, cmd->name, cmd->opts.params,
-			    cmd->nparams);
-	    errors++;
-	} else
-	    argv_free(argv);
-	params_free(&p);
-    }
     if (errors < 0) {
 	if (check)
 	    fprintf(stderr, "%s: %s\n", pmGetProgname(), strerror(-errors));
 	else
 	    pmNotifyErr(LOG_ERR, "cannot load configuration: %s",
 			strerror(-errors));
-	return errors;
     }
     return errors;
 }
 
 static void
-mark_slot(struct slot *s, void *arg)
+mark_reader(const struct reader *r, void *arg)
 {
-    ((char *)arg)[s->inst] = 1;
+    ((char *)arg)[r->inst] = 1;
 }
 
 /*
@@ -878,7 +634,7 @@ rebuild_indom(void)
 
     if ((used = calloc(count + 1, 1)) == NULL)
 	return;
-    client_foreach_slot(mark_slot, used);
+    client_foreach_reader(mark_reader, used);
     for (i = 0; i < count; i++)
 	inst_show(i, inst_cmd(i) != NULL || used[i]);
     free(used);
@@ -888,19 +644,12 @@ rebuild_indom(void)
 static int
 apply_config(struct pipe_config *cfg)
 {
-    int		*arrays, count, i;
+    int		count;
 
     if ((count = inst_apply(cfg)) < 0)
 	return count;
-    if (count > pmda.narrays) {
-	if ((arrays = realloc(pmda.arrays, count * sizeof(int))) == NULL)
-	    return -ENOMEM;
-	for (i = pmda.narrays; i < count; i++)
-	    arrays[i] = -1;
-	pmda.arrays = arrays;
-	pmda.narrays = count;
-    }
     session_configure(&pmda.so, count);
+    policy_configure(count);
     config_free(pmda.cfg);
     pmda.cfg = cfg;
     rebuild_indom();
@@ -965,7 +714,7 @@ main(int argc, char **argv)
 {
     struct session_opts	so = { DEFAULT_GRACE_MS, LINES_DEFAULT_MAX };
     struct pipe_config	*cfg = NULL;
-    char		helppath[PATH_MAX], *config = NULL, *end;
+    char		helppath[PATH_MAX], *config = NULL;
     const char		*cgroot = "auto";
     double		grace;
     int			c, check = 0, sts, errors;
@@ -988,21 +737,20 @@ main(int argc, char **argv)
 	    cgroot = opts.optarg;
 	    break;
 	case 'k':
-	    grace = strtod(opts.optarg, &end);
-	    if (*end != '\0' || grace < 0 || grace > 3600) {
+	    if (parse_seconds(opts.optarg, 3600, &grace) < 0) {
 		pmprintf("%s: -k wants seconds (0 to 3600)\n", pmGetProgname());
 		opts.errors++;
 	    } else
 		so.grace_ms = (long)(grace * 1000);
 	    break;
 	case 'L':
-	    if (parse_size(opts.optarg, &so.maxline) < 0 || so.maxline < 1024) {
+	    if (parse_size(opts.optarg, 1024, &so.maxline) < 0) {
 		pmprintf("%s: -L wants a size of at least 1K\n", pmGetProgname());
 		opts.errors++;
 	    }
 	    break;
 	case 'm':
-	    if (parse_size(opts.optarg, &pmda.maxmem) < 0) {
+	    if (parse_size(opts.optarg, 1, &pmda.maxmem) < 0) {
 		pmprintf("%s: -m wants a size (e.g. 2M)\n", pmGetProgname());
 		opts.errors++;
 	    }
@@ -1047,6 +795,10 @@ main(int argc, char **argv)
     pmdaSetEndContextCallBack(&pmda.dispatch, pipe_end_context);
     pmdaSetCommFlags(&pmda.dispatch, PMDA_FLAG_AUTHORIZE);
     pmdaInit(&pmda.dispatch, indomtab, 1, metrictab, M_NMETRICS);
+    fetch_init(&(struct fetch_pmids){ metrictab[M_LINE].m_desc.pmid,
+	       metrictab[M_STDERR].m_desc.pmid,
+	       metrictab[M_EXITSTATUS].m_desc.pmid,
+	       metrictab[M_ENDREASON].m_desc.pmid });
     /* instance ids: the saved name -> id map, before the first config */
     inst_init(indomtab[PIPE_INDOM_SERIAL].it_indom);
     if (cfg == NULL || apply_config(cfg) < 0) {
@@ -1098,10 +850,7 @@ main(int argc, char **argv)
     shared_stop_all();
     client_end_all();
     session_shutdown();
-    for (c = 0; c < pmda.narrays; c++)
-	if (pmda.arrays[c] >= 0)
-	    pmdaEventReleaseArray(pmda.arrays[c]);
-    free(pmda.arrays);
+    fetch_fini();
     pmda.cfg = config_free(pmda.cfg);
     inst_free();
     loop_fini();

@@ -1,12 +1,14 @@
 /*
  * session.c - one run of a command, from launch to its END record.
  *
- * A session belongs to the global list until it is finished: its slot
- * (the client's queue) may go away first, in which case the session is
- * "detached" and only tears down.  Teardown never blocks: SIGTERM to the
+ * A session belongs to the global list until it is finished.  It writes
+ * its output to a sink (sink.h) and knows nothing else of its owner; the
+ * owner may go away first, in which case the session is "detached" and
+ * only tears down.  Teardown is one path and never blocks: SIGTERM to the
  * process tree, a timerfd for the grace period, SIGKILL (cgroup.kill when
- * the session has a cgroup), reap on pidfd readiness, drain the pipes,
- * queue the END record, remove the cgroup, free.
+ * the session has a cgroup), reap on pidfd readiness (or, when the pidfd
+ * or the timer could not be watched, on the PMDA's 1 s tick), drain the
+ * pipes, the END record to the sink, remove the cgroup, free.
  */
 #include <errno.h>
 #include <signal.h>
@@ -22,13 +24,15 @@
 #include <unistd.h>
 #include <pcp/pmapi.h>
 #include <pcp/pmda.h>
+#include "argv.h"
 #include "cgroup.h"
-#include "client.h"
 #include "launch.h"
 #include "lines.h"
 #include "loop.h"
 #include "session.h"
+#include "sink.h"
 #include "text.h"
+#include "timeutil.h"
 
 #define READS_PER_WAKEUP	16	/* fairness between busy pipes */
 #define FINAL_WAIT_MS		2000	/* after SIGKILL, before giving up on pipes */
@@ -48,7 +52,7 @@ struct stream {
 
 struct session {
     struct session	*next, *prev;
-    struct slot		*slot;		/* NULL once detached */
+    struct sink		*sink;		/* NULL once detached */
     int			inst;
     char		*name;		/* instance name, for logs */
     unsigned long	serial;
@@ -126,7 +130,7 @@ queue_line(struct session *s, enum evkind kind, const char *line, size_t len)
     int		sts;
 
     if (len == 0 || memchr(line, '\0', len) == NULL)
-	return evq_push(&s->slot->q, kind, line, len, 0, &s->now);
+	return s->sink->ops->line(s->sink->arg, kind, line, len, &s->now);
     for (i = 0; i < len; i++)
 	nnul += line[i] == '\0';
     if ((esc = malloc(len + nnul + 1)) == NULL)
@@ -138,7 +142,7 @@ queue_line(struct session *s, enum evkind kind, const char *line, size_t len)
 	} else
 	    *p++ = line[i];
     }
-    sts = evq_push(&s->slot->q, kind, esc, p - esc, 0, &s->now);
+    sts = s->sink->ops->line(s->sink->arg, kind, esc, p - esc, &s->now);
     free(esc);
     return sts;
 }
@@ -153,7 +157,7 @@ on_line(void *arg, const char *line, size_t len, int continued)
     (void)continued;
     is->lines++;
     is->bytes += len;
-    if (s->slot && queue_line(s, st->kind, line, len) == 1)
+    if (s->sink && queue_line(s, st->kind, line, len) == 1)
 	is->dropped++;
     return 0;
 }
@@ -164,7 +168,7 @@ stream_should_pause(const struct stream *st)
 {
     const struct session *s = st->s;
 
-    return s->slot && s->slot->q.lossless && evq_full(&s->slot->q);
+    return s->sink && s->sink->ops->blocked(s->sink->arg);
 }
 
 static void
@@ -258,7 +262,7 @@ session_free(void *arg)
 static void
 session_finish(struct session *s)
 {
-    struct timeval	now;
+    struct sink		*sink;
 
     stream_close(&s->out);
     stream_close(&s->err);
@@ -278,14 +282,10 @@ session_finish(struct session *s)
     }
     cgroup_release(s->cgroup);
     s->cgroup = NULL;
-    if (s->slot) {
-	gettimeofday(&now, NULL);
-	evq_push(&s->slot->q, EV_EXIT, s->endreason,
-		 s->endreason ? strlen(s->endreason) : 0, s->status, &now);
-	s->slot->run = NULL;
-	if (s->slot->on_end)
-	    s->slot->on_end(s->slot, s->status);
-	s->slot = NULL;
+    if (s->sink) {
+	sink = s->sink;
+	s->sink = NULL;
+	sink->ops->end(sink->arg, s->status, s->endreason);
     }
     session_stats(s->inst)->running--;
     pmNotifyErr(LOG_INFO, "end: %s[%lu] pid %d exit status %d%s%s",
@@ -320,16 +320,17 @@ session_check_done(struct session *s)
     }
 }
 
-static void
-on_pidfd(void *arg, uint32_t events)
+/* reap the command if it has exited; returns 1 once it is reaped */
+static int
+session_try_reap(struct session *s)
 {
-    struct session	*s = arg;
     siginfo_t		si;
 
-    (void)events;
+    if (s->reaped)
+	return 1;
     memset(&si, 0, sizeof(si));
     if (waitid(P_PIDFD, s->pidfd, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0)
-	return;
+	return 0;
     if (si.si_code == CLD_EXITED)
 	s->status = si.si_status;
     else
@@ -342,6 +343,14 @@ on_pidfd(void *arg, uint32_t events)
     stream_read(&s->out);
     stream_read(&s->err);
     session_check_done(s);
+    return 1;
+}
+
+static void
+on_pidfd(void *arg, uint32_t events)
+{
+    (void)events;
+    session_try_reap(arg);
 }
 
 static void
@@ -382,6 +391,8 @@ on_timer(void *arg, uint32_t events)
 	return;
     }
     /* killed and still not finished: stop waiting for the pipes */
+    if (!s->reaped && session_try_reap(s))
+	return;		/* (it may be freed by now) */
     if (s->reaped) {
 	pmNotifyErr(LOG_WARNING, "%s[%lu]: output still open after SIGKILL, "
 		    "closing it", s->name, s->serial);
@@ -428,8 +439,6 @@ session_start_kill(struct session *s, const char *why)
 void
 session_resume(struct session *s)
 {
-    if (s->slot && !evq_low(&s->slot->q))
-	return;
     stream_resume(&s->out);
     stream_resume(&s->err);
 }
@@ -437,10 +446,7 @@ session_resume(struct session *s)
 void
 session_detach(struct session *s)
 {
-    if (s->slot) {
-	s->slot->run = NULL;
-	s->slot = NULL;
-    }
+    s->sink = NULL;
     /* nobody to deliver to: drain and discard so the command can end */
     stream_resume(&s->out);
     stream_resume(&s->err);
@@ -449,14 +455,29 @@ session_detach(struct session *s)
     session_start_kill(s, "client disconnected");
 }
 
-int
-session_start(struct slot *slot, const struct pipe_cmd *cmd, const char *text,
-	const char *who)
+/* a session that never got watched: stop it the one way sessions stop */
+static int
+session_abort(struct session *s, const char *who, int sts)
 {
-    struct inst_stats	*is = session_stats(slot->inst);
+    pmNotifyErr(LOG_ERR, "fail: %s instance %s: cannot watch pid %d: %s",
+		who, s->name, (int)s->pid, pmErrStr(sts));
+    session_stats(s->inst)->failures++;
+    /* its output goes nowhere; the pidfd (or the 1 s tick) reaps it */
+    stream_close(&s->out);
+    stream_close(&s->err);
+    s->endreason = "cannot watch it";
+    session_start_kill(s, "it cannot be watched");
+    return sts;
+}
+
+int
+session_start(struct sink *sink, const struct pipe_cmd *cmd, int inst,
+	const struct params *p, const char *text, const char *who,
+	struct session **run)
+{
+    struct inst_stats	*is = session_stats(inst);
     struct launch_req	req;
     struct launch_res	res;
-    struct params	p = { 0 };
     struct session	*s = NULL;
     enum launch_step	step = STEP_NONE;
     char		**argv = NULL, *line = NULL;
@@ -464,27 +485,13 @@ session_start(struct slot *slot, const struct pipe_cmd *cmd, const char *text,
     unsigned int	enforced;
     int			sts;
 
-    if (slot->run != NULL) {
-	sts = PM_ERR_ISCONN;
-	pmNotifyErr(LOG_INFO, "deny: %s instance %s params \"%s\": already "
-		    "running (pid %d)", who, cmd->name, text,
-		    (int)slot->run->pid);
-	return sts;
-    }
-    if ((sts = params_parse(text, &p)) < 0) {
-	pmNotifyErr(LOG_INFO, "deny: %s instance %s: bad parameters \"%s\" "
-		    "(allowed: letters, digits, '.', '_', '-', no leading '-'; "
-		    "separated by spaces or commas)", who, cmd->name, text);
-	return sts;
-    }
-    if ((sts = params_argv(cmd, &p, &argv)) < 0) {
+    *run = NULL;
+    if ((sts = argv_build(cmd, p, &argv)) < 0) {
 	if (sts == PM_ERR_BADSTORE)
 	    pmNotifyErr(LOG_INFO, "deny: %s instance %s: %d parameter(s) "
-			"given, %d needed", who, cmd->name, p.n, cmd->nparams);
-	params_free(&p);
+			"given, %d needed", who, cmd->name, p->n, cmd->nparams);
 	return sts;
     }
-    params_free(&p);
     line = argv_string(argv);
 
     if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -492,7 +499,7 @@ session_start(struct slot *slot, const struct pipe_cmd *cmd, const char *text,
 	goto fail;
     }
     s->serial = ++serials;
-    s->inst = slot->inst;
+    s->inst = inst;
     s->pidfd = s->out.fd = s->err.fd = s->tfd = -1;
     s->wpid.fd = s->out.w.fd = s->err.w.fd = s->wtimer.fd = -1;
     if ((s->name = strdup(cmd->name)) == NULL) {
@@ -536,45 +543,31 @@ session_start(struct slot *slot, const struct pipe_cmd *cmd, const char *text,
     s->err.fd = res.errfd;
     lines_init(&s->out.lb, opts.maxline);
     lines_init(&s->err.lb, opts.maxline);
-    if ((sts = loop_add(&s->wpid, s->pidfd, EPOLLIN, on_pidfd, s)) < 0 ||
-	(sts = loop_add(&s->out.w, s->out.fd, EPOLLIN, on_stream, &s->out)) < 0 ||
-	(sts = loop_add(&s->err.w, s->err.fd, EPOLLIN, on_stream, &s->err)) < 0) {
-	/* cannot watch it: stop it now rather than leave it unattended */
-	pmNotifyErr(LOG_ERR, "fail: %s instance %s: cannot watch pid %d: %s",
-		    who, cmd->name, (int)s->pid, pmErrStr(sts));
-	is->failures++;
-	signal_tree(s, SIGKILL);
-	loop_del(&s->wpid);
-	loop_del(&s->out.w);
-	loop_del(&s->err.w);
-	while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR)
-	    ;
-	close(s->pidfd);
-	close(s->out.fd);
-	close(s->err.fd);
-	lines_free(&s->out.lb);
-	lines_free(&s->err.lb);
-	goto fail;
-    }
-    s->slot = slot;
-    slot->run = s;
-    evq_run_start(&slot->q);
-    slot->q.lossless = cmd->opts.overflow == OVERFLOW_BLOCK;
+    /* from here on the session has a process: it ends the one way */
     s->next = sessions;
     if (sessions)
 	sessions->prev = s;
     sessions = s;
     nsessions++;
-    is->starts++;
     is->running++;
+    if ((sts = loop_add(&s->wpid, s->pidfd, EPOLLIN, on_pidfd, s)) < 0 ||
+	(sts = loop_add(&s->out.w, s->out.fd, EPOLLIN, on_stream, &s->out)) < 0 ||
+	(sts = loop_add(&s->err.w, s->err.fd, EPOLLIN, on_stream, &s->err)) < 0) {
+	free(line);
+	argv_free(argv);
+	return session_abort(s, who, sts);
+    }
+    s->sink = sink;
+    *run = s;
+    is->starts++;
     if (cmd->opts.set & OPT_TIMEOUT) {
 	s->timeout_ms = cmd->opts.timeout_ms;
 	if (session_timer(s) < 0 || loop_timer_arm(s->tfd, s->timeout_ms) < 0)
 	    pmNotifyErr(LOG_WARNING, "%s[%lu]: cannot arm its %ld ms timeout",
 			cmd->name, s->serial, s->timeout_ms);
     }
-    pmNotifyErr(LOG_INFO, "start: %s instance %s params \"%s\" as %s pid %d%s%s: %s",
-		who, cmd->name, text, cmd->user, (int)s->pid,
+    pmNotifyErr(LOG_INFO, "start: %s instance %s params \"%s\" as %s pid "
+		"%d%s%s: %s", who, cmd->name, text, cmd->user, (int)s->pid,
 		s->cgroup ? " cgroup " : "", s->cgroup ? s->cgroup : "", line);
     free(line);
     argv_free(argv);
@@ -591,31 +584,45 @@ fail:
     return sts;
 }
 
+/*
+ * The PMDA's 1 s tick: reap sessions whose pidfd or timer could not be
+ * watched (they would otherwise wait for an event that never comes).
+ */
+void
+session_tick(void)
+{
+    struct session	*s, *next;
+
+    for (s = sessions; s; s = next) {
+	next = s->next;
+	if (s->reaped || (s->wpid.fd >= 0 && s->tfd >= 0))
+	    continue;
+	if (!session_try_reap(s) && s->kill != ALIVE)
+	    signal_tree(s, SIGKILL);
+    }
+}
+
 void
 session_shutdown(void)
 {
     struct session	*s;
-    struct timespec	start, now;
+    struct timespec	start = mono_now();
     long		limit = opts.grace_ms + 2 * FINAL_WAIT_MS, elapsed;
 
     for (s = sessions; s; s = s->next)
 	session_detach(s);
-    clock_gettime(CLOCK_MONOTONIC, &start);
     while (sessions != NULL) {
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	elapsed = (now.tv_sec - start.tv_sec) * 1000 +
-		  (now.tv_nsec - start.tv_nsec) / 1000000;
-	if (elapsed > limit)
+	if ((elapsed = ms_since(&start)) > limit)
 	    break;
-	if (loop_once(limit - elapsed) < 0)
+	/* at most 1 s at a time: unwatched sessions are reaped by the tick */
+	if (loop_once(limit - elapsed < 1000 ? limit - elapsed : 1000) < 0)
 	    break;
+	session_tick();
     }
     for (s = sessions; s; s = s->next)
 	pmNotifyErr(LOG_ERR, "%s[%lu] pid %d did not end", s->name, s->serial,
 		    (int)s->pid);
-    while (cgroup_retry() > 0 && loop_once(100) >= 0) {
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if ((now.tv_sec - start.tv_sec) * 1000 > limit + 1000)
+    while (cgroup_retry() > 0 && loop_once(100) >= 0)
+	if (ms_since(&start) > limit + 1000)
 	    break;
-    }
 }

@@ -6,23 +6,28 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/time.h>
-#include <sys/timerfd.h>
-#include <time.h>
 #include <unistd.h>
 #include <pcp/pmapi.h>
 #include <pcp/pmda.h>
+#include "fetch.h"
 #include "instances.h"
 #include "loop.h"
+#include "params.h"
 #include "session.h"
 #include "shared.h"
+#include "sink.h"
+#include "timeutil.h"
 
 #define BACKOFF_MIN_MS	1000
 #define BACKOFF_MAX_MS	60000
 #define STABLE_MS	60000	/* a run this long resets the back-off */
 
 struct shared {
-    struct slot		slot;		/* first: on_end gets &slot */
     int			id;
+    struct evq		q;		/* a ring: keeps the newest records */
+    unsigned long	gen;		/* a new queue each time one is made */
+    struct session	*run;
+    struct sink		sink;		/* what run writes to: q */
     long		backoff_ms;
     struct timespec	started;
     int			tfd;
@@ -31,46 +36,57 @@ struct shared {
 
 static struct shared	**shareds;	/* indexed by instance id */
 static int		nshareds;
-static unsigned long	generations;	/* a new queue each time one is made */
+static unsigned long	generations;
 
-struct slot *
-shared_slot(int id)
+static struct shared *
+shared_get(int id)
 {
-    if (id < 0 || id >= nshareds || shareds[id] == NULL)
-	return NULL;
-    return &shareds[id]->slot;
+    return id >= 0 && id < nshareds ? shareds[id] : NULL;
 }
 
-static long
-elapsed_ms(const struct timespec *since)
+int
+shared_is(int id)
 {
-    struct timespec	now;
+    return shared_get(id) != NULL;
+}
 
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (now.tv_sec - since->tv_sec) * 1000 +
-	   (now.tv_nsec - since->tv_nsec) / 1000000;
+/* the delay before the next try: the current one, and double it */
+static long
+backoff_next(struct shared *sh)
+{
+    long	ms = sh->backoff_ms;
+
+    sh->backoff_ms *= 2;
+    if (sh->backoff_ms > BACKOFF_MAX_MS)
+	sh->backoff_ms = BACKOFF_MAX_MS;
+    return ms;
 }
 
 static void
 shared_start(struct shared *sh)
 {
     const struct pipe_cmd	*cmd = inst_cmd(sh->id);
+    struct params		p;
+    long			ms;
     int				sts;
 
-    if (cmd == NULL || sh->slot.run != NULL)
+    if (cmd == NULL || sh->run != NULL)
 	return;
-    clock_gettime(CLOCK_MONOTONIC, &sh->started);
-    sts = session_start(&sh->slot, cmd, cmd->opts.params, "autostart");
-    if (sts < 0) {
-	/* the failure is logged by session_start; try again later */
-	if (cmd->opts.restart != RESTART_NO && sh->tfd >= 0) {
-	    loop_timer_arm(sh->tfd, sh->backoff_ms);
-	    pmNotifyErr(LOG_INFO, "autostart: %s: retrying in %ld ms",
-			cmd->name, sh->backoff_ms);
-	    sh->backoff_ms *= 2;
-	    if (sh->backoff_ms > BACKOFF_MAX_MS)
-		sh->backoff_ms = BACKOFF_MAX_MS;
-	}
+    sh->started = mono_now();
+    if ((sts = params_parse(cmd->opts.params, &p)) < 0)
+	pmNotifyErr(LOG_ERR, "autostart: %s: params \"%s\" are not valid",
+		    cmd->name, cmd->opts.params);
+    else {
+	evq_run_start(&sh->q);
+	sts = session_start(&sh->sink, cmd, sh->id, &p, cmd->opts.params,
+			    "autostart", &sh->run);
+	params_free(&p);
+    }
+    /* a failure is logged by session_start; try again later */
+    if (sts < 0 && cmd->opts.restart != RESTART_NO && sh->tfd >= 0) {
+	ms = backoff_next(sh);
+	loop_timer_arm(sh->tfd, ms);
+	pmNotifyErr(LOG_INFO, "autostart: %s: retrying in %ld ms", cmd->name, ms);
     }
 }
 
@@ -84,12 +100,35 @@ on_restart_timer(void *arg, uint32_t events)
     shared_start(sh);
 }
 
-static void
-on_end(struct slot *slot, int status)
-{
-    struct shared		*sh = (struct shared *)slot;
-    const struct pipe_cmd	*cmd = inst_cmd(sh->id);
+/* ---- the sink its runs write to ---- */
 
+static int
+shared_line(void *arg, enum evkind kind, const char *data, size_t len,
+	const struct timeval *tv)
+{
+    struct shared	*sh = arg;
+
+    return evq_push(&sh->q, kind, data, len, 0, tv);
+}
+
+static int
+shared_blocked(void *arg)
+{
+    (void)arg;
+    return 0;		/* a ring never makes its command wait */
+}
+
+static void
+shared_end(void *arg, int status, const char *reason)
+{
+    struct shared		*sh = arg;
+    const struct pipe_cmd	*cmd = inst_cmd(sh->id);
+    struct timeval		now;
+    long			ms;
+
+    gettimeofday(&now, NULL);
+    evq_push(&sh->q, EV_EXIT, reason, reason ? strlen(reason) : 0, status, &now);
+    sh->run = NULL;
     if (cmd == NULL || !cmd->opts.autostart)
 	return;
     if (cmd->opts.restart == RESTART_NO ||
@@ -99,15 +138,66 @@ on_end(struct slot *slot, int status)
 		    cmd->opts.restart == RESTART_NO ? "no" : "on-failure");
 	return;
     }
-    if (elapsed_ms(&sh->started) >= STABLE_MS)
+    if (ms_since(&sh->started) >= STABLE_MS)
 	sh->backoff_ms = BACKOFF_MIN_MS;
+    ms = backoff_next(sh);
     pmNotifyErr(LOG_INFO, "autostart: %s exited with status %d, restarting "
-		"in %ld ms", cmd->name, status, sh->backoff_ms);
+		"in %ld ms", cmd->name, status, ms);
     if (sh->tfd >= 0)
-	loop_timer_arm(sh->tfd, sh->backoff_ms);
-    sh->backoff_ms *= 2;
-    if (sh->backoff_ms > BACKOFF_MAX_MS)
-	sh->backoff_ms = BACKOFF_MAX_MS;
+	loop_timer_arm(sh->tfd, ms);
+}
+
+static const struct sink_ops shared_ops = {
+    shared_line, shared_blocked, shared_end
+};
+
+int
+shared_attach(int id, struct evq_cursor *c)
+{
+    struct shared	*sh = shared_get(id);
+
+    if (sh == NULL)
+	return PM_ERR_INST;
+    evq_cursor_attach(c, &sh->q, sh->gen);
+    return 0;
+}
+
+int
+shared_fetch(int id, struct evq_cursor *c, pmAtomValue *atom)
+{
+    struct shared	*sh = shared_get(id);
+    const struct evrec	*r;
+    unsigned int	missed;
+    int			arr, n, sts;
+
+    if (sh == NULL)
+	return PM_ERR_INST;
+    evq_cursor_attach(c, &sh->q, sh->gen);
+    if ((arr = fetch_begin(id)) < 0)
+	return arr;
+    r = evq_cursor_first(c, &sh->q, &missed);
+    if ((sts = fetch_missed(arr, missed)) < 0)
+	return sts;
+    if ((n = fetch_records(arr, r)) < 0)
+	return n;
+    c->next += n;
+    return fetch_done(arr, atom);
+}
+
+size_t
+shared_mem(int id)
+{
+    struct shared	*sh = shared_get(id);
+
+    return sh ? sh->q.mem : 0;
+}
+
+pid_t
+shared_pid(int id)
+{
+    struct shared	*sh = shared_get(id);
+
+    return sh && sh->run ? session_pid(sh->run) : -1;
 }
 
 static void
@@ -115,7 +205,7 @@ shared_free(void *arg)
 {
     struct shared	*sh = arg;
 
-    evq_clear(&sh->slot.q);
+    evq_clear(&sh->q);
     free(sh);
 }
 
@@ -127,8 +217,9 @@ shared_stop(int id)
     if (sh == NULL)
 	return;
     shareds[id] = NULL;
-    if (sh->slot.run)
-	session_detach(sh->slot.run);
+    if (sh->run)
+	session_detach(sh->run);
+    sh->run = NULL;
     if (sh->tfd >= 0) {
 	loop_del(&sh->wtimer);
 	close(sh->tfd);
@@ -170,12 +261,11 @@ shared_sync(size_t maxmem)
 	    continue;
 	}
 	sh->id = id;
-	sh->slot.inst = id;
-	sh->slot.gen = ++generations;
-	sh->slot.on_end = on_end;
-	evq_init(&sh->slot.q, (cmd->opts.set & OPT_QUEUE) ? cmd->opts.queue :
-		 maxmem);
-	sh->slot.q.ring = 1;
+	sh->gen = ++generations;
+	sh->sink.ops = &shared_ops;
+	sh->sink.arg = sh;
+	evq_init(&sh->q, (cmd->opts.set & OPT_QUEUE) ? cmd->opts.queue : maxmem);
+	sh->q.ring = 1;
 	sh->backoff_ms = BACKOFF_MIN_MS;
 	sh->wtimer.fd = -1;
 	if ((sh->tfd = loop_timer_new(&sh->wtimer, on_restart_timer, sh)) < 0)

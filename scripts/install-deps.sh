@@ -7,7 +7,7 @@ set -e
 
 PKGS="build-essential pkg-config pcp libpcp3-dev libpcp-pmda3-dev \
 libcap-dev libcmocka-dev python3-pcp procps psmisc passwd util-linux \
-clang llvm libclang-rt-14-dev libelf-dev zlib1g-dev valgrind \
+clang clang-tools llvm libclang-rt-14-dev libelf-dev zlib1g-dev valgrind \
 qemu-system-x86 busybox-static cpio"
 # libbpf >= 1.3 (uprobe_multi links) and a bpftool that generates skeletons
 # for it come from Debian's bookworm-backports suite

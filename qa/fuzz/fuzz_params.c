@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "../../argv.h"
 #include "../../params.h"
 
 int
@@ -44,7 +45,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    if (p.v[i][0] == '-')
 		abort();
 	}
-	if (params_argv(&cmd, &p, &argv) == 0) {
+	if (argv_build(&cmd, &p, &argv) == 0) {
 	    line = argv_string(argv);
 	    free(line);
 	    argv_free(argv);

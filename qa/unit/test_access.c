@@ -172,13 +172,13 @@ test_controlled(void **state)
 
     (void)state;
     assert_int_equal(config_parse_text(cfg, "t.conf", R_GROUP_ONLY, &diag), 0);
-    assert_true(access_controlled(cfg, "a"));
-    assert_false(access_controlled(cfg, "b"));
-    assert_true(access_controlled(cfg, "c"));
+    assert_true(config_controlled(cfg, "a"));
+    assert_false(config_controlled(cfg, "b"));
+    assert_true(config_controlled(cfg, "c"));
     config_free(cfg);
     cfg = config_new();
     assert_int_equal(config_parse_text(cfg, "t.conf", R_USER_STAR, &diag), 0);
-    assert_true(access_controlled(cfg, "open"));
+    assert_true(config_controlled(cfg, "open"));
     config_free(cfg);
     diag_clear(&diag);
 }

@@ -480,6 +480,42 @@ test_parse_two_texts(void **state)
     config_free(cfg);
 }
 
+/* config_lint: root commands no rule covers; autostart params */
+static void
+test_lint(void **state)
+{
+    struct pipe_config	*cfg;
+    struct config_diag	d = { 0 };
+    static const char	*want[] = {
+	"f:1: warning: instance \"open\" runs as root and no [access] rule "
+	"covers it: any local user may run it",
+	"f:3: instance \"auto\": autostart params \"a\" are not valid for "
+	"its command (needs 2)",
+	NULL
+    };
+
+    (void)state;
+    assert_non_null(cfg = config_new());
+    assert_int_equal(config_parse_text(cfg, "f", "open root echo\n"
+		"shut root echo\nauto nobody echo $1 $2\nfine nobody echo $1\n"
+		"[access]\nallow user nobody : shut\n[options auto]\n"
+		"autostart = yes\nparams = a\n[options fine]\nautostart = yes\n"
+		"params = a,b\n", &d), 0);
+    assert_int_equal(config_finish(cfg, &d), 0);
+    assert_int_equal(config_lint(cfg, &d), 1);
+    assert_int_equal(check_diag("lint", &d, want), 0);
+    assert_int_equal(d.is_error[0], 0);
+    assert_int_equal(d.is_error[1], 1);
+    diag_clear(&d);
+    /* a '*' rule covers every instance */
+    assert_int_equal(config_parse_text(cfg, "g", "[access]\n"
+		"disallow group nogroup : *\n", &d), 0);
+    assert_int_equal(config_lint(cfg, &d), 1);
+    assert_int_equal(d.nmsgs, 1);
+    diag_clear(&d);
+    config_free(cfg);
+}
+
 static void
 test_config_free_null(void **state)
 {
@@ -719,8 +755,8 @@ test_load_duplicate(void **state)
     char		msg[512];
     const char		*want[] = { msg, NULL };
 
-    PUT(t->dir, "pipe.conf", "# main\nfoo root echo main\n");
-    PUT(t->confd, "a.conf", "\n\n\nfoo root echo again\n");
+    PUT(t->dir, "pipe.conf", "# main\nfoo nobody echo main\n");
+    PUT(t->confd, "a.conf", "\n\n\nfoo nobody echo again\n");
     /* a pipe.conf.d file overrides pipe.conf */
     snprintf(msg, sizeof(msg), "%s/a.conf:4: warning: instance \"foo\" is "
 	    "defined again: this definition replaces the one at %s:2",
@@ -744,7 +780,7 @@ test_load_missing_optional(void **state)
     struct config_diag	d = { 0 };
     static const char	*none[] = { NULL };
 
-    PUT(t->confd, "x", "x root echo x\n");
+    PUT(t->confd, "x", "x nobody echo x\n");
     assert_int_equal(config_load(t->main, 0, t->confd, &cfg, &d), 0);
     assert_int_equal(check_diag("missing optional", &d, none), 0);
     assert_non_null(cfg);
@@ -866,7 +902,7 @@ test_load_errors_summed(void **state)
     char		msg[3][512];
     const char		*want[] = { msg[0], msg[1], msg[2], NULL };
 
-    PUT(t->dir, "pipe.conf", "[x]\nm root echo\n");
+    PUT(t->dir, "pipe.conf", "[x]\nm nobody echo\n");
     PUT(t->confd, "1", "1\002bad root echo\n");
     PUT(t->confd, "2", "\n[access]\nallow user root\n");
     snprintf(msg[0], sizeof(msg[0]), "%s:1: unknown section [x]", t->main);
@@ -943,6 +979,7 @@ main(void)
 	cmocka_unit_test(test_parse_shell_builtin),
 	cmocka_unit_test(test_parse_trace),
 	cmocka_unit_test(test_parse_two_texts),
+	cmocka_unit_test(test_lint),
 	cmocka_unit_test(test_config_free_null),
 	cmocka_unit_test(test_template_scan),
 	cmocka_unit_test(test_find),

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <pcp/pmapi.h>
+#include "../../argv.h"
 #include "../../params.h"
 
 #define MAXV	16
@@ -218,7 +219,7 @@ test_params_free(void **state)
 }
 
 /*
- * params_argv()
+ * argv_build()
  */
 struct argv_case {
     const char	*tmpl;
@@ -329,7 +330,7 @@ test_argv_table(void **state)
 	}
 	assert_int_equal(params_parse(c->params, &p), 0);
 	argv = (char **)0x1;
-	sts = params_argv(&cmd, &p, &argv);
+	sts = argv_build(&cmd, &p, &argv);
 	if (sts != c->sts) {
 	    print_error("[%s] returned %d, expected %d\n", row, sts, c->sts);
 	    bad++;
@@ -359,7 +360,7 @@ test_argv_shell_instance(void **state)
     (void)state;
     make_cmd(&cmd, "my.instance-1", "echo $1 | cat");
     assert_int_equal(params_parse("v", &p), 0);
-    assert_int_equal(params_argv(&cmd, &p, &argv), 0);
+    assert_int_equal(argv_build(&cmd, &p, &argv), 0);
     assert_string_equal(argv[3], "my.instance-1");
     assert_string_equal(argv[4], "v");
     assert_null(argv[5]);
@@ -384,7 +385,7 @@ test_argv_shell_pid(void **state)
     make_cmd(&cmd, "inst", "echo $$1 | cat");
     nparams = cmd.nparams;
     assert_int_equal(params_parse("", &p), 0);
-    sts = params_argv(&cmd, &p, &argv);
+    sts = argv_build(&cmd, &p, &argv);
     params_free(&p);
     if (nparams != 0)
 	print_error("\"echo $$1 | cat\": nparams %d, expected 0\n", nparams);
@@ -472,7 +473,7 @@ test_run_shell(void **state)
     struct params		p;
     char			**argv, *out;
     size_t			i;
-    int				status, sts;
+    int				status, sts, bad;
 
     (void)state;
     for (i = 0; i < sizeof(run_cases) / sizeof(run_cases[0]); i++) {
@@ -484,19 +485,18 @@ test_run_shell(void **state)
 	    continue;
 	}
 	assert_int_equal(sts, 0);
-	assert_int_equal(params_argv(&cmd, &p, &argv), 0);
+	assert_int_equal(argv_build(&cmd, &p, &argv), 0);
 	out = run_argv(argv, &status);
 	argv_free(argv);
 	params_free(&p);
 	assert_non_null(out);
-	if (strcmp(out, c->output) != 0 || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0) {
+	bad = strcmp(out, c->output) != 0 || !WIFEXITED(status) ||
+	      WEXITSTATUS(status) != 0;
+	if (bad)
 	    print_error("[%s <- \"%s\"] status 0x%x output \"%s\", expected "
 			"\"%s\"\n", c->tmpl, c->params, status, out, c->output);
-	    free(out);
-	    fail();
-	}
 	free(out);
+	assert_false(bad);
     }
 }
 
@@ -513,7 +513,7 @@ test_run_no_injection(void **state)
     struct params	p = { 1, v };
     struct pipe_cmd	cmd;
     struct stat		sb;
-    int			status, i;
+    int			status, i, bad;
     static const char	*tmpls[] = {
 	"printf '%s\\n' $1 | cat",
 	"printf '%s\\n' \"$1\" | cat",
@@ -536,18 +536,18 @@ test_run_no_injection(void **state)
     for (i = 0; i < (int)(sizeof(tmpls) / sizeof(tmpls[0])); i++) {
 	make_cmd(&cmd, "inst", tmpls[i]);
 	assert_int_equal(cmd.shell, 1);
-	assert_int_equal(params_argv(&cmd, &p, &argv), 0);
+	assert_int_equal(argv_build(&cmd, &p, &argv), 0);
 	out = run_argv(argv, &status);
 	argv_free(argv);
 	assert_non_null(out);
-	if (strncmp(out, value, strlen(value)) != 0 ||
-	    strcmp(out + strlen(value), "\n") != 0) {
+	bad = strncmp(out, value, strlen(value)) != 0 ||
+	      strcmp(out + strlen(value), "\n") != 0;
+	if (bad) {
 	    print_error("[%s] output \"%s\"\n", tmpls[i], out);
-	    free(out);
 	    rmdir(dir);
-	    fail();
 	}
 	free(out);
+	assert_false(bad);
 	assert_int_equal(WIFEXITED(status), 1);
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_int_equal(stat(mark, &sb), -1);

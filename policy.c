@@ -1,0 +1,237 @@
+/*
+ * policy.c - identities, access decisions, the pidparam check.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <pcp/pmapi.h>
+#include <pcp/pmda.h>
+#include "access.h"
+#include "policy.h"
+
+static unsigned long long	*denied;	/* by instance */
+static int			ndenied;
+
+void
+identity_set_uid(struct identity *id, uid_t uid)
+{
+    if (!id->have_uid || id->uid != uid)
+	identity_free(id);	/* names of another user are stale */
+    id->uid = uid;
+    id->have_uid = 1;
+}
+
+void
+identity_set_gid(struct identity *id, gid_t gid)
+{
+    id->gid = gid;
+    id->have_gid = 1;
+}
+
+void
+identity_free(struct identity *id)
+{
+    int		i;
+
+    for (i = 0; i < id->ngroups; i++)
+	free(id->groups[i]);
+    free(id->groups);
+    free(id->user);
+    id->groups = NULL;
+    id->ngroups = 0;
+    id->user = NULL;
+    id->resolved = 0;
+}
+
+static int
+add_group(struct identity *id, gid_t gid)
+{
+    struct group	*gr = getgrgid(gid);
+    char		**ng;
+    int			i;
+
+    if (gr == NULL)
+	return 0;
+    for (i = 0; i < id->ngroups; i++)
+	if (strcmp(id->groups[i], gr->gr_name) == 0)
+	    return 0;
+    if ((ng = realloc(id->groups, (id->ngroups + 1) * sizeof(char *))) == NULL)
+	return -ENOMEM;
+    id->groups = ng;
+    if ((id->groups[id->ngroups] = strdup(gr->gr_name)) == NULL)
+	return -ENOMEM;
+    id->ngroups++;
+    return 0;
+}
+
+int
+identity_resolve(struct identity *id)
+{
+    struct passwd	*pw;
+    gid_t		*gids = NULL, *ng;
+    int			i, n = 64, want, sts = 0;
+
+    identity_free(id);
+    if (!id->have_uid)
+	return 0;
+    if ((pw = getpwuid(id->uid)) != NULL) {
+	if ((id->user = strdup(pw->pw_name)) == NULL)
+	    return -ENOMEM;
+	/* however many groups: a disallow rule must see every one of them */
+	for (;;) {
+	    if ((ng = realloc(gids, n * sizeof(gid_t))) == NULL) {
+		sts = -ENOMEM;
+		break;
+	    }
+	    gids = ng;
+	    want = n;
+	    if (getgrouplist(pw->pw_name, pw->pw_gid, gids, &want) >= 0) {
+		n = want;
+		break;
+	    }
+	    n = want > n ? want : n * 2;
+	}
+	for (i = 0; sts == 0 && i < n; i++)
+	    sts = add_group(id, gids[i]);
+	free(gids);
+    }
+    /*
+     * Only the groups the system says the user is in: the gid the client
+     * process runs with could be any group it can switch to, and a stale
+     * one when the user's groups changed.
+     */
+    if (sts < 0) {
+	identity_free(id);
+	return sts;
+    }
+    id->resolved = 1;
+    return 0;
+}
+
+const char *
+identity_who(const struct identity *id, char *buf, size_t len)
+{
+    if (id == NULL || !id->have_uid)
+	snprintf(buf, len, "anonymous");
+    else if (id->user)
+	snprintf(buf, len, "user %s (uid %u)", id->user, (unsigned)id->uid);
+    else
+	snprintf(buf, len, "uid %u", (unsigned)id->uid);
+    return buf;
+}
+
+void
+policy_configure(int ninst)
+{
+    unsigned long long	*nd;
+
+    if (ninst > ndenied && (nd = realloc(denied, ninst * sizeof(*nd))) != NULL) {
+	memset(nd + ndenied, 0, (ninst - ndenied) * sizeof(*nd));
+	denied = nd;
+	ndenied = ninst;
+    }
+}
+
+unsigned long long
+policy_denied(int inst)
+{
+    return inst >= 0 && inst < ndenied ? denied[inst] : 0;
+}
+
+static void
+count_denied(int inst)
+{
+    if (inst >= 0 && inst < ndenied)
+	denied[inst]++;
+}
+
+/*
+ * pidparam = N: parameter N names a process the client owns (root may
+ * name any).  The process could exit and its PID be reused before the
+ * command attaches: commands must tolerate that, as any tracer must.
+ */
+static int
+check_pid_param(const struct identity *id, int inst, const struct pipe_cmd *cmd,
+	const struct params *p, const char *who)
+{
+    struct stat		sb;
+    char		path[64];
+    const char		*arg, *d;
+    int			n = cmd->opts.pidparam;
+
+    if (p->n < n) {
+	pmNotifyErr(LOG_INFO, "deny: %s instance %s: %d parameter(s) given, "
+		    "parameter %d must be a process id", who, cmd->name, p->n, n);
+	return PM_ERR_BADSTORE;
+    }
+    arg = p->v[n - 1];
+    for (d = arg; *d; d++)
+	if (*d < '0' || *d > '9')
+	    break;
+    if (*d != '\0' || *arg == '\0' || strlen(arg) > 10) {
+	pmNotifyErr(LOG_INFO, "deny: %s instance %s: parameter %d \"%s\" "
+		    "is not a process id", who, cmd->name, n, arg);
+	return PM_ERR_BADSTORE;
+    }
+    snprintf(path, sizeof(path), "/proc/%s", arg);
+    if (stat(path, &sb) < 0) {
+	pmNotifyErr(LOG_INFO, "deny: %s instance %s: no process %s",
+		    who, cmd->name, arg);
+	return PM_ERR_BADSTORE;
+    }
+    if (!id->have_uid || (id->uid != 0 && id->uid != sb.st_uid)) {
+	pmNotifyErr(LOG_NOTICE, "deny: %s instance %s: process %s belongs "
+		    "to uid %u, not to the client", who, cmd->name, arg,
+		    (unsigned)sb.st_uid);
+	count_denied(inst);
+	return PM_ERR_PERMISSION;
+    }
+    return 0;
+}
+
+int
+policy_check(const struct pipe_config *cfg, const struct identity *id,
+	int inst, const struct pipe_cmd *cmd, const struct params *p,
+	const char *text, char *note, size_t notelen)
+{
+    struct access_subject	subj = { 0 };
+    struct access_decision	d;
+    char			who[256];
+    size_t			n;
+
+    identity_who(id, who, sizeof(who));
+    if (!id->have_uid)
+	subj.anonymous = 1;
+    else {
+	subj.uid = id->uid;
+	subj.user = id->user;
+	subj.groups = (const char *const *)id->groups;
+	subj.ngroups = id->ngroups;
+    }
+    access_decide(cfg, &subj, cmd->name, &d);
+    if (!d.allow) {
+	count_denied(inst);
+	if (d.rule)
+	    pmNotifyErr(LOG_NOTICE, "deny: %s instance %s params \"%s\": "
+			"%s %s:%d", who, cmd->name, text,
+			access_reason_text(d.reason), d.rule->file, d.rule->line);
+	else
+	    pmNotifyErr(LOG_NOTICE, "deny: %s instance %s params \"%s\": %s",
+			who, cmd->name, text, access_reason_text(d.reason));
+	return PM_ERR_PERMISSION;
+    }
+    n = strlen(note);
+    if (d.rule)
+	snprintf(note + n, notelen - n, " [allowed by %s:%d]", d.rule->file,
+		 d.rule->line);
+    else
+	snprintf(note + n, notelen - n, " [%s]", d.reason == ACCESS_ROOT ?
+		 "root" : "uncontrolled instance");
+    if (p != NULL && (cmd->opts.set & OPT_PIDPARAM))
+	return check_pid_param(id, inst, cmd, p, who);
+    return 0;
+}

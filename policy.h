@@ -1,0 +1,53 @@
+/*
+ * policy.h - who may run or read what: the one place a client's identity
+ * is resolved (user and group names from the system) and access decisions
+ * are made, once per request.  The decision itself is access.c's, pure;
+ * this adds the identity, the pidparam check, the log line and the count.
+ */
+#ifndef PIPE_POLICY_H
+#define PIPE_POLICY_H
+
+#include <sys/types.h>
+#include "config.h"
+#include "params.h"
+
+/* what pmcd told us of a client, and what the system says about it */
+struct identity {
+    int		have_uid, have_gid;
+    uid_t	uid;
+    gid_t	gid;		/* as pmcd passed it (not trusted for rules) */
+    char	*user;		/* user name, once resolved; NULL if unknown */
+    char	**groups;	/* the user's group names, once resolved */
+    int		ngroups;
+    int		resolved;
+};
+
+/* pmcd passed a uid / gid (PMDA_ATTR_USERID, PMDA_ATTR_GROUPID) */
+void identity_set_uid(struct identity *, uid_t);
+void identity_set_gid(struct identity *, gid_t);
+/*
+ * Resolve the user name and groups from the system (NSS).  A request
+ * calls this once, before deciding anything for any of its values.
+ * Returns 0 or -ENOMEM.
+ */
+int identity_resolve(struct identity *);
+void identity_free(struct identity *);
+/* "user bob (uid 1000)", "uid 1000" or "anonymous", for logs */
+const char *identity_who(const struct identity *, char *buf, size_t len);
+
+/* per-instance counters of refusals (pipe.command.denied) */
+void policy_configure(int ninst);
+unsigned long long policy_denied(int inst);
+
+/*
+ * May the client start instance inst (cmd) with parameters p, or, with p
+ * NULL, read it (a shared instance)?  text is the stored parameter text,
+ * for the log.  Returns 0, with what allowed it appended to note (e.g.
+ * " [allowed by pipe.conf:12]"), or PM_ERR_PERMISSION / PM_ERR_BADSTORE,
+ * logged and counted.
+ */
+int policy_check(const struct pipe_config *, const struct identity *,
+		int inst, const struct pipe_cmd *cmd, const struct params *p,
+		const char *text, char *note, size_t notelen);
+
+#endif /* PIPE_POLICY_H */

@@ -1,0 +1,405 @@
+/*
+ * test_session.c - cmocka unit tests for session.c through its
+ * interfaces: a fake launch (a real child process the test scripts), a
+ * fake loop (fakeloop.h), no cgroups, and a recording sink.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <pcp/pmapi.h>
+#include "../../cgroup.h"
+#include "../../launch.h"
+#include "../../params.h"
+#include "../../session.h"
+#include "../../sink.h"
+#include "../../timeutil.h"
+#include "fakeloop.h"
+
+/* ---- fake launch: a child running child_fn ---- */
+
+static void	(*child_fn)(void);
+static int	launch_fails;		/* launch_start returns this when set */
+static pid_t	last_pid;
+
+int
+launch_start(const struct launch_req *req, struct launch_res *res,
+	enum launch_step *step)
+{
+    int		out[2], err[2];
+    pid_t	pid;
+
+    (void)req;
+    *step = STEP_NONE;
+    if (launch_fails)
+	return launch_fails;
+    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
+	return -errno;
+    if ((pid = fork()) < 0)
+	return -errno;
+    if (pid == 0) {
+	setpgid(0, 0);
+	dup2(out[1], 1);
+	dup2(err[1], 2);
+	child_fn();
+	_exit(0);
+    }
+    close(out[1]);
+    close(err[1]);
+    fcntl(out[0], F_SETFL, O_NONBLOCK);
+    fcntl(err[0], F_SETFL, O_NONBLOCK);
+    res->pid = last_pid = pid;
+    res->pidfd = pidfd_open(pid, 0);
+    res->outfd = out[0];
+    res->errfd = err[0];
+    return 0;
+}
+
+const char *
+launch_step_name(enum launch_step s)
+{
+    (void)s;
+    return "fake";
+}
+
+/* ---- no cgroups ---- */
+
+char *cgroup_create(const char *i, unsigned long s) { (void)i; (void)s; return NULL; }
+unsigned int cgroup_enforced(void) { return 0; }
+int cgroup_write_limits(const char *d, const struct pipe_options *o, unsigned int m)
+{ (void)d; (void)o; (void)m; return 0; }
+int cgroup_read_usage(const char *d, unsigned long long *p, unsigned long long *u)
+{ (void)d; (void)p; (void)u; return -ENOENT; }
+void cgroup_release(char *path) { free(path); }
+int cgroup_signal(const char *p, int sig) { (void)p; (void)sig; return 0; }
+int cgroup_kill(const char *p) { (void)p; return 0; }
+int cgroup_retry(void) { return 0; }
+
+/* ---- a recording sink ---- */
+
+struct rec {
+    char	lines[64][64];
+    int		kinds[64];
+    int		nlines, dropped;
+    int		ended, status;
+    char	reason[64];
+    int		blocked;	/* what blocked() answers */
+    int		capacity;	/* lines it takes; more are dropped */
+};
+
+static int
+rec_line(void *arg, enum evkind kind, const char *data, size_t len,
+	const struct timeval *tv)
+{
+    struct rec	*r = arg;
+
+    (void)tv;
+    if (r->nlines >= r->capacity || r->nlines >= 64) {
+	r->dropped++;
+	return 1;
+    }
+    snprintf(r->lines[r->nlines], sizeof(r->lines[0]), "%.*s", (int)len, data);
+    r->kinds[r->nlines++] = kind;
+    return 0;
+}
+
+static int
+rec_blocked(void *arg)
+{
+    return ((struct rec *)arg)->blocked;
+}
+
+static void
+rec_end(void *arg, int status, const char *reason)
+{
+    struct rec	*r = arg;
+
+    r->ended++;
+    r->status = status;
+    snprintf(r->reason, sizeof(r->reason), "%s", reason ? reason : "");
+}
+
+static const struct sink_ops rec_ops = { rec_line, rec_blocked, rec_end };
+
+/* ---- helpers ---- */
+
+static struct pipe_cmd	cmd;
+static struct params	noparams;
+
+static int
+setup(void **state)
+{
+    struct session_opts	o = { 200, 4096 };
+
+    (void)state;
+    memset(&cmd, 0, sizeof(cmd));
+    cmd.name = "t";
+    cmd.user = "nobody";
+    cmd.command = "fake";
+    cmd.file = "test";
+    launch_fails = 0;
+    fake_fail_add = 0;
+    fake_fail_timers = 0;
+    session_configure(&o, 4);
+    return 0;
+}
+
+/* pump the fake loop until cond or ms pass */
+#define RUN_UNTIL(cond, ms) do { \
+	struct timespec _t0 = mono_now(); \
+	while (!(cond) && ms_since(&_t0) < (ms)) { \
+	    fake_loop_run(20); \
+	    session_tick(); \
+	} \
+    } while (0)
+
+static int
+start(struct rec *r, struct sink *sink, struct session **run)
+{
+    sink->ops = &rec_ops;
+    sink->arg = r;
+    if (r->capacity == 0)
+	r->capacity = 64;
+    return session_start(sink, &cmd, 0, &noparams, "", "test", run);
+}
+
+static int
+pid_gone(pid_t pid)
+{
+    return kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+/* ---- tests ---- */
+
+static void child_lines(void) { printf("one\ntwo\n"); fflush(stdout);
+    fprintf(stderr, "oops\n"); printf("three"); fflush(stdout); _exit(3); }
+
+/* every line, stdout and stderr, then one END with the exit status */
+static void
+test_lines_and_end(void **state)
+{
+    struct rec		r = { 0 };
+    struct sink		sink;
+    struct session	*run;
+    int			i, nout = 0;
+
+    (void)state;
+    child_fn = child_lines;
+    assert_int_equal(start(&r, &sink, &run), 0);
+    assert_non_null(run);
+    assert_int_equal(session_count(), 1);
+    RUN_UNTIL(r.ended, 5000);
+    assert_int_equal(r.ended, 1);
+    assert_int_equal(r.status, 3);
+    assert_string_equal(r.reason, "");
+    assert_int_equal(r.nlines, 4);
+    for (i = 0; i < r.nlines; i++)
+	if (r.kinds[i] == EV_LINE) {
+	    assert_string_equal(r.lines[i], nout == 0 ? "one" :
+				nout == 1 ? "two" : "three");
+	    nout++;
+	} else
+	    assert_string_equal(r.lines[i], "oops");
+    assert_int_equal(nout, 3);
+    RUN_UNTIL(session_count() == 0, 1000);
+    assert_int_equal(session_count(), 0);
+    assert_int_equal(session_stats(0)->running, 0);
+}
+
+static void child_nul(void) { ssize_t n = write(1, "a\0b\n", 4); (void)n; _exit(0); }
+
+/* PCP strings end at a NUL: it arrives as the two characters \0 */
+static void
+test_nul_bytes(void **state)
+{
+    struct rec		r = { 0 };
+    struct sink		sink;
+    struct session	*run;
+
+    (void)state;
+    child_fn = child_nul;
+    assert_int_equal(start(&r, &sink, &run), 0);
+    RUN_UNTIL(r.ended, 5000);
+    assert_int_equal(r.nlines, 1);
+    assert_string_equal(r.lines[0], "a\\0b");
+}
+
+static void child_hang(void) { signal(SIGTERM, SIG_IGN); for (;;) pause(); }
+
+/* detached: SIGTERM, SIGKILL after the grace period, reaped; no END */
+static void
+test_detach_kills(void **state)
+{
+    struct rec		r = { 0 };
+    struct sink		sink;
+    struct session	*run;
+    pid_t		pid;
+
+    (void)state;
+    child_fn = child_hang;
+    assert_int_equal(start(&r, &sink, &run), 0);
+    pid = last_pid;
+    fake_loop_run(50);
+    session_detach(run);
+    RUN_UNTIL(session_count() == 0, 5000);
+    assert_int_equal(session_count(), 0);
+    assert_true(pid_gone(pid));
+    assert_int_equal(r.ended, 0);	/* nobody to tell */
+}
+
+static void child_many(void) { int i; for (i = 0; i < 20; i++) printf("%d\n", i);
+    fflush(stdout); _exit(0); }
+
+/* a blocked sink (overflow = block) is not read until resumed */
+static void
+test_blocked_and_resume(void **state)
+{
+    struct rec		r = { 0 };
+    struct sink		sink;
+    struct session	*run;
+
+    (void)state;
+    child_fn = child_many;
+    r.blocked = 1;
+    assert_int_equal(start(&r, &sink, &run), 0);
+    RUN_UNTIL(0, 300);
+    assert_int_equal(r.nlines, 0);
+    assert_int_equal(r.ended, 0);
+    r.blocked = 0;
+    session_resume(run);
+    RUN_UNTIL(r.ended, 5000);
+    assert_int_equal(r.nlines, 20);
+    assert_string_equal(r.lines[19], "19");
+    assert_int_equal(r.dropped, 0);
+}
+
+/* lines the sink drops are counted in the instance's stats */
+static void
+test_dropped_counted(void **state)
+{
+    struct rec		r = { 0 };
+    struct sink		sink;
+    struct session	*run;
+    unsigned long long	before = session_stats(0)->dropped;
+
+    (void)state;
+    child_fn = child_many;
+    r.capacity = 5;
+    assert_int_equal(start(&r, &sink, &run), 0);
+    RUN_UNTIL(r.ended, 5000);
+    assert_int_equal(r.nlines, 5);
+    assert_int_equal(r.dropped, 15);
+    assert_int_equal(session_stats(0)->dropped - before, 15);
+}
+
+/* a launch failure: the error, no session, no END */
+static void
+test_launch_fails(void **state)
+{
+    struct rec		r = { 0 };
+    struct sink		sink;
+    struct session	*run = (struct session *)&r;
+    unsigned long long	failures = session_stats(0)->failures;
+
+    (void)state;
+    launch_fails = -ENOENT;
+    assert_int_equal(start(&r, &sink, &run), -ENOENT);
+    assert_null(run);
+    assert_int_equal(session_count(), 0);
+    assert_int_equal(session_stats(0)->failures, failures + 1);
+    assert_int_equal(r.ended, 0);
+}
+
+/*
+ * A run whose pidfd cannot be watched (and whose timer cannot be made):
+ * the store fails, and the one teardown path still kills and reaps it,
+ * driven by the 1 s tick.
+ */
+static void
+test_unwatched_is_reaped(void **state)
+{
+    struct rec		r = { 0 };
+    struct sink		sink;
+    struct session	*run;
+    pid_t		pid;
+    int			sts;
+
+    (void)state;
+    child_fn = child_hang;
+    fake_fail_timers = 1;
+    fake_fail_add = 1;		/* session_start's first: the pidfd */
+    sts = start(&r, &sink, &run);
+    pid = last_pid;
+    assert_true(sts < 0);
+    assert_null(run);
+    RUN_UNTIL(session_count() == 0, 5000);
+    assert_int_equal(session_count(), 0);
+    assert_true(pid_gone(pid));
+    assert_int_equal(r.ended, 0);
+    assert_int_equal(fake_nwatches(), 0);
+}
+
+/* a timeout ends the run, and END says why */
+static void
+test_timeout(void **state)
+{
+    struct rec		r = { 0 };
+    struct sink		sink;
+    struct session	*run;
+
+    (void)state;
+    child_fn = child_hang;
+    cmd.opts.set |= OPT_TIMEOUT;
+    cmd.opts.timeout_ms = 100;
+    assert_int_equal(start(&r, &sink, &run), 0);
+    RUN_UNTIL(r.ended, 5000);
+    assert_int_equal(r.ended, 1);
+    assert_string_equal(r.reason, "timeout");
+    assert_int_equal(r.status, 128 + SIGKILL);
+}
+
+/* shutdown stops everything within the grace period and the final wait */
+static void
+test_shutdown(void **state)
+{
+    struct rec		r1 = { 0 }, r2 = { 0 };
+    struct sink		s1, s2;
+    struct session	*run1, *run2;
+
+    (void)state;
+    child_fn = child_hang;
+    assert_int_equal(start(&r1, &s1, &run1), 0);
+    assert_int_equal(start(&r2, &s2, &run2), 0);
+    assert_int_equal(session_count(), 2);
+    session_shutdown();
+    assert_int_equal(session_count(), 0);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+	cmocka_unit_test_setup(test_lines_and_end, setup),
+	cmocka_unit_test_setup(test_nul_bytes, setup),
+	cmocka_unit_test_setup(test_detach_kills, setup),
+	cmocka_unit_test_setup(test_blocked_and_resume, setup),
+	cmocka_unit_test_setup(test_dropped_counted, setup),
+	cmocka_unit_test_setup(test_launch_fails, setup),
+	cmocka_unit_test_setup(test_unwatched_is_reaped, setup),
+	cmocka_unit_test_setup(test_timeout, setup),
+	cmocka_unit_test_setup(test_shutdown, setup),
+    };
+
+    signal(SIGPIPE, SIG_IGN);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
