@@ -2,7 +2,8 @@
 #
 # bench/churn.sh - fetch latency while commands start and stop: the stock
 # pipe PMDA and pmdapipe side by side, in the same pmcd, with the same
-# pipe.conf.  Run as root after "make install".
+# pipe.conf.  Run as root with the pmdapipe package installed
+# (scripts/setup.sh).
 #
 #	bench/churn.sh [-q] [-n CHURNERS] [-t SECS]
 #

@@ -3,22 +3,31 @@
 # PMDA and pmdapipe in turn into the running pmcd.  Source it after
 # setting nothing; it sets:
 #
-#	here dir stock stock_install	paths
+#	here dir stock stock_kit	paths
 #	bench_lock			take the lock the qa suite also takes
-#	bench_save			save the installed PMDA, put it back at exit
-#	install_pmda NAME BINARY INSTALL CONF-FILE
+#	bench_save			save pipe.conf, put it and our agent back at exit
+#	install_ours CONF-FILE		run our agent (the package's, $dir) with CONF-FILE
+#	install_stock CONF-FILE		run pcp's stock agent with CONF-FILE
 #	pmda_pid pmda_cpu pmcd_pid	the running PMDA's pid, CPU seconds; pmcd's pid
 #	wait_for CMD SECS		poll CMD every 0.1 s, bounded
+#
+# Ours is the pmdapipe package's agent (scripts/setup.sh, or what
+# scripts/qa-run.sh last installed); the package diverts pcp's stock
+# agent into $PCP_PMDASADM_DIR/pipe.stock, where dpkg-divert --truename
+# finds it.  Neither agent's files are written: the stock one runs from a
+# directory of links to its kit.
 #
 case $- in *u*) set +u; . /etc/pcp.env; set -u ;; *) . /etc/pcp.env ;; esac
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 dir=$PCP_PMDAS_DIR/pipe
-stock=/usr/lib/pcp/pmdas/pipe/pmdapipe
-stock_install=/usr/lib/pcp/pmdas/pipe/Install
+stock=$(dpkg-divert --truename "$PCP_PMDASADM_DIR/pipe/pmdapipe")
+stock_kit=$(dirname "$stock")
+stock_dir=""			# where the stock agent runs from (bench_save)
 
 [ "$(id -u)" = 0 ] || { echo "$0: run as root" >&2; exit 1; }
-[ -x "$stock" ] || { echo "$0: no stock PMDA at $stock (apt-get install pcp)" >&2; exit 1; }
-[ -x "$dir/pmdapipe" ] || { echo "$0: pmdapipe is not installed (make install)" >&2; exit 1; }
+[ "$(dpkg-divert --listpackage "$PCP_PMDASADM_DIR/pipe/pmdapipe")" = pmdapipe ] ||
+    { echo "$0: the pmdapipe package is not installed (scripts/setup.sh)" >&2; exit 1; }
+[ -x "$stock" ] || { echo "$0: no stock PMDA at $stock (apt-get install --reinstall pcp)" >&2; exit 1; }
 
 # the qa suite and the benchmarks all reinstall the PMDA: take turns
 bench_lock()
@@ -43,7 +52,9 @@ wait_for()
 
 pmda_pid()
 {
-    ps -e -o pid= -o args= | awk -v exe="$dir/pmdapipe" '$2 == exe { print $1; exit }'
+    ps -e -o pid= -o args= | \
+    awk -v ours="$dir/pmdapipe" -v stock="${stock_dir:-/}/pmdapipe" \
+	'$2 == ours || $2 == stock { print $1; exit }'
 }
 
 pmda_cpu()
@@ -64,13 +75,16 @@ pipe_answers()
     pminfo -h local: -f pipe.numclients 2>/dev/null | grep -q 'value [0-9]'
 }
 
-# save the installed PMDA (binary, Install, pipe.conf); put it back at exit
+# save pipe.conf; at exit put it back and run our agent again
 bench_save()
 {
     bench_saved=$(mktemp -d /tmp/pipe-bench.XXXXXX)
-    cp "$dir/pmdapipe" "$bench_saved/pmdapipe"
-    cp "$dir/Install" "$bench_saved/Install"
+    chmod 755 "$bench_saved"
     [ -f "$dir/pipe.conf" ] && cp -p "$dir/pipe.conf" "$bench_saved/pipe.conf"
+    # pmdaproc.sh wants to run in a directory named .../pmdas/pipe
+    stock_dir=$bench_saved/pmdas/pipe
+    mkdir -p "$stock_dir"
+    ln -s "$stock_kit"/* "$stock_dir/"
     trap bench_restore EXIT
     trap 'exit 1' INT TERM
 }
@@ -79,30 +93,26 @@ bench_restore()
 {
     trap '' INT TERM
     [ -n "${bench_cleanup:-}" ] && $bench_cleanup
-    install -m 755 "$bench_saved/pmdapipe" "$dir/pmdapipe"
-    install -m 755 "$bench_saved/Install" "$dir/Install"
     if [ -f "$bench_saved/pipe.conf" ]; then
 	cp -p "$bench_saved/pipe.conf" "$dir/pipe.conf"
     else
 	rm -f "$dir/pipe.conf"
     fi
     (cd "$dir" && ./Install </dev/null >/dev/null 2>&1 9>&-) ||
-	echo "$0: ./Install of the saved PMDA failed" >&2
+	echo "$0: ./Install of our PMDA failed" >&2
     wait_for pipe_answers 30
     rm -rf "$bench_saved"
 }
 
-# install_pmda NAME BINARY INSTALL-SCRIPT CONF-FILE: NAME is "stock" or
-# "ours"; ours is the binary bench_save found installed
+# install_pmda NAME DIR CONF-FILE: NAME is "stock" or "ours", DIR where
+# its ./Install runs (and the pmdapipe pmcd then runs)
 install_pmda()
 {
-    install -m 755 "$2" "$dir/pmdapipe"
-    install -m 755 "$3" "$dir/Install"
-    cp "$4" "$dir/pipe.conf"
-    (cd "$dir" && ./Install </dev/null >/dev/null 2>&1 9>&-) || {
+    cp "$3" "$dir/pipe.conf"
+    (cd "$2" && ./Install </dev/null >/dev/null 2>&1 9>&-) || {
 	echo "$0: ./Install of the $1 PMDA failed" >&2; exit 1; }
     # make sure the one running is the one we mean
-    cmp -s "$2" "/proc/$(pmda_pid)/exe" || {
+    cmp -s "$2/pmdapipe" "/proc/$(pmda_pid)/exe" || {
 	echo "$0: the $1 PMDA is not the one running" >&2; exit 1; }
     wait_for pipe_answers 5
 }
@@ -110,10 +120,10 @@ install_pmda()
 # install_ours CONF-FILE / install_stock CONF-FILE
 install_ours()
 {
-    install_pmda ours "$bench_saved/pmdapipe" "$bench_saved/Install" "$1"
+    install_pmda ours "$dir" "$1"
 }
 
 install_stock()
 {
-    install_pmda stock "$stock" "$stock_install" "$1"
+    install_pmda stock "$stock_dir" "$1"
 }

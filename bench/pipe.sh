@@ -1,9 +1,10 @@
 #!/bin/bash
 #
 # bench/pipe.sh - delivery, loss and cost of the stock pipe PMDA and of
-# pmdapipe, side by side, in the same pmcd.  Run as root after
-# "make install" (scripts/setup.sh does both).  It installs each PMDA in
-# turn into $PCP_PMDAS_DIR/pipe with the same pipe.conf, runs identical
+# pmdapipe, side by side, in the same pmcd.  Run as root with the pmdapipe
+# package installed (scripts/setup.sh; make qa leaves this tree's build
+# in it).  It installs each PMDA in turn into pmcd (the stock one from
+# $PCP_PMDASADM_DIR/pipe.stock) with the same pipe.conf, runs identical
 # workloads through pmpipe -c (a client that keeps up: it walks packed
 # event arrays, so the client is not the bottleneck), and puts ours back.
 #

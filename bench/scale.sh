@@ -1,8 +1,8 @@
 #!/bin/bash
 #
 # bench/scale.sh - how many concurrent clients and commands the stock
-# pipe PMDA and pmdapipe (and pmcd) take, side by side.  Run as root after
-# "make install".  Steps of CLIENTS x COMMANDS (default 100, 500, 1000
+# pipe PMDA and pmdapipe (and pmcd) take, side by side.  Run as root with
+# the pmdapipe package installed (scripts/setup.sh).  Steps of CLIENTS x COMMANDS (default 100, 500, 1000
 # clients with 1 and 2 commands each), each run with the stock PMDA and
 # then with ours, both from a fresh install of the same pipe.conf: every
 # client is one PCP context (bench/manyclients.py), its commands print

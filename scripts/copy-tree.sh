@@ -4,7 +4,7 @@
 # need be): in a git checkout the files git knows or would add (tracked,
 # and untracked but not ignored) as they are in the working tree, else
 # everything but build/ and .git.  For builds that must not touch this
-# tree's build/ (qa/182).
+# tree's build/ (scripts/deb.sh, qa/182).
 #
 set -e
 [ $# -eq 1 ] || { echo "Usage: $0 DEST" >&2; exit 1; }

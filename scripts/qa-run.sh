@@ -6,6 +6,12 @@
 #
 #	scripts/qa-run.sh [--asan] [NNN ...]
 #
+# The agent is installed by this tree's Debian package (debian/): when it
+# is not installed, or not at this tree's version, scripts/pkg-install.sh
+# builds it (before the lock is taken) and installs it; then "make
+# install" puts this tree's build over the package's files, so that
+# uncommitted changes are tested too.
+#
 # --asan installs build/asan/pmdapipe (ASan+UBSan) for the run, puts the
 # plain build back afterwards and fails when the sanitizers reported
 # anything.  The lock is held by a flock(1) parent process (-o): neither
@@ -16,6 +22,8 @@ lock=/run/lock/pmdapipe-qa.lock
 [ -d /run/lock ] && [ -w /run/lock ] || lock=/tmp/pmdapipe-qa.lock
 
 if [ -z "$PIPEQA_LOCKED" ]; then
+    # the package build needs no lock: do it before waiting for one
+    "$here/scripts/pkg-install.sh" --build || exit 1
     export PIPEQA_LOCKED=1
     flock -n -o -E 75 "$lock" "$0" "$@"
     sts=$?
@@ -31,6 +39,7 @@ if [ "$1" = --asan ]; then
 fi
 . /etc/pcp.env
 pmdadir=$PCP_PMDAS_DIR/pipe
+kitdir=$PCP_PMDASADM_DIR/pipe
 reports=/var/tmp/pmdapipe-asan
 
 # the running agent must be the one installed: ./Install restarts it
@@ -41,15 +50,20 @@ reinstall()
 }
 
 cd "$here" || exit 1
+mkdir -p build
+./scripts/pkg-install.sh >build/pkg-install.log 2>&1 ||
+    { cat build/pkg-install.log; echo "$0: installing the package failed" >&2; exit 1; }
 make -s install || exit 1
 if $asan; then
     [ -x build/asan/pmdapipe ] || { echo "$0: build build/asan/pmdapipe first" >&2; exit 1; }
     rm -rf $reports && mkdir -p $reports
-    install -m 755 build/asan/pmdapipe $pmdadir/pmdapipe
+    rm -f $kitdir/pmdapipe
+    install -m 755 build/asan/pmdapipe $kitdir/pmdapipe
     reinstall || exit 1
     (cd qa && PIPEQA_SANITIZER=asan ./check "$@")
     sts=$?
-    install -m 755 "$here/pmdapipe" $pmdadir/pmdapipe
+    rm -f $kitdir/pmdapipe
+    install -m 755 "$here/pmdapipe" $kitdir/pmdapipe
     reinstall
     if ls $reports/* >/dev/null 2>&1; then
 	echo "sanitizer reports:"

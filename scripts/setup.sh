@@ -1,14 +1,15 @@
 #!/bin/sh
 # One command from a fresh Debian 12 machine (as root) to a working
-# pmdapipe: install dependencies, build, start pmcd, install the PMDA
-# with sample.conf (an existing pipe.conf is saved as pipe.conf.bak) and
-# show it working.
+# pmdapipe: install dependencies, build this tree's Debian package and
+# install it (apt: the stock pipe agent of pcp is diverted into
+# /usr/lib/pcp/pmdas/pipe.stock, so pcp's upgrades keep ours), start pmcd,
+# install the agent into pmcd with sample.conf (an existing pipe.conf is
+# saved as pipe.conf.bak) and show it working.
 set -e
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
-make
+./scripts/pkg-install.sh --force
 ./scripts/start-pmcd.sh
-make install
 . /etc/pcp.env
 cd "$PCP_PMDAS_DIR/pipe"
 if [ -f pipe.conf ] && ! cmp -s sample.conf pipe.conf; then
