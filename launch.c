@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
@@ -32,13 +33,16 @@
 #include <linux/close_range.h>
 #include <pcp/pmapi.h>
 #include "launch.h"
+#include "users.h"
 
 #define MAX_GROUPS	1024
+#define PIPE_XSTR(x)	#x
+#define PIPE_STR(x)	PIPE_XSTR(x)
 
 struct child_plan {
     const char	*path;
     char *const	*argv;
-    char	*envp[6];
+    char	*envp[7];
     uid_t	uid;
     gid_t	gid;
     gid_t	groups[MAX_GROUPS];
@@ -47,7 +51,7 @@ struct child_plan {
     char	procs[PATH_MAX];	/* cgroup.procs to join, or "" */
     int		joined;			/* cloned into the cgroup already */
     pid_t	parent;
-    int		devnull, out, err, status;
+    int		devnull, out, err, status, reason;
     /* containment, all decided before fork */
     int		set_nice, nice;
     char	oom[16];		/* oom_score_adj text, or "" */
@@ -98,12 +102,37 @@ launch_step_name(enum launch_step s)
     return "unknown";
 }
 
+/* the child's stderr is the run's (the client sees what is written there) */
+static int	child_stdio_ready;
+
+static void
+child_say(const char *s)
+{
+    ssize_t	n = write(2, s, strlen(s));
+
+    (void)n;
+}
+
+/*
+ * A step failed: the reason to the status pipe, for the store that waits
+ * for it, and, once stderr is the run's, as a line of it too: a store
+ * that stopped waiting (EXEC_WAIT_MS) sees it as pipe.stderr and an END
+ * record with status 127.
+ */
 static void
 child_fail(const struct child_plan *p, int step)
 {
     struct child_status	cs = { step, errno };
+    const char		*why = strerrordesc_np(cs.err);
     ssize_t		n;
 
+    if (child_stdio_ready) {
+	child_say("pmdapipe: cannot start the command: ");
+	child_say(launch_step_name(step));
+	child_say(": ");
+	child_say(why ? why : "unknown error");
+	child_say("\n");
+    }
     n = write(p->status, &cs, sizeof(cs));
     (void)n;
     _exit(127);
@@ -201,6 +230,8 @@ child_run(const struct child_plan *p)
     sigemptyset(&all);
     for (sig = 1; sig < NSIG; sig++)
 	signal(sig, SIG_DFL);
+    /* a status write after the PMDA stopped waiting must not kill us */
+    signal(SIGPIPE, SIG_IGN);
     if (sigprocmask(SIG_SETMASK, &all, NULL) < 0)
 	child_fail(p, STEP_SIGNALS);
     if (setsid() < 0)
@@ -221,7 +252,11 @@ child_run(const struct child_plan *p)
     }
     if (dup2(p->devnull, 0) < 0 || dup2(p->out, 1) < 0 || dup2(p->err, 2) < 0)
 	child_fail(p, STEP_STDIO);
-    if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+    child_stdio_ready = 1;
+    /* fd 3: where the command may say why it ended (PMDAPIPE_REASON_FD) */
+    if (dup2(p->reason, LAUNCH_REASON_FD) < 0 ||
+	close_range(LAUNCH_REASON_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC) < 0 ||
+	fcntl(LAUNCH_REASON_FD, F_SETFD, 0) < 0)
 	child_fail(p, STEP_FDS);
     if (p->set_nice && setpriority(PRIO_PROCESS, 0, p->nice) < 0)
 	child_fail(p, STEP_NICE);
@@ -279,7 +314,9 @@ child_run(const struct child_plan *p)
 	child_fail(p, STEP_CHDIR);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 	child_fail(p, STEP_NNP);
+    signal(SIGPIPE, SIG_DFL);
     execve(p->path, p->argv, p->envp);
+    signal(SIGPIPE, SIG_IGN);
     child_fail(p, STEP_EXEC);
     _exit(127);
 }
@@ -487,45 +524,68 @@ launch_start(const struct launch_req *req, struct launch_res *res,
     struct child_status	cs;
     struct passwd	pw, *pwp = NULL;
     char		pwbuf[4096], *path = NULL;
+    const char		*name;
     char		env_home[PATH_MAX + 8], env_user[300];
     int			outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
     int			statp[2] = { -1, -1 }, devnull = -1;
+    int			reasonp[2] = { -1, -1 };
+    struct pollfd	pfd;
     int			sts, status;
     ssize_t		n;
     pid_t		pid;
 
     *step = STEP_NONE;
+    res->late = 0;
     res->pid = -1;
-    res->pidfd = res->outfd = res->errfd = -1;
+    res->pidfd = res->outfd = res->errfd = res->reasonfd = -1;
     if ((p = calloc(1, sizeof(*p))) == NULL)
 	return -ENOMEM;
 
-    /* resolve everything before fork: no NSS or malloc in the child */
-    sts = getpwnam_r(req->user, &pw, pwbuf, sizeof(pwbuf), &pwp);
-    if (pwp == NULL) {
-	/* an unknown user (yet: it may be created later) */
-	sts = sts && sts != ENOENT && sts != ESRCH ? -sts : LAUNCH_NOUSER;
-	goto fail;
-    }
-    p->uid = pw.pw_uid;
-    p->gid = pw.pw_gid;
-    p->home = pw.pw_dir && pw.pw_dir[0] ? pw.pw_dir : "/";
-    p->ngroups = MAX_GROUPS;
-    if (getgrouplist(pw.pw_name, pw.pw_gid, p->groups, &p->ngroups) < 0) {
-	sts = -E2BIG;
-	goto fail;
+    /*
+     * Everything is resolved before fork: no NSS or malloc in the child.
+     * The PMDA resolves the user off its loop (users.c) and passes it;
+     * tools that call us directly may ask NSS here.
+     */
+    if (req->runas != NULL) {
+	p->uid = req->runas->uid;
+	p->gid = req->runas->gid;
+	p->home = req->runas->home ? req->runas->home : "/";
+	name = req->runas->name;
+	if (req->runas->ngids > MAX_GROUPS) {
+	    sts = -E2BIG;
+	    goto fail;
+	}
+	p->ngroups = req->runas->ngids;
+	memcpy(p->groups, req->runas->gids, p->ngroups * sizeof(gid_t));
+    } else {
+	sts = getpwnam_r(req->user, &pw, pwbuf, sizeof(pwbuf), &pwp);
+	if (pwp == NULL) {
+	    /* an unknown user (yet: it may be created later) */
+	    sts = sts && sts != ENOENT && sts != ESRCH ? -sts : LAUNCH_NOUSER;
+	    goto fail;
+	}
+	p->uid = pw.pw_uid;
+	p->gid = pw.pw_gid;
+	p->home = pw.pw_dir && pw.pw_dir[0] ? pw.pw_dir : "/";
+	name = pw.pw_name;
+	p->ngroups = MAX_GROUPS;
+	if (getgrouplist(pw.pw_name, pw.pw_gid, p->groups, &p->ngroups) < 0) {
+	    sts = -E2BIG;
+	    goto fail;
+	}
     }
     if ((path = resolve_path(req->argv[0])) == NULL) {
 	sts = -errno;
 	goto fail;
     }
     snprintf(env_home, sizeof(env_home), "HOME=%s", p->home);
-    snprintf(env_user, sizeof(env_user), "USER=%s", pw.pw_name);
+    snprintf(env_user, sizeof(env_user), "USER=%s", name);
     p->envp[0] = "PATH=" LAUNCH_PATH;
     p->envp[1] = env_home;
     p->envp[2] = env_user;
     p->envp[3] = "LANG=C";
-    p->envp[4] = NULL;
+    p->envp[4] = "PMDAPIPE_REASON_FD=" PIPE_STR(LAUNCH_REASON_FD);
+    p->envp[5] = NULL;
     p->path = path;
     p->argv = req->argv;
     if (req->cgroup)
@@ -540,7 +600,7 @@ launch_start(const struct launch_req *req, struct launch_res *res,
 
     if ((devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0 ||
 	pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
-	pipe2(statp, O_CLOEXEC) < 0) {
+	pipe2(statp, O_CLOEXEC) < 0 || pipe2(reasonp, O_CLOEXEC) < 0) {
 	sts = -errno;
 	goto fail;
     }
@@ -548,6 +608,7 @@ launch_start(const struct launch_req *req, struct launch_res *res,
     p->out = outp[1];
     p->err = errp[1];
     p->status = statp[1];
+    p->reason = reasonp[1];
 
     /*
      * A sandbox is cloned straight into its namespaces (no extra process),
@@ -577,12 +638,27 @@ launch_start(const struct launch_req *req, struct launch_res *res,
     close_fd(&outp[1]);
     close_fd(&errp[1]);
     close_fd(&statp[1]);
+    close_fd(&reasonp[1]);
     close_fd(&devnull);
 
-    /* EOF: the child exec'd; a record: it failed at some step */
+    /*
+     * EOF: the child exec'd; a record: it failed at some step.  The wait
+     * is bounded: steps that can block (chdir to an NFS home, exec from a
+     * slow filesystem) must not hold up the store, and so every client,
+     * for long; a failure after that reaches the client as a stderr line
+     * and an END record with status 127.
+     */
+    pfd.fd = statp[0];
+    pfd.events = POLLIN;
     do {
-	n = read(statp[0], &cs, sizeof(cs));
+	n = poll(&pfd, 1, EXEC_WAIT_MS);
     } while (n < 0 && errno == EINTR);
+    if (n > 0) {
+	do {
+	    n = read(statp[0], &cs, sizeof(cs));
+	} while (n < 0 && errno == EINTR);
+    } else
+	res->late = 1;	/* still setting up: it goes on, watched as a run */
     close_fd(&statp[0]);
     if (n == sizeof(cs)) {
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -605,6 +681,8 @@ launch_start(const struct launch_req *req, struct launch_res *res,
     res->pid = pid;
     res->outfd = outp[0];
     res->errfd = errp[0];
+    fcntl(reasonp[0], F_SETFL, fcntl(reasonp[0], F_GETFL) | O_NONBLOCK);
+    res->reasonfd = reasonp[0];
     free(path);
     free(p);
     return 0;
@@ -616,6 +694,8 @@ fail:
     close_fd(&errp[1]);
     close_fd(&statp[0]);
     close_fd(&statp[1]);
+    close_fd(&reasonp[0]);
+    close_fd(&reasonp[1]);
     close_fd(&devnull);
     free(path);
     free(p);

@@ -14,20 +14,28 @@
 
 #define LAUNCH_PATH	CONFIG_CMD_PATH
 
+struct user_info;
+
+/* how long a start waits for the child's exec (then it goes on regardless) */
+#define EXEC_WAIT_MS	250
+
 struct launch_req {
     char *const	*argv;		/* argv[0] is resolved against LAUNCH_PATH */
-    const char	*user;		/* account to run as */
+    const char	*user;		/* account to run as (looked up if no runas) */
     const char	*cgroup;	/* cgroup directory to join, or NULL */
     const struct pipe_options *opts;	/* containment, NULL: none */
     unsigned int rlimit_fallback;	/* OPT_MEMORY|OPT_TASKS|OPT_CPU the
 					   cgroup does not enforce */
+    const struct user_info *runas;	/* user, resolved (users.h), or NULL */
 };
 
 struct launch_res {
+    int		late;		/* still setting up after EXEC_WAIT_MS */
     pid_t	pid;
     int		pidfd;		/* O_CLOEXEC */
     int		outfd;		/* read ends, O_NONBLOCK | O_CLOEXEC */
     int		errfd;
+    int		reasonfd;	/* what it says on LAUNCH_REASON_FD */
 };
 
 /* child set-up steps, reported with a failure */
@@ -37,6 +45,12 @@ enum launch_step {
     STEP_NNP, STEP_EXEC, STEP_NICE, STEP_OOM, STEP_RLIMIT, STEP_UNSHARE,
     STEP_MOUNT, STEP_NETWORK, STEP_INIT, STEP_CAPS,
 };
+
+/*
+ * The command's fd 3 (and $PMDAPIPE_REASON_FD): a pipe where it may write
+ * one line saying why it ended; the END record's pipe.endreason.
+ */
+#define LAUNCH_REASON_FD	3
 
 /* launch_start's error when the run-as user does not exist (now) */
 #define LAUNCH_NOUSER	(-ESRCH)

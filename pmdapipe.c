@@ -37,6 +37,7 @@
 #include "policy.h"
 #include "session.h"
 #include "shared.h"
+#include "users.h"
 
 #define DEFAULT_MAXMEM		(2 * 1024 * 1024)
 #define DEFAULT_GRACE_MS	5000
@@ -124,6 +125,26 @@ sum_reader(const struct reader *r, void *arg)
 }
 
 /*
+ * The client's names from the system, for a decision: when the system is
+ * slow to answer (LDAP, SSSD), the request fails with "try again" rather
+ * than hold up every other client of pmcd.
+ */
+static int
+resolve(struct client *c)
+{
+    char	who[64];
+    int		sts;
+
+    if ((sts = identity_resolve(&c->id)) == -EAGAIN) {
+	pmNotifyErr(LOG_WARNING, "%s: the system has not said who this is "
+		    "within %d ms: try again", client_who(c, who, sizeof(who)),
+		    USERS_WAIT_MS);
+	return PM_ERR_AGAIN;
+    }
+    return sts;
+}
+
+/*
  * pipe.firehose[inst] for the client fetching: the records of its own
  * runs, or, for a shared instance, what arrived since its last fetch -
  * if the access rules let it read (decided once per configuration).
@@ -135,6 +156,7 @@ fetch_firehose(int inst, pmAtomValue *atom)
     const struct pipe_cmd *cmd = inst_cmd(inst);
     struct reader	*r;
     char		who[256];
+    int			sts;
 
     if (c == NULL)
 	return -ENOMEM;
@@ -143,8 +165,8 @@ fetch_firehose(int inst, pmAtomValue *atom)
     if ((r = client_reader(c, inst, 1)) == NULL)
 	return -ENOMEM;
     if (r->access_gen != pmda.reloads + 1) {
-	if (identity_resolve(&c->id) < 0)
-	    return -ENOMEM;
+	if ((sts = resolve(c)) < 0)
+	    return sts;		/* (decided at a later fetch) */
 	client_who(c, who, sizeof(who));
 	r->access_sts = policy_check(pmda.cfg, &c->id, inst, cmd, NULL,
 				     "(shared: fetch)", who, sizeof(who));
@@ -358,7 +380,7 @@ store_firehose(struct client *c, const pmValueSet *vsp)
 
     if (vsp->numval <= 0)
 	return PM_ERR_BADSTORE;
-    if ((sts = identity_resolve(&c->id)) < 0)
+    if ((sts = resolve(c)) < 0)
 	return sts;
     if ((plans = calloc(vsp->numval, sizeof(*plans))) == NULL)
 	return -ENOMEM;
@@ -503,6 +525,9 @@ setup_loop(void)
     signal(SIGPIPE, SIG_IGN);
     if ((pmda.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
 	return -errno;
+    /* (after the signals are blocked: its thread must not take them) */
+    if ((sts = users_init()) < 0)
+	return sts;
     if ((sts = loop_add(&pmda.wsig, pmda.sigfd, EPOLLIN, on_signal, NULL)) < 0)
 	return sts;
     if ((pmda.tickfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) < 0)
@@ -640,6 +665,16 @@ rebuild_indom(void)
     free(used);
 }
 
+/* ask the system now for the users commands run as (off the loop) */
+static void
+prefetch_users(const struct pipe_config *cfg)
+{
+    size_t	i;
+
+    for (i = 0; cfg != NULL && i < cfg->ncmds; i++)
+	users_prefetch_name(cfg->cmds[i].user);
+}
+
 /* make cfg current (it is then owned here); the old one is freed */
 static int
 apply_config(struct pipe_config *cfg)
@@ -653,6 +688,7 @@ apply_config(struct pipe_config *cfg)
     config_free(pmda.cfg);
     pmda.cfg = cfg;
     rebuild_indom();
+    prefetch_users(cfg);
     return 0;
 }
 
@@ -839,6 +875,7 @@ main(int argc, char **argv)
 	pmNotifyErr(LOG_ERR, "event loop set-up failed: %s", strerror(-sts));
 	exit(1);
     }
+    prefetch_users(pmda.cfg);
     shared_sync(pmda.maxmem);
     while (!pmda.stop) {
 	if ((sts = loop_once(-1)) < 0) {
@@ -853,6 +890,7 @@ main(int argc, char **argv)
     fetch_fini();
     pmda.cfg = config_free(pmda.cfg);
     inst_free();
+    users_fini();
     loop_fini();
     pmNotifyErr(LOG_INFO, "exiting");
     return 0;

@@ -2,8 +2,6 @@
  * policy.c - identities, access decisions, the pidparam check.
  */
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +10,7 @@
 #include <pcp/pmda.h>
 #include "access.h"
 #include "policy.h"
+#include "users.h"
 
 static unsigned long long	*denied;	/* by instance */
 static int			ndenied;
@@ -23,6 +22,7 @@ identity_set_uid(struct identity *id, uid_t uid)
 	identity_free(id);	/* names of another user are stale */
     id->uid = uid;
     id->have_uid = 1;
+    users_prefetch_uid(uid);	/* so the names are there by its first store */
 }
 
 void
@@ -47,67 +47,32 @@ identity_free(struct identity *id)
     id->resolved = 0;
 }
 
-static int
-add_group(struct identity *id, gid_t gid)
-{
-    struct group	*gr = getgrgid(gid);
-    char		**ng;
-    int			i;
-
-    if (gr == NULL)
-	return 0;
-    for (i = 0; i < id->ngroups; i++)
-	if (strcmp(id->groups[i], gr->gr_name) == 0)
-	    return 0;
-    if ((ng = realloc(id->groups, (id->ngroups + 1) * sizeof(char *))) == NULL)
-	return -ENOMEM;
-    id->groups = ng;
-    if ((id->groups[id->ngroups] = strdup(gr->gr_name)) == NULL)
-	return -ENOMEM;
-    id->ngroups++;
-    return 0;
-}
-
 int
 identity_resolve(struct identity *id)
 {
-    struct passwd	*pw;
-    gid_t		*gids = NULL, *ng;
-    int			i, n = 64, want, sts = 0;
+    struct user_info	info;
+    int			sts;
 
-    identity_free(id);
     if (!id->have_uid)
 	return 0;
-    if ((pw = getpwuid(id->uid)) != NULL) {
-	if ((id->user = strdup(pw->pw_name)) == NULL)
-	    return -ENOMEM;
-	/* however many groups: a disallow rule must see every one of them */
-	for (;;) {
-	    if ((ng = realloc(gids, n * sizeof(gid_t))) == NULL) {
-		sts = -ENOMEM;
-		break;
-	    }
-	    gids = ng;
-	    want = n;
-	    if (getgrouplist(pw->pw_name, pw->pw_gid, gids, &want) >= 0) {
-		n = want;
-		break;
-	    }
-	    n = want > n ? want : n * 2;
-	}
-	for (i = 0; sts == 0 && i < n; i++)
-	    sts = add_group(id, gids[i]);
-	free(gids);
-    }
-    /*
-     * Only the groups the system says the user is in: the gid the client
-     * process runs with could be any group it can switch to, and a stale
-     * one when the user's groups changed.
-     */
-    if (sts < 0) {
-	identity_free(id);
+    /* the cache (users.c) answers at once; NSS is asked off the loop */
+    if ((sts = users_by_uid(id->uid, USERS_WAIT_MS, &info)) < 0)
 	return sts;
+    identity_free(id);
+    if (sts > 0) {
+	/*
+	 * Only the groups the system says the user is in: the gid the
+	 * client process runs with could be any group it can switch to,
+	 * and a stale one when the user's groups changed.
+	 */
+	id->user = info.name;
+	id->groups = info.groups;
+	id->ngroups = info.ngroups;
+	info.name = NULL;
+	info.groups = NULL;
+	info.ngroups = 0;
     }
+    user_info_clear(&info);
     id->resolved = 1;
     return 0;
 }

@@ -26,9 +26,11 @@ struct identity {
 void identity_set_uid(struct identity *, uid_t);
 void identity_set_gid(struct identity *, gid_t);
 /*
- * Resolve the user name and groups from the system (NSS).  A request
- * calls this once, before deciding anything for any of its values.
- * Returns 0 or -ENOMEM.
+ * The user name and groups from the system (users.c: a cache, NSS asked
+ * off the event loop).  A request calls this once, before deciding
+ * anything for any of its values.  Returns 0, -EAGAIN when the system has
+ * not answered within USERS_WAIT_MS (the request should fail with
+ * PM_ERR_AGAIN: "try again"), or -ENOMEM.
  */
 int identity_resolve(struct identity *);
 void identity_free(struct identity *);

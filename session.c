@@ -33,6 +33,7 @@
 #include "sink.h"
 #include "text.h"
 #include "timeutil.h"
+#include "users.h"
 
 #define READS_PER_WAKEUP	16	/* fairness between busy pipes */
 #define FINAL_WAIT_MS		2000	/* after SIGKILL, before giving up on pipes */
@@ -67,6 +68,8 @@ struct session {
     enum kill_state	kill;
     char		*cgroup;
     const char		*endreason;	/* why the PMDA ended it, or NULL */
+    int			reasonfd;	/* what the command says of its end */
+    char		reason[TEXT_LOG_BUF];
     struct timeval	now;		/* stamp for the current read batch */
     long		timeout_ms;
 };
@@ -259,6 +262,31 @@ session_free(void *arg)
     free(s);
 }
 
+/*
+ * What the command wrote on LAUNCH_REASON_FD (its first line, escaped and
+ * cut): the END record's reason, unless the PMDA ended the run itself.
+ */
+static void
+take_reason(struct session *s)
+{
+    char	buf[TEXT_LOG_MAX + 2];	/* one byte more: text_log marks the cut */
+    ssize_t	n;
+
+    if (s->reasonfd < 0)
+	return;
+    n = read(s->reasonfd, buf, sizeof(buf) - 1);
+    close(s->reasonfd);
+    s->reasonfd = -1;
+    if (n <= 0)
+	return;
+    buf[n] = '\0';
+    buf[strcspn(buf, "\n")] = '\0';
+    if (buf[0] == '\0' || s->endreason != NULL)
+	return;
+    text_log(buf, strlen(buf), TEXT_LOG_MAX, s->reason);
+    s->endreason = s->reason;
+}
+
 static void
 session_finish(struct session *s)
 {
@@ -266,6 +294,7 @@ session_finish(struct session *s)
 
     stream_close(&s->out);
     stream_close(&s->err);
+    take_reason(s);
     if (s->tfd >= 0) {
 	loop_del(&s->wtimer);
 	close(s->tfd);
@@ -482,6 +511,7 @@ session_start(struct sink *sink, const struct pipe_cmd *cmd, int inst,
     enum launch_step	step = STEP_NONE;
     char		**argv = NULL, *line = NULL;
     char		label[TEXT_LABEL_MAX + 1];
+    struct user_info	runas = { 0 };
     unsigned int	enforced;
     int			sts;
 
@@ -500,7 +530,7 @@ session_start(struct sink *sink, const struct pipe_cmd *cmd, int inst,
     }
     s->serial = ++serials;
     s->inst = inst;
-    s->pidfd = s->out.fd = s->err.fd = s->tfd = -1;
+    s->pidfd = s->out.fd = s->err.fd = s->tfd = s->reasonfd = -1;
     s->wpid.fd = s->out.w.fd = s->err.w.fd = s->wtimer.fd = -1;
     if ((s->name = strdup(cmd->name)) == NULL) {
 	sts = -ENOMEM;
@@ -516,24 +546,42 @@ session_start(struct sink *sink, const struct pipe_cmd *cmd, int inst,
 		    pmErrStr(sts));
 	enforced = 0;
     }
+    /* the run-as user, from the cache: a slow directory waits little */
+    if ((sts = users_by_name(cmd->user, USERS_WAIT_MS, &runas)) <= 0) {
+	is->failures++;
+	if (sts == 0) {
+	    sts = LAUNCH_NOUSER;
+	    pmNotifyErr(LOG_ERR, "fail: %s instance %s params \"%s\": its "
+			"run-as user \"%s\" does not exist (%s:%d)", who,
+			cmd->name, text, cmd->user, cmd->file, cmd->line);
+	} else if (sts == -EAGAIN) {
+	    sts = PM_ERR_AGAIN;
+	    pmNotifyErr(LOG_WARNING, "fail: %s instance %s params \"%s\": the "
+			"system has not answered who \"%s\" is within %d ms; "
+			"try again", who, cmd->name, text, cmd->user,
+			USERS_WAIT_MS);
+	}
+	goto fail;
+    }
     req.argv = argv;
     req.user = cmd->user;
+    req.runas = &runas;
     req.cgroup = s->cgroup;
     req.opts = &cmd->opts;
     req.rlimit_fallback = (OPT_MEMORY | OPT_TASKS | OPT_CPU) & ~enforced;
     if ((sts = launch_start(&req, &res, &step)) < 0) {
 	is->failures++;
-	if (sts == LAUNCH_NOUSER)
-	    pmNotifyErr(LOG_ERR, "fail: %s instance %s params \"%s\": its "
-			"run-as user \"%s\" does not exist (%s:%d)", who,
-			cmd->name, text, cmd->user, cmd->file, cmd->line);
-	else
-	    pmNotifyErr(LOG_ERR, "fail: %s instance %s params \"%s\" as %s: "
-			"%s: %s: %s", who, cmd->name, text, cmd->user,
-			line ? line : cmd->command, launch_step_name(step),
-			pmErrStr(sts));
+	pmNotifyErr(LOG_ERR, "fail: %s instance %s params \"%s\" as %s: "
+		    "%s: %s: %s", who, cmd->name, text, cmd->user,
+		    line ? line : cmd->command, launch_step_name(step),
+		    pmErrStr(sts));
 	goto fail;
     }
+    user_info_clear(&runas);
+    if (res.late)
+	pmNotifyErr(LOG_INFO, "%s: pid %d still setting up after %d ms: not "
+		    "waiting for its exec (a failure shows in its stderr and "
+		    "exit status)", cmd->name, (int)res.pid, EXEC_WAIT_MS);
     s->pid = res.pid;
     s->pidfd = res.pidfd;
     s->out.s = s->err.s = s;
@@ -541,6 +589,7 @@ session_start(struct sink *sink, const struct pipe_cmd *cmd, int inst,
     s->err.kind = EV_STDERR;
     s->out.fd = res.outfd;
     s->err.fd = res.errfd;
+    s->reasonfd = res.reasonfd;
     lines_init(&s->out.lb, opts.maxline);
     lines_init(&s->err.lb, opts.maxline);
     /* from here on the session has a process: it ends the one way */
@@ -574,6 +623,7 @@ session_start(struct sink *sink, const struct pipe_cmd *cmd, int inst,
     return 0;
 
 fail:
+    user_info_clear(&runas);
     if (s) {
 	cgroup_release(s->cgroup);
 	free(s->name);

@@ -69,6 +69,7 @@ launched(int n, const struct pipe_options *o, int use_cgroup)
 	close(res.pidfd);
 	close(res.outfd);
 	close(res.errfd);
+	close(res.reasonfd);
 	cgroup_release(cg);
     }
     return (now_us() - t0) / n;

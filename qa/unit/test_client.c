@@ -17,6 +17,8 @@
 #include "../../client.h"
 #include "../../fetch.h"
 #include "../../session.h"
+#include "../../users.h"
+#include "fakeloop.h"
 
 /* ---- fake session: remembers the sink, counts detaches ---- */
 
@@ -264,5 +266,7 @@ main(void)
 	cmocka_unit_test_setup_teardown(test_foreach_and_who, setup, teardown),
     };
 
+    if (users_init() < 0)
+	return 1;
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

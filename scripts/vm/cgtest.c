@@ -262,6 +262,7 @@ run(const char *name, const struct pipe_options *o, const char *work,
     close(res.pidfd);
     close(res.outfd);
     close(res.errfd);
+    close(res.reasonfd);
     cgroup_read_usage(cg, &r->peak, &r->usec);
     if (cgp)
 	*cgp = cg;
