@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <pcp/pmapi.h>
+#include "evwalk.h"
 #include "firehose.h"
 
 enum { P_FIREHOSE, P_LINE, P_STDERR, P_EXIT, P_REASON, P_N };
@@ -37,15 +38,6 @@ usage(void)
     exit(1);
 }
 
-/* bytes a parameter takes in a packed record: header + value, 4-aligned */
-static size_t
-param_size(const pmEventParameter *ep)
-{
-    size_t	vlen = ep->ep_len - PM_VAL_HDR_SIZE;
-
-    return sizeof(pmEventParameter) + ((vlen + 3) & ~(size_t)3);
-}
-
 static void
 report_missed(int n, int count)
 {
@@ -60,22 +52,18 @@ report_missed(int n, int count)
  * it).  Returns 1 when a record ended the run.
  */
 static int
-records(const pmEventArray *ea, const pmID *ids, int have_exit, int count,
+records(const pmValueBlock *vb, const pmID *ids, int have_exit, int count,
 	struct counts *c, int *status)
 {
-    const char		*p = (const char *)&ea->ea_record[0];
-    const char		*limit = (const char *)ea + ea->ea_len;
-    const pmEventRecord	*er;
-    const pmEventParameter *ep;
-    const char		*vbuf;
-    size_t		vlen;
-    int			i, j, end = 0, exited;
+    struct evwalk		w;
+    const pmEventRecord		*er;
+    const pmEventParameter	*ep;
+    const char			*vbuf;
+    size_t			vlen;
+    int				end = 0, exited;
 
-    for (i = 0; i < ea->ea_nrecords; i++) {
-	er = (const pmEventRecord *)p;
-	p += sizeof(pmEventRecord) - sizeof(pmEventParameter);
-	if (p > limit)
-	    break;
+    evwalk_init(&w, vb);
+    while (evwalk_record(&w, &er) > 0) {
 	c->records++;
 	exited = 0;
 	if (er->er_flags & PM_EVENT_FLAG_MISSED) {
@@ -83,15 +71,12 @@ records(const pmEventArray *ea, const pmID *ids, int have_exit, int count,
 	    report_missed(er->er_nparams, count);
 	    continue;
 	}
-	for (j = 0; j < er->er_nparams && p < limit; j++) {
-	    ep = (const pmEventParameter *)p;
-	    vbuf = p + sizeof(pmEventParameter);
-	    p += param_size(ep);
-	    /* packed strings are not NUL-terminated: use the length */
-	    vlen = strnlen(vbuf, ep->ep_len - PM_VAL_HDR_SIZE);
+	while (evwalk_param(&w, &ep, &vbuf, &vlen) > 0) {
 	    if (ep->ep_pmid == ids[P_LINE] || ep->ep_pmid == ids[P_STDERR]) {
 		int	err = ep->ep_pmid == ids[P_STDERR];
 
+		/* packed strings are not NUL-terminated: use the length */
+		vlen = strnlen(vbuf, vlen);
 		if (err)
 		    c->errlines++;
 		else
@@ -103,6 +88,7 @@ records(const pmEventArray *ea, const pmID *ids, int have_exit, int count,
 		memcpy(status, vbuf, sizeof(*status));
 		exited = 1;
 	    } else if (ep->ep_pmid == ids[P_REASON] && !count) {
+		vlen = strnlen(vbuf, vlen);
 		fprintf(stderr, "%s: ended by pmdapipe: %.*s\n",
 			pmGetProgname(), (int)vlen, vbuf);
 	    }
@@ -241,14 +227,13 @@ main(int argc, char **argv)
 	if (rp->numpmid == 1 && rp->vset[0]->numval > 0 &&
 	    rp->vset[0]->valfmt != PM_VAL_INSITU &&
 	    rp->vset[0]->vlist[0].value.pval->vtype == PM_TYPE_EVENT) {
-	    const pmEventArray	*ea = (const pmEventArray *)
-					rp->vset[0]->vlist[0].value.pval;
+	    const pmValueBlock	*vb = rp->vset[0]->vlist[0].value.pval;
 
-	    if ((n = ea->ea_nrecords) > 0) {
+	    if ((n = ((const pmEventArray *)vb)->ea_nrecords) > 0) {
 		last = since(&t0);
 		if (c.records == 0)
 		    first = last;
-		done = records(ea, ids, have_exit, count, &c, &status);
+		done = records(vb, ids, have_exit, count, &c, &status);
 		seen_end = 1;
 	    }
 	} else if (rp->numpmid == 1 && rp->vset[0]->numval < 0) {
