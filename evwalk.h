@@ -16,17 +16,24 @@ struct evwalk {
     int		params;		/* parameters of this record not yet walked */
 };
 
-/* start on the event array in vb */
+/*
+ * Everything read lies inside vb (vb->vlen bytes, which libpcp checked
+ * against the PDU); an array that does not fit its own lengths makes
+ * these return -EPROTO, and nothing more of it is walked.
+ */
+
+/* start on the event array in vb: 0 or -EPROTO */
 int evwalk_init(struct evwalk *w, const pmValueBlock *vb);
 /*
- * The next record: 1 and *er set, or 0 when there is none.  A missed
- * record (PM_EVENT_FLAG_MISSED) carries the number missed in er_nparams
- * and no parameters.
+ * The next record: 1 and *er set, 0 when there is none, or -EPROTO.  A
+ * missed record (PM_EVENT_FLAG_MISSED) carries the number missed in
+ * er_nparams and no parameters.  Parameters of the last record the
+ * caller did not walk are skipped (and checked).
  */
 int evwalk_record(struct evwalk *w, const pmEventRecord **er);
 /*
  * The record's next parameter: 1 with *ep, *vbuf and *vlen (the value's
- * bytes, not NUL-terminated) set, or 0 when it has no more.
+ * bytes, not NUL-terminated) set, 0 when it has no more, or -EPROTO.
  */
 int evwalk_param(struct evwalk *w, const pmEventParameter **ep,
 		const char **vbuf, size_t *vlen);

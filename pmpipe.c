@@ -49,7 +49,8 @@ report_missed(int n, int count)
 /*
  * Walk a packed event array in place (pmUnpackEventRecords builds a
  * pmResult per record, which costs more than the PMDA spends producing
- * it).  Returns 1 when a record ended the run.
+ * it).  Returns 1 when a record ended the run, -EPROTO when the array
+ * is malformed (nothing of it is read past its end).
  */
 static int
 records(const pmValueBlock *vb, const pmID *ids, int have_exit, int count,
@@ -60,10 +61,11 @@ records(const pmValueBlock *vb, const pmID *ids, int have_exit, int count,
     const pmEventParameter	*ep;
     const char			*vbuf;
     size_t			vlen;
-    int				end = 0, exited;
+    int				end = 0, exited, sts;
 
-    evwalk_init(&w, vb);
-    while (evwalk_record(&w, &er) > 0) {
+    if ((sts = evwalk_init(&w, vb)) < 0)
+	return sts;
+    while ((sts = evwalk_record(&w, &er)) > 0) {
 	c->records++;
 	exited = 0;
 	if (er->er_flags & PM_EVENT_FLAG_MISSED) {
@@ -71,7 +73,7 @@ records(const pmValueBlock *vb, const pmID *ids, int have_exit, int count,
 	    report_missed(er->er_nparams, count);
 	    continue;
 	}
-	while (evwalk_param(&w, &ep, &vbuf, &vlen) > 0) {
+	while ((sts = evwalk_param(&w, &ep, &vbuf, &vlen)) > 0) {
 	    if (ep->ep_pmid == ids[P_LINE] || ep->ep_pmid == ids[P_STDERR]) {
 		int	err = ep->ep_pmid == ids[P_STDERR];
 
@@ -85,6 +87,8 @@ records(const pmValueBlock *vb, const pmID *ids, int have_exit, int count,
 		if (!count)
 		    fprintf(err ? stderr : stdout, "%.*s\n", (int)vlen, vbuf);
 	    } else if (ep->ep_pmid == ids[P_EXIT]) {
+		if (vlen < sizeof(*status))
+		    return -EPROTO;
 		memcpy(status, vbuf, sizeof(*status));
 		exited = 1;
 	    } else if (ep->ep_pmid == ids[P_REASON] && !count) {
@@ -93,11 +97,13 @@ records(const pmValueBlock *vb, const pmID *ids, int have_exit, int count,
 			pmGetProgname(), (int)vlen, vbuf);
 	    }
 	}
+	if (sts < 0)
+	    return sts;
 	/* the stock agent flags every record END: only an exit status ends */
 	if ((er->er_flags & PM_EVENT_FLAG_END) && have_exit && exited)
 	    end = 1;
     }
-    return end;
+    return sts < 0 ? sts : end;
 }
 
 /* seconds from t0 to now */
@@ -233,7 +239,11 @@ main(int argc, char **argv)
 		last = since(&t0);
 		if (c.records == 0)
 		    first = last;
-		done = records(vb, ids, have_exit, count, &c, &status);
+		if ((done = records(vb, ids, have_exit, count, &c, &status)) < 0) {
+		    fprintf(stderr, "%s: %s: malformed event records from pmcd\n",
+			    pmGetProgname(), inst_name);
+		    return 1;
+		}
 		seen_end = 1;
 	    }
 	} else if (rp->numpmid == 1 && rp->vset[0]->numval < 0) {
