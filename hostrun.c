@@ -236,37 +236,60 @@ wait_tick(struct runctl *ctl, struct timespec *next, long long step)
     return sig;
 }
 
-/* the spec has a user name but no password: libpcp may ask on the terminal */
-static int
-may_prompt(const char *spec)
+/*
+ * The spec's user name when it has no password, so that libpcp may ask
+ * for one on the terminal: a pointer into spec and its length, or NULL.
+ */
+static const char *
+prompt_user(const char *spec, size_t *len)
 {
-    const char	*attrs = strchr(spec, '?');
+    const char	*attrs = strchr(spec, '?'), *p, *u = NULL;
 
-    return attrs && strstr(attrs, "username=") && !strstr(attrs, "password=");
+    for (p = attrs; p != NULL && *p; p += strcspn(p, "&,")) {
+	p++;
+	if (strncmp(p, "password=", 9) == 0 || strncmp(p, "pass=", 5) == 0)
+	    return NULL;
+	if (strncmp(p, "username=", 9) == 0)
+	    u = p + 9;
+	else if (strncmp(p, "user=", 5) == 0)
+	    u = p + 5;
+    }
+    if (u != NULL)
+	*len = strcspn(u, "&,");
+    return u;
 }
 
 /*
  * Connect.  With several hosts, connections that may ask for a password
- * are made one at a time, and the terminal says for which host first.
+ * are made one at a time, and the terminal libpcp asks on says for which
+ * host first.
  */
 static int
 connect_host(struct hostrun *r)
 {
-    const char	*console = getenv("PCP_CONSOLE");
+    const char	*console = getenv("PCP_CONSOLE"), *user;
     char	note[512];
-    int		sts, fd, prompt = r->o->many && may_prompt(r->spec);
+    size_t	ulen;
+    int		sts, fd;
 
-    if (!prompt)
+    if (!r->o->many || (user = prompt_user(r->spec, &ulen)) == NULL)
 	return pmNewContext(PM_CONTEXT_HOST, r->spec);
     pthread_mutex_lock(&r->ctl->prompt_lock);
-    if (!stopping(r->ctl) && console == NULL &&
-	(fd = open("/dev/tty", O_WRONLY | O_CLOEXEC)) >= 0) {
-	snprintf(note, sizeof(note), "%s: %s:\n", pmGetProgname(), r->name);
+    if (stopping(r->ctl)) {
+	pthread_mutex_unlock(&r->ctl->prompt_lock);
+	return PM_ERR_TIMEOUT;
+    }
+    if (console == NULL)
+	console = "/dev/tty";
+    if (strcmp(console, "none") != 0 &&
+	(fd = open(console, O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC)) >= 0) {
+	snprintf(note, sizeof(note), "%s: connecting to %s as %.*s\n",
+		 pmGetProgname(), r->name, (int)ulen, user);
 	/* a failed write: the prompt that follows fails the same way */
 	sts = write(fd, note, strlen(note));
 	close(fd);
     }
-    sts = stopping(r->ctl) ? PM_ERR_TIMEOUT : pmNewContext(PM_CONTEXT_HOST, r->spec);
+    sts = pmNewContext(PM_CONTEXT_HOST, r->spec);
     pthread_mutex_unlock(&r->ctl->prompt_lock);
     return sts;
 }
@@ -285,8 +308,15 @@ run(struct hostrun *r)
     int			sts, i, n, inst, have_exit, done = 0, seen_end = 0;
 
     for (i = 0; i < P_N; i++)
-	if (pmLookupName(1, &names[i], &ids[i]) < 0)
+	if ((sts = pmLookupName(1, &names[i], &ids[i])) < 0) {
 	    ids[i] = PM_ID_NULL;
+	    /* not an unknown name: the context failed (e.g. authentication) */
+	    if (sts != PM_ERR_NAME) {
+		msg(r, "%s on %s: %s", names[i], r->name,
+		    errstr(sts, ebuf, sizeof(ebuf)));
+		return 1;
+	    }
+	}
     if (ids[P_FIREHOSE] == PM_ID_NULL || ids[P_LINE] == PM_ID_NULL) {
 	msg(r, "no pipe metrics on %s: is pmdapipe installed?", r->name);
 	return 1;
