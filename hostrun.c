@@ -285,8 +285,9 @@ connect_host(struct hostrun *r)
 	(fd = open(console, O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC)) >= 0) {
 	snprintf(note, sizeof(note), "%s: connecting to %s as %.*s\n",
 		 pmGetProgname(), r->name, (int)ulen, user);
-	/* a failed write: the prompt that follows fails the same way */
-	sts = write(fd, note, strlen(note));
+	if (write(fd, note, strlen(note)) < 0) {
+	    /* the prompt that follows fails the same way */
+	}
 	close(fd);
     }
     sts = pmNewContext(PM_CONTEXT_HOST, r->spec);

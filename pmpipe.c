@@ -93,9 +93,9 @@ main(int argc, char **argv)
 {
     struct run_opts	o = { .interval = 0.25 };
     struct hosts	h = { NULL, 0 };
-    char		*params, *end;
+    char		*params = NULL, *end;
     size_t		len = 0;
-    int			i, opt, from_file = 0, quiet = 0, sts;
+    int			i, opt, from_file = 0, quiet = 0, sts = 1;
 
     pmSetProgname(argv[0]);
     while ((opt = getopt(argc, argv, "ch:H:qt:T:?")) != -1) {
@@ -105,11 +105,11 @@ main(int argc, char **argv)
 	    break;
 	case 'h':
 	    if (add_host(&h, optarg, strlen(optarg)) < 0)
-		return 1;
+		goto out;
 	    break;
 	case 'H':
 	    if (read_hosts(&h, optarg) < 0)
-		return 1;
+		goto out;
 	    from_file = 1;
 	    break;
 	case 'q':
@@ -135,15 +135,15 @@ main(int argc, char **argv)
 	usage();
     if (h.n == 0 && from_file) {
 	fprintf(stderr, "%s: no hosts in the -H file\n", pmGetProgname());
-	return 1;
+	goto out;
     }
     if (h.n == 0 && add_host(&h, "local:", 6) < 0)
-	return 1;
+	goto out;
     o.inst = argv[optind++];
     for (i = optind; i < argc; i++)
 	len += strlen(argv[i]) + 1;
     if ((params = calloc(1, len + 1)) == NULL)
-	return 1;
+	goto out;
     for (i = optind; i < argc; i++) {
 	if (i > optind)
 	    strcat(params, " ");
@@ -156,6 +156,7 @@ main(int argc, char **argv)
 
     sts = fanout((const char *const *)h.v, h.n, &o);
 
+out:
     for (i = 0; i < h.n; i++)
 	free(h.v[i]);
     free(h.v);
