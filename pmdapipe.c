@@ -454,6 +454,13 @@ pipe_attribute(int ctx, int attr, const char *value, int length, pmdaExt *pe)
 	case PMDA_ATTR_GROUPID:
 	    identity_set_gid(&c->id, (gid_t)strtoul(value, NULL, 10));
 	    break;
+	case PMDA_ATTR_USERNAME:	/* authenticated by pmcd (SASL) */
+	    if (identity_set_sasl_user(&c->id, value, strnlen(value, length)) < 0)
+		pmNotifyErr(LOG_ERR, "attribute: out of memory");
+	    break;
+	case PMDA_ATTR_PROCESSID:	/* only with a unix socket's credentials */
+	    identity_set_local(&c->id);
+	    break;
 	}
     }
     return pmdaAttribute(ctx, attr, value, length, pe);

@@ -1,9 +1,11 @@
 /*
  * pmpipe - run a pmdapipe command and print its output, like a local
  * command: stdout lines to stdout, stderr lines to stderr, the command's
- * exit status as ours.
+ * exit status as ours.  On several hosts at once, every line says which
+ * host it comes from, and the exit status is the worst of them.
  *
- *	pmpipe [-h host] [-t interval] [-c] INSTANCE [PARAMS...]
+ *	pmpipe [-cq] [-h host ...] [-H file] [-t interval] [-T secs]
+ *		INSTANCE [PARAMS...]
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,24 +14,22 @@
 #include <time.h>
 #include <unistd.h>
 #include <pcp/pmapi.h>
-#include "firehose.h"
+#include "fanout.h"
 
-enum { P_FIREHOSE, P_LINE, P_STDERR, P_EXIT, P_REASON, P_N };
-
-static const char *names[P_N] = {
-    "pipe.firehose", "pipe.line", "pipe.stderr", "pipe.exitstatus",
-    "pipe.endreason",
-};
-
-struct counts {
-    unsigned long long	records, lines, errlines, bytes, missed;
+struct hosts {
+    char		**v;
+    int			n;
 };
 
 static void
 usage(void)
 {
-    fprintf(stderr, "Usage: %s [-h host] [-t interval] [-c] [-T secs] INSTANCE [PARAMS...]\n"
-	    "  -h host      pmcd host (default local:, which passes your identity)\n"
+    fprintf(stderr, "Usage: %s [-cq] [-h host ...] [-H file] [-t interval] [-T secs] "
+	    "INSTANCE [PARAMS...]\n"
+	    "  -h host      a pmcd host spec (default local:, which passes your identity);\n"
+	    "               several -h run the command on every host at once\n"
+	    "  -H file      more hosts, one per line (# comments)\n"
+	    "  -q           no \"host: \" before the lines of several hosts\n"
 	    "  -t interval  fetch interval, e.g. 0.25 or 1s (default 0.25)\n"
 	    "  -c           count records instead of printing them\n"
 	    "  -T secs      stop after this long even if the command has not ended\n",
@@ -37,153 +37,94 @@ usage(void)
     exit(1);
 }
 
-/* bytes a parameter takes in a packed record: header + value, 4-aligned */
-static size_t
-param_size(const pmEventParameter *ep)
-{
-    size_t	vlen = ep->ep_len - PM_VAL_HDR_SIZE;
-
-    return sizeof(pmEventParameter) + ((vlen + 3) & ~(size_t)3);
-}
-
-static void
-report_missed(int n, int count)
-{
-    if (!count)
-	fprintf(stderr, "%s: %d record(s) missed: the client did not keep up "
-		"with the command\n", pmGetProgname(), n);
-}
-
-/*
- * Walk a packed event array in place (pmUnpackEventRecords builds a
- * pmResult per record, which costs more than the PMDA spends producing
- * it).  Returns 1 when a record ended the run.
- */
 static int
-records(const pmEventArray *ea, const pmID *ids, int have_exit, int count,
-	struct counts *c, int *status)
+add_host(struct hosts *h, const char *spec, size_t len)
 {
-    const char		*p = (const char *)&ea->ea_record[0];
-    const char		*limit = (const char *)ea + ea->ea_len;
-    const pmEventRecord	*er;
-    const pmEventParameter *ep;
-    const char		*vbuf;
-    size_t		vlen;
-    int			i, j, end = 0, exited;
+    char	**nv;
 
-    for (i = 0; i < ea->ea_nrecords; i++) {
-	er = (const pmEventRecord *)p;
-	p += sizeof(pmEventRecord) - sizeof(pmEventParameter);
-	if (p > limit)
+    if ((nv = realloc(h->v, (h->n + 1) * sizeof(char *))) == NULL)
+	return -ENOMEM;
+    h->v = nv;
+    if ((h->v[h->n] = strndup(spec, len)) == NULL)
+	return -ENOMEM;
+    h->n++;
+    return 0;
+}
+
+/* one host spec per line; blank lines and # comments are skipped */
+static int
+read_hosts(struct hosts *h, const char *file)
+{
+    FILE	*f;
+    char	buf[4096], *p, *e;
+    int		sts = 0, lineno = 0;
+
+    if ((f = fopen(file, "r")) == NULL) {
+	fprintf(stderr, "%s: %s: %s\n", pmGetProgname(), file, strerror(errno));
+	return -1;
+    }
+    while (sts == 0 && fgets(buf, sizeof(buf), f) != NULL) {
+	lineno++;
+	if (strchr(buf, '\n') == NULL && !feof(f)) {
+	    fprintf(stderr, "%s: %s:%d: line too long\n", pmGetProgname(),
+		    file, lineno);
+	    sts = -1;
 	    break;
-	c->records++;
-	exited = 0;
-	if (er->er_flags & PM_EVENT_FLAG_MISSED) {
-	    c->missed += er->er_nparams;
-	    report_missed(er->er_nparams, count);
-	    continue;
 	}
-	for (j = 0; j < er->er_nparams && p < limit; j++) {
-	    ep = (const pmEventParameter *)p;
-	    vbuf = p + sizeof(pmEventParameter);
-	    p += param_size(ep);
-	    /* packed strings are not NUL-terminated: use the length */
-	    vlen = strnlen(vbuf, ep->ep_len - PM_VAL_HDR_SIZE);
-	    if (ep->ep_pmid == ids[P_LINE] || ep->ep_pmid == ids[P_STDERR]) {
-		int	err = ep->ep_pmid == ids[P_STDERR];
-
-		if (err)
-		    c->errlines++;
-		else
-		    c->lines++;
-		c->bytes += vlen;
-		if (!count)
-		    fprintf(err ? stderr : stdout, "%.*s\n", (int)vlen, vbuf);
-	    } else if (ep->ep_pmid == ids[P_EXIT]) {
-		memcpy(status, vbuf, sizeof(*status));
-		exited = 1;
-	    } else if (ep->ep_pmid == ids[P_REASON] && !count) {
-		fprintf(stderr, "%s: ended by pmdapipe: %.*s\n",
-			pmGetProgname(), (int)vlen, vbuf);
-	    }
-	}
-	/* the stock agent flags every record END: only an exit status ends */
-	if ((er->er_flags & PM_EVENT_FLAG_END) && have_exit && exited)
-	    end = 1;
+	if ((p = strchr(buf, '#')) != NULL)
+	    *p = '\0';
+	for (p = buf; *p == ' ' || *p == '\t'; p++)
+	    ;
+	for (e = p + strlen(p); e > p && strchr(" \t\r\n", e[-1]); e--)
+	    ;
+	if (e > p && (sts = add_host(h, p, e - p)) < 0)
+	    fprintf(stderr, "%s: %s\n", pmGetProgname(), strerror(-sts));
     }
-    return end;
-}
-
-/* seconds from t0 to now */
-static double
-since(const struct timespec *t0)
-{
-    struct timespec	now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (now.tv_sec - t0->tv_sec) + (now.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
-/*
- * Fetches start every interval (a fixed rate, as pmlogger samples): the
- * time a fetch takes is not added to the interval.  A fetch that overran
- * is followed at once by the next, and the schedule restarts from now.
- */
-static void
-wait_tick(struct timespec *next, long long step)
-{
-    struct timespec	now;
-    long long		ns;
-
-    ns = next->tv_nsec + step % 1000000000LL;
-    next->tv_sec += step / 1000000000LL + ns / 1000000000LL;
-    next->tv_nsec = ns % 1000000000LL;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (now.tv_sec > next->tv_sec ||
-	(now.tv_sec == next->tv_sec && now.tv_nsec >= next->tv_nsec)) {
-	*next = now;
-	return;
+    if (sts == 0 && ferror(f)) {
+	fprintf(stderr, "%s: %s: %s\n", pmGetProgname(), file, strerror(errno));
+	sts = -1;
     }
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next, NULL) == EINTR)
-	;
+    fclose(f);
+    return sts;
 }
 
 int
 main(int argc, char **argv)
 {
-    const char		*host = "local:", *inst_name;
-    struct counts	c = { 0 };
-    struct timespec	t0, next;
-    double		first = 0, last = 0;
-    long long		step;
-    pmResult		*rp;
-    pmDesc		desc;
-    pmID		ids[P_N];
+    struct run_opts	o = { .interval = 0.25 };
+    struct hosts	h = { NULL, 0 };
     char		*params = NULL, *end;
-    double		interval = 0.25, limit = 0;
     size_t		len = 0;
-    int			sts, i, n, inst, opt, count = 0, status = 0;
-    int			have_exit, done = 0, seen_end = 0;
+    int			i, opt, from_file = 0, quiet = 0, sts = 1;
 
     pmSetProgname(argv[0]);
-    while ((opt = getopt(argc, argv, "ch:t:T:?")) != -1) {
+    while ((opt = getopt(argc, argv, "ch:H:qt:T:?")) != -1) {
 	switch (opt) {
 	case 'c':
-	    count = 1;
+	    o.count = 1;
 	    break;
 	case 'h':
-	    host = optarg;
+	    if (add_host(&h, optarg, strlen(optarg)) < 0)
+		goto out;
+	    break;
+	case 'H':
+	    if (read_hosts(&h, optarg) < 0)
+		goto out;
+	    from_file = 1;
+	    break;
+	case 'q':
+	    quiet = 1;
 	    break;
 	case 'T':
-	    limit = strtod(optarg, &end);
-	    if (*end != '\0' || limit <= 0)
+	    o.limit = strtod(optarg, &end);
+	    if (*end != '\0' || o.limit <= 0)
 		usage();
 	    break;
 	case 't':
-	    interval = strtod(optarg, &end);
+	    o.interval = strtod(optarg, &end);
 	    if (*end == 's')
 		end++;
-	    if (*end != '\0' || interval <= 0 || interval > 3600)
+	    if (*end != '\0' || o.interval <= 0 || o.interval > 3600)
 		usage();
 	    break;
 	default:
@@ -192,86 +133,33 @@ main(int argc, char **argv)
     }
     if (optind >= argc)
 	usage();
-    inst_name = argv[optind++];
+    if (h.n == 0 && from_file) {
+	fprintf(stderr, "%s: no hosts in the -H file\n", pmGetProgname());
+	goto out;
+    }
+    if (h.n == 0 && add_host(&h, "local:", 6) < 0)
+	goto out;
+    o.inst = argv[optind++];
     for (i = optind; i < argc; i++)
 	len += strlen(argv[i]) + 1;
     if ((params = calloc(1, len + 1)) == NULL)
-	return 1;
+	goto out;
     for (i = optind; i < argc; i++) {
 	if (i > optind)
 	    strcat(params, " ");
 	strcat(params, argv[i]);
     }
+    o.params = params;
+    o.many = h.n > 1;
+    o.prefix = (h.n > 1 || from_file) && !quiet;
+    clock_gettime(CLOCK_MONOTONIC, &o.t0);
 
-    if ((sts = pmNewContext(PM_CONTEXT_HOST, host)) < 0) {
-	fprintf(stderr, "%s: cannot connect to pmcd on %s: %s\n",
-		pmGetProgname(), host, pmErrStr(sts));
-	return 1;
-    }
-    for (i = 0; i < P_N; i++)
-	if (pmLookupName(1, &names[i], &ids[i]) < 0)
-	    ids[i] = PM_ID_NULL;
-    if (ids[P_FIREHOSE] == PM_ID_NULL || ids[P_LINE] == PM_ID_NULL) {
-	fprintf(stderr, "%s: no pipe metrics on %s: is pmdapipe installed?\n",
-		pmGetProgname(), host);
-	return 1;
-    }
-    /* the stock agent has no exit status: there END ends nothing */
-    have_exit = ids[P_EXIT] != PM_ID_NULL;
-    if ((sts = pmLookupDesc(ids[P_FIREHOSE], &desc)) < 0 ||
-	(sts = inst = pmLookupInDom(desc.indom, inst_name)) < 0) {
-	fprintf(stderr, "%s: %s: %s\n", pmGetProgname(), inst_name,
-		sts == PM_ERR_INST ? "no such pipe instance" : pmErrStr(sts));
-	return 1;
-    }
-    if ((sts = firehose_start(ids[P_FIREHOSE], desc.indom, inst, params)) < 0) {
-	fprintf(stderr, "%s: cannot start %s: %s\n", pmGetProgname(),
-		inst_name, pmErrStr(sts));
-	return 1;
-    }
-    step = (long long)(interval * 1e9);
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    next = t0;
-    while (!done) {
-	if ((sts = pmFetch(1, &ids[P_FIREHOSE], &rp)) < 0) {
-	    fprintf(stderr, "%s: fetch: %s\n", pmGetProgname(), pmErrStr(sts));
-	    return 1;
-	}
-	n = 0;
-	if (rp->numpmid == 1 && rp->vset[0]->numval > 0 &&
-	    rp->vset[0]->valfmt != PM_VAL_INSITU &&
-	    rp->vset[0]->vlist[0].value.pval->vtype == PM_TYPE_EVENT) {
-	    const pmEventArray	*ea = (const pmEventArray *)
-					rp->vset[0]->vlist[0].value.pval;
+    sts = fanout((const char *const *)h.v, h.n, &o);
 
-	    if ((n = ea->ea_nrecords) > 0) {
-		last = since(&t0);
-		if (c.records == 0)
-		    first = last;
-		done = records(ea, ids, have_exit, count, &c, &status);
-		seen_end = 1;
-	    }
-	} else if (rp->numpmid == 1 && rp->vset[0]->numval < 0) {
-	    fprintf(stderr, "%s: %s: %s\n", pmGetProgname(), inst_name,
-		    pmErrStr(rp->vset[0]->numval));
-	    return 1;
-	}
-	pmFreeResult(rp);
-	if (!have_exit && seen_end && n == 0 && limit == 0)
-	    done = 1;	/* stock agent: output stopped */
-	if (limit > 0 && since(&t0) >= limit)
-	    done = 1;
-	if (!done && !count)
-	    fflush(stdout);
-	if (!done)
-	    wait_tick(&next, step);
-    }
-    if (count)
-	printf("records %llu lines %llu stderr %llu bytes %llu missed %llu "
-	       "exit %d seconds %.3f first %.6f last %.6f\n", c.records,
-	       c.lines, c.errlines, c.bytes, c.missed, status, since(&t0),
-	       first, last);
+out:
+    for (i = 0; i < h.n; i++)
+	free(h.v[i]);
+    free(h.v);
     free(params);
-    pmDestroyContext(pmWhichContext());
-    return status;
+    return sts;
 }

@@ -15,25 +15,9 @@
 static unsigned long long	*denied;	/* by instance */
 static int			ndenied;
 
-void
-identity_set_uid(struct identity *id, uid_t uid)
-{
-    if (!id->have_uid || id->uid != uid)
-	identity_free(id);	/* names of another user are stale */
-    id->uid = uid;
-    id->have_uid = 1;
-    users_prefetch_uid(uid);	/* so the names are there by its first store */
-}
-
-void
-identity_set_gid(struct identity *id, gid_t gid)
-{
-    id->gid = gid;
-    id->have_gid = 1;
-}
-
-void
-identity_free(struct identity *id)
+/* the names resolved from the system */
+static void
+names_free(struct identity *id)
 {
     int		i;
 
@@ -47,6 +31,49 @@ identity_free(struct identity *id)
     id->resolved = 0;
 }
 
+void
+identity_set_uid(struct identity *id, uid_t uid)
+{
+    if (!id->have_uid || id->uid != uid)
+	names_free(id);		/* names of another user are stale */
+    id->uid = uid;
+    id->have_uid = 1;
+    users_prefetch_uid(uid);	/* so the names are there by its first store */
+}
+
+void
+identity_set_gid(struct identity *id, gid_t gid)
+{
+    id->gid = gid;
+    id->have_gid = 1;
+}
+
+int
+identity_set_sasl_user(struct identity *id, const char *name, size_t len)
+{
+    char	*n = strndup(name, len);
+
+    if (n == NULL)
+	return -ENOMEM;
+    free(id->sasl_user);
+    id->sasl_user = n;
+    return 0;
+}
+
+void
+identity_set_local(struct identity *id)
+{
+    id->local = 1;
+}
+
+void
+identity_free(struct identity *id)
+{
+    names_free(id);
+    free(id->sasl_user);
+    id->sasl_user = NULL;
+}
+
 int
 identity_resolve(struct identity *id)
 {
@@ -58,7 +85,7 @@ identity_resolve(struct identity *id)
     /* the cache (users.c) answers at once; NSS is asked off the loop */
     if ((sts = users_by_uid(id->uid, USERS_WAIT_MS, &info)) < 0)
 	return sts;
-    identity_free(id);
+    names_free(id);
     if (sts > 0) {
 	/*
 	 * Only the groups the system says the user is in: the gid the
@@ -80,12 +107,32 @@ identity_resolve(struct identity *id)
 const char *
 identity_who(const struct identity *id, char *buf, size_t len)
 {
-    if (id == NULL || !id->have_uid)
+    char	how[160];
+    int		sasl;
+
+    if (id == NULL || !id->have_uid) {
 	snprintf(buf, len, "anonymous");
-    else if (id->user)
-	snprintf(buf, len, "user %s (uid %u)", id->user, (unsigned)id->uid);
+	return buf;
+    }
+    /* this uid is the SASL user's when its name is that user's */
+    sasl = id->sasl_user && id->user && strcmp(id->user, id->sasl_user) == 0;
+    if (id->local && sasl)
+	snprintf(how, sizeof(how), "local credentials, SASL user %s",
+		 id->sasl_user);
+    else if (id->local && id->sasl_user)
+	snprintf(how, sizeof(how), "local credentials, SASL user %s ignored",
+		 id->sasl_user);
+    else if (id->local)
+	snprintf(how, sizeof(how), "local credentials");
+    else if (id->sasl_user)	/* the only other way pmcd passes a uid */
+	snprintf(how, sizeof(how), "SASL user %s", id->sasl_user);
     else
-	snprintf(buf, len, "uid %u", (unsigned)id->uid);
+	snprintf(how, sizeof(how), "from pmcd");
+    if (id->user)
+	snprintf(buf, len, "user %s (uid %u, %s)", id->user, (unsigned)id->uid,
+		 how);
+    else
+	snprintf(buf, len, "uid %u (%s)", (unsigned)id->uid, how);
     return buf;
 }
 

@@ -20,11 +20,22 @@ struct identity {
     char	**groups;	/* the user's group names, once resolved */
     int		ngroups;
     int		resolved;
+    /* how pmcd identified the client, for the log */
+    int		local;		/* a unix socket's peer credentials */
+    char	*sasl_user;	/* the user pmcd authenticated (SASL) */
 };
 
 /* pmcd passed a uid / gid (PMDA_ATTR_USERID, PMDA_ATTR_GROUPID) */
 void identity_set_uid(struct identity *, uid_t);
 void identity_set_gid(struct identity *, gid_t);
+/*
+ * pmcd passed a SASL user name (PMDA_ATTR_USERNAME), or the client's pid
+ * (PMDA_ATTR_PROCESSID), which comes only with a unix socket's peer
+ * credentials.  A unix socket client that also authenticated gets both,
+ * the peer's uid last (pmcd 6.0.3): the last uid is the one used.
+ */
+int identity_set_sasl_user(struct identity *, const char *name, size_t len);
+void identity_set_local(struct identity *);
 /*
  * The user name and groups from the system (users.c: a cache, NSS asked
  * off the event loop).  A request calls this once, before deciding
@@ -34,7 +45,10 @@ void identity_set_gid(struct identity *, gid_t);
  */
 int identity_resolve(struct identity *);
 void identity_free(struct identity *);
-/* "user bob (uid 1000)", "uid 1000" or "anonymous", for logs */
+/*
+ * For logs: "user bob (uid 1000, local credentials)", "user bob (uid
+ * 1000, SASL user bob)", "uid 1000 (...)" or "anonymous"
+ */
 const char *identity_who(const struct identity *, char *buf, size_t len);
 
 /* per-instance counters of refusals (pipe.command.denied) */

@@ -12,7 +12,7 @@ import sys
 
 here = sys.argv[1] if len(sys.argv) > 1 else "."
 incl = re.compile(r'^\s*#\s*include\s+"([^"/]+)\.h"', re.M)
-programs = {"pmpipe", "firehose"}	# the client, not the agent
+programs = {"pmpipe", "fanout", "hostrun", "evwalk", "firehose"}	# the client, not the agent
 
 deps = {}
 for f in sorted(os.listdir(here)):

@@ -6,10 +6,15 @@
 set -e
 cd "$(dirname "$0")/.."
 
+# sasl2-bin (saslpasswd2, saslauthd) and the SASL plugins: the qa tests of
+# remote users authenticated by pmcd (scram-sha-256 from a sasldb, PAM
+# through saslauthd); sudo: pmlogctl runs pmlogger_check through it (the
+# pmlogger farm test)
 PKGS="build-essential pkg-config pcp libpcp3-dev libpcp-pmda3-dev \
 libcap-dev libcmocka-dev python3-pcp procps psmisc passwd util-linux \
 clang clang-tools llvm libclang-rt-14-dev libelf-dev zlib1g-dev valgrind \
-qemu-system-x86 busybox-static cpio debhelper dpkg-dev man-db"
+qemu-system-x86 busybox-static cpio debhelper dpkg-dev man-db \
+sasl2-bin libsasl2-modules libsasl2-modules-db sudo"
 # libbpf >= 1.3 (uprobe_multi links) and a bpftool that generates skeletons
 # for it come from Debian's bookworm-backports suite
 BPO_PKGS="libbpf-dev bpftool"

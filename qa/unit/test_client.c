@@ -249,8 +249,52 @@ test_foreach_and_who(void **state)
     assert_string_equal(client_who(a, buf, sizeof(buf)), "anonymous");
     identity_set_uid(&a->id, 0);
     assert_int_equal(identity_resolve(&a->id), 0);
-    assert_string_equal(client_who(a, buf, sizeof(buf)), "user root (uid 0)");
+    assert_string_equal(client_who(a, buf, sizeof(buf)), "user root (uid 0, from pmcd)");
     assert_string_equal(client_who(NULL, buf, sizeof(buf)), "anonymous");
+}
+
+/* how pmcd identified the client: the log says it (policy.c) */
+static void
+test_who_how(void **state)
+{
+    struct client	*a = client_get(1, 1), *b = client_get(2, 1),
+			*c = client_get(3, 1), *d = client_get(4, 1);
+    char		buf[128];
+
+    (void)state;
+    /* a unix socket's peer credentials: uid, gid, pid */
+    identity_set_gid(&a->id, 0);
+    identity_set_uid(&a->id, 0);
+    identity_set_local(&a->id);
+    assert_int_equal(identity_resolve(&a->id), 0);
+    assert_string_equal(client_who(a, buf, sizeof(buf)),
+			"user root (uid 0, local credentials)");
+    /* a SASL user over TCP: its name, uid and gid */
+    assert_int_equal(identity_set_sasl_user(&b->id, "root", 5), 0);
+    identity_set_uid(&b->id, 0);
+    assert_int_equal(identity_resolve(&b->id), 0);
+    assert_string_equal(client_who(b, buf, sizeof(buf)),
+			"user root (uid 0, SASL user root)");
+    /* the socket's user also authenticated as itself */
+    assert_int_equal(identity_set_sasl_user(&c->id, "root", 4), 0);
+    identity_set_uid(&c->id, 0);
+    identity_set_local(&c->id);
+    assert_int_equal(identity_resolve(&c->id), 0);
+    assert_string_equal(client_who(c, buf, sizeof(buf)),
+			"user root (uid 0, local credentials, SASL user root)");
+    /* as another user: pmcd sends both, the socket's uid last */
+    assert_int_equal(identity_set_sasl_user(&d->id, "nobody", 7), 0);
+    identity_set_uid(&d->id, 65534);
+    identity_set_local(&d->id);
+    identity_set_uid(&d->id, 0);
+    assert_int_equal(identity_resolve(&d->id), 0);
+    assert_string_equal(client_who(d, buf, sizeof(buf)),
+			"user root (uid 0, local credentials, SASL user nobody ignored)");
+    /* an authenticated user is not anonymous without a uid, nor the reverse */
+    client_end(2);
+    b = client_get(2, 1);
+    assert_int_equal(identity_set_sasl_user(&b->id, "root", 4), 0);
+    assert_string_equal(client_who(b, buf, sizeof(buf)), "anonymous");
 }
 
 int
@@ -264,6 +308,7 @@ main(void)
 	cmocka_unit_test_setup_teardown(test_end_detaches, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_start_fails, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_foreach_and_who, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_who_how, setup, teardown),
     };
 
     if (users_init() < 0)
