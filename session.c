@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/pidfd.h>
 #include <sys/time.h>
@@ -243,6 +244,19 @@ stream_read(struct stream *st)
     }
 }
 
+/*
+ * Anything left to read: bytes, or the end of file (every writer gone:
+ * POLLHUP), which a read has yet to see?
+ */
+static int
+stream_unread(const struct stream *st)
+{
+    struct pollfd	pfd = { st->fd, POLLIN, 0 };
+
+    return st->fd >= 0 && poll(&pfd, 1, 0) > 0 &&
+	   (pfd.revents & (POLLIN | POLLHUP));
+}
+
 static void
 on_stream(void *arg, uint32_t events)
 {
@@ -339,10 +353,14 @@ session_check_done(struct session *s)
 	session_finish(s);
 	return;
     }
-    /* a paused stream is ours to read, not an orphan holding it open */
-    if (s->out.paused || s->err.paused)
+    /*
+     * A paused stream, or one with output still unread (reads per wakeup
+     * are bounded), is ours to read, not an orphan holding it open.
+     */
+    if (s->out.paused || s->err.paused ||
+	stream_unread(&s->out) || stream_unread(&s->err))
 	return;
-    /* main process gone but something still holds its pipes */
+    /* main process gone, its output read, but something holds its pipes */
     if (s->kill == ALIVE) {
 	s->endreason = "output left open after exit";
 	session_start_kill(s, "main process exited, stopping what it left");

@@ -42,6 +42,7 @@ launch_start(const struct launch_req *req, struct launch_res *res,
 
     (void)req;
     *step = STEP_NONE;
+    res->late = 0;
     if (launch_fails)
 	return launch_fails;
     if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
@@ -284,6 +285,61 @@ test_blocked_and_resume(void **state)
     assert_int_equal(r.dropped, 0);
 }
 
+/*
+ * 1 MiB in a 1 MiB pipe, then exit: more output than one wakeup reads is
+ * waiting when the command is reaped.  That is output to read, not a
+ * process left holding the pipe: no "output left open" end, every line.
+ */
+static void child_full_pipe(void)
+{
+    static char	buf[1024 * 1024];
+    size_t	i;
+    ssize_t	n;
+
+    fcntl(1, F_SETPIPE_SZ, (int)sizeof(buf));
+    for (i = 0; i < sizeof(buf); i++)
+	buf[i] = (i % 64 == 63) ? '\n' : 'x';
+    for (i = 0; i < sizeof(buf); i += n)
+	if ((n = write(1, buf + i, sizeof(buf) - i)) <= 0)
+	    _exit(1);
+    _exit(0);
+}
+
+static int
+count_line(void *arg, enum evkind kind, const char *data, size_t len,
+	const struct timeval *tv)
+{
+    (void)kind; (void)data; (void)len; (void)tv;
+    ((struct rec *)arg)->nlines++;
+    return 0;
+}
+
+static void
+test_unread_output_is_read(void **state)
+{
+    static const struct sink_ops count_ops = { count_line, rec_blocked, rec_end };
+    struct rec		r = { 0 };
+    struct sink		sink = { &count_ops, &r };
+    struct session	*run;
+    pid_t		pid;
+
+    (void)state;
+    child_fn = child_full_pipe;
+    r.blocked = 1;		/* nothing read until the command has exited */
+    assert_int_equal(session_start(&sink, &cmd, 0, &noparams, "", "test",
+				   &run), 0);
+    pid = last_pid;
+    RUN_UNTIL(pid_gone(pid), 5000);
+    assert_true(pid_gone(pid));
+    r.blocked = 0;
+    session_resume(run);
+    RUN_UNTIL(r.ended, 10000);
+    assert_int_equal(r.ended, 1);
+    assert_string_equal(r.reason, "");
+    assert_int_equal(r.status, 0);
+    assert_int_equal(r.nlines, 1024 * 1024 / 64);
+}
+
 /* lines the sink drops are counted in the instance's stats */
 static void
 test_dropped_counted(void **state)
@@ -396,6 +452,7 @@ main(void)
 	cmocka_unit_test_setup(test_detach_kills, setup),
 	cmocka_unit_test_setup(test_blocked_and_resume, setup),
 	cmocka_unit_test_setup(test_dropped_counted, setup),
+	cmocka_unit_test_setup(test_unread_output_is_read, setup),
 	cmocka_unit_test_setup(test_launch_fails, setup),
 	cmocka_unit_test_setup(test_unwatched_is_reaped, setup),
 	cmocka_unit_test_setup(test_timeout, setup),
