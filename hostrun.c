@@ -17,6 +17,7 @@
 #include "evwalk.h"
 #include "firehose.h"
 #include "hostrun.h"
+#include "timeutil.h"
 
 enum { P_FIREHOSE, P_LINE, P_STDERR, P_EXIT, P_REASON, P_N };
 
@@ -188,10 +189,7 @@ records(struct hostrun *r, const pmValueBlock *vb, const pmID *ids,
 static double
 since(const struct timespec *t0)
 {
-    struct timespec	now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (now.tv_sec - t0->tv_sec) + (now.tv_nsec - t0->tv_nsec) / 1e9;
+    return ns_since(t0) / 1e9;
 }
 
 static int
