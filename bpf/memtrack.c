@@ -881,6 +881,31 @@ run(struct memtrack *mt)
     fflush(stdout);
 }
 
+/*
+ * -v: what each BPF program cost, from the kernel's own accounting
+ * (kernel.bpf_stats_enabled = 1: run count and time per program).
+ */
+static void
+report_cost(struct memtrack *mt)
+{
+    struct bpf_program		*prog;
+    struct bpf_prog_info	info;
+    __u32			len;
+
+    bpf_object__for_each_program(prog, mt->skel->obj) {
+	memset(&info, 0, sizeof(info));
+	len = sizeof(info);
+	if (bpf_program__fd(prog) < 0 ||
+	    bpf_prog_get_info_by_fd(bpf_program__fd(prog), &info, &len) != 0)
+	    continue;
+	if (info.run_cnt == 0)
+	    continue;
+	errmsg("%-10s %12llu runs %8.1f ns/run", bpf_program__name(prog),
+	       (unsigned long long)info.run_cnt,
+	       (double)info.run_time_ns / (double)info.run_cnt);
+    }
+}
+
 static void
 print_probes(struct memtrack *mt)
 {
@@ -1042,6 +1067,8 @@ main(int argc, char **argv)
     }
     run(&mt);
     report_lost(&mt);
+    if (mt.verbose)
+	report_cost(&mt);
 
 cleanup:
     if (mt.argv) {
