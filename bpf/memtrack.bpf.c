@@ -3,14 +3,32 @@
  *
  * One entry program and one return program serve every probed libc
  * function; the BPF cookie of each attachment says which function it is
- * (enum mt_op).  Only processes in the "procs" map are tracked.
+ * (enum mt_op).  Only processes in the "pids" map are tracked.
+ *
+ * Per-event work is kept to what the mode needs (bpf/README.md has the
+ * cost of each part):
+ *  - a thread's state (task local storage) caches the slot of its
+ *    process in the procs array, so a probe hit finds its process with
+ *    one task storage lookup; the pids hash is read once per thread;
+ *  - the allocation table is touched once per call: a freed block's
+ *    entry is kept as a tombstone (size 0) that the next malloc of the
+ *    same address (glibc reuses freed blocks first) takes over in place,
+ *    so a malloc+free pair costs two lookups instead of an insert, a
+ *    lookup and a delete; at most MT_MAX_TOMBS tombstones per process,
+ *    further frees delete their entry;
+ *  - the caller check (is libc calling itself?) runs only for the calls
+ *    glibc makes from inside the allocator: mmap, munmap, sbrk, brk, and
+ *    free of a block we never saw allocated;
+ *  - leaks mode walks the user stack itself, checking each frame pointer
+ *    against the thread's stack before reading it (a junk frame pointer
+ *    at the bottom of most stacks would otherwise cost a page fault).
  *
  * glibc calls itself (realloc(NULL, n) -> malloc, sysmalloc -> mmap,
- * realloc(p, 0) -> free), so a per-thread depth counter in task local
- * storage marks the outermost probed call; only that one is reported.
- * mmap, munmap, sbrk and brk are also ignored when libc itself calls
- * them (free -> munmap or sbrk, where free has no return probe to raise
- * the depth): their return address lies in libc's own text.
+ * realloc(p, 0) -> free), so a per-thread depth counter marks the
+ * outermost probed call; only that one is reported.  mmap, munmap, sbrk
+ * and brk are also ignored when libc itself calls them (free -> munmap
+ * or sbrk, where free has no return probe to raise the depth): their
+ * return address lies in libc's own text.
  *
  * Totals per process (allocs, frees, live and peak bytes, lost) are kept
  * in the kernel in every mode; events mode also sends one ring buffer
@@ -25,11 +43,15 @@
 #define EEXIST		17
 #define VM_EXEC		0x00000004UL
 #define MAP_FAILED	((__u64)-1)
+#define MT_MAX_TOMBS	65536	/* per process */
 
 /* set by the loader before load; constant to the verifier */
 const volatile __u32 mode = MT_MODE_EVENTS;
 const volatile bool follow = false;
 const volatile __u64 wakeup_bytes = 2 << 20;
+
+/* the next never-used procs slot (0 is the first target's) */
+__u32 next_slot = 1;
 
 struct {
     __uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -37,26 +59,51 @@ struct {
 } events SEC(".maps");
 
 struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, 4096);
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, MT_MAX_PROCS);
     __type(key, __u32);
     __type(value, struct mt_proc);
 } procs SEC(".maps");
 
+/* tgid -> procs slot, for threads seen the first time and for forks */
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, MT_MAX_PROCS);
+    __type(key, __u32);
+    __type(value, __u32);
+} pids SEC(".maps");
+
+/* slots user space has finished with, for followed children to reuse */
+struct {
+    __uint(type, BPF_MAP_TYPE_QUEUE);
+    __uint(max_entries, MT_MAX_PROCS);
+    __uint(value_size, sizeof(__u32));
+} free_slots SEC(".maps");
+
+/* the loader may shrink key and value (see memtrack.h): no BTF types */
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
     __uint(map_flags, BPF_F_NO_PREALLOC);
     __uint(max_entries, 1 << 20);
-    __type(key, struct mt_alloc_key);
-    __type(value, struct mt_alloc);
+    __uint(key_size, sizeof(struct mt_alloc_key));
+    __uint(value_size, sizeof(struct mt_alloc));
 } allocs SEC(".maps");
 
 struct {
-    __uint(type, BPF_MAP_TYPE_STACK_TRACE);
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
     __uint(max_entries, 16384);
-    __uint(key_size, sizeof(__u32));
-    __uint(value_size, MT_STACK_DEPTH * sizeof(__u64));
+    __type(key, __u64);
+    __type(value, struct mt_stack);
 } stacks SEC(".maps");
+
+/* a stack being taken: too big for the BPF stack */
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct mt_stack);
+} scratch SEC(".maps");
 
 struct {
     __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -65,12 +112,16 @@ struct {
     __type(value, __u64);
 } lost SEC(".maps");
 
-/* per-thread call state; freed by the kernel when the thread exits */
+/* per-thread state; freed by the kernel when the thread exits */
 struct mt_thread {
+    __u32	slot;		/* its process in procs */
+    __u32	tgid;		/* ... which must still hold this tgid */
     __u32	depth;		/* probed calls in progress */
     __u32	op;		/* outermost call, or MT_OP_NONE to ignore it */
     __u64	size;		/* its size argument */
     __u64	ptr;		/* realloc: old pointer; posix_memalign: out pointer */
+    __u64	stack_lo;	/* leaks: the stack mapping holding sp */
+    __u64	stack_hi;
 };
 
 struct {
@@ -91,14 +142,60 @@ count_lost(struct mt_proc *proc, __u32 why)
 	__sync_fetch_and_add(&proc->lost, 1);
 }
 
+/* the live process in slot, if it still holds tgid */
 static __always_inline struct mt_proc *
-tracked(__u32 tgid)
+proc_at(__u32 slot, __u32 tgid)
 {
-    struct mt_proc	*proc = bpf_map_lookup_elem(&procs, &tgid);
+    struct mt_proc	*proc = bpf_map_lookup_elem(&procs, &slot);
 
-    if (!proc || (proc->flags & MT_PROC_EXITED))
+    if (!proc || proc->tgid != tgid || (proc->flags & MT_PROC_EXITED))
 	return NULL;
     return proc;
+}
+
+static __always_inline struct mt_proc *
+proc_of(__u32 tgid)
+{
+    __u32	*slot = bpf_map_lookup_elem(&pids, &tgid);
+
+    return slot ? proc_at(*slot, tgid) : NULL;
+}
+
+/*
+ * The calling thread's state and its process, or NULL when the process
+ * is not tracked.  Fast path: the thread's storage names a slot that
+ * still holds its process.  A thread's first hit looks its process up
+ * and creates the storage.
+ */
+static __always_inline struct mt_thread *
+thread_of(struct task_struct *task, struct mt_proc **procp)
+{
+    struct mt_thread	*t;
+    struct mt_proc	*proc;
+    __u32		tgid, *slot;
+
+    t = bpf_task_storage_get(&threads, task, NULL, 0);
+    if (t && (proc = proc_at(t->slot, t->tgid)) != NULL) {
+	*procp = proc;
+	return t;
+    }
+    tgid = task->tgid;
+    if ((slot = bpf_map_lookup_elem(&pids, &tgid)) == NULL ||
+	(proc = proc_at(*slot, tgid)) == NULL)
+	return NULL;
+    if (!t) {
+	t = bpf_task_storage_get(&threads, task, NULL,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!t) {
+	    count_lost(proc, MT_LOST_THREAD);
+	    return NULL;
+	}
+    }
+    __builtin_memset(t, 0, sizeof(*t));
+    t->slot = *slot;
+    t->tgid = tgid;
+    *procp = proc;
+    return t;
 }
 
 /* submit with a wakeup only once enough data is waiting */
@@ -133,13 +230,13 @@ emit(struct mt_proc *proc, __u32 op, __u64 addr, __s64 size, __u64 old)
     e->tid = (__u32)id;
     e->rec = MT_REC_EVENT;
     e->op = op;
-    e->pad = 0;
+    e->slot = 0;
     submit(e);
 }
 
 /* control records are rare and wanted at once */
 static __always_inline void
-control(__u32 rec, __u32 pid, __u64 old)
+control(__u32 rec, __u32 pid, __u64 old, __u32 slot)
 {
     struct mt_event	*e;
 
@@ -154,6 +251,7 @@ control(__u32 rec, __u32 pid, __u64 old)
     e->tid = pid;
     e->old = old;
     e->rec = rec;
+    e->slot = slot;
     bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 }
 
@@ -173,47 +271,75 @@ raise_peak(struct mt_proc *proc, __s64 live)
 }
 
 static __always_inline void
-account_alloc(struct mt_proc *proc, __u32 tgid, __u64 addr, __u64 size,
-	      __s64 stackid)
+add_live(struct mt_proc *proc, __s64 size)
 {
-    struct mt_alloc_key	key = { .pid = tgid, .addr = addr };
-    struct mt_alloc	val = { .size = size, .stackid = stackid };
-    struct mt_alloc	*prev;
-    __s64		live;
-    long		sts;
-
-    __sync_fetch_and_add(&proc->allocs, 1);
-    sts = bpf_map_update_elem(&allocs, &key, &val, BPF_NOEXIST);
-    if (sts == -EEXIST) {
-	/* its free was not seen (e.g. made before we attached): replace */
-	prev = bpf_map_lookup_elem(&allocs, &key);
-	if (!prev)
-	    return;
-	__sync_fetch_and_add(&proc->live_bytes, -(__s64)prev->size);
-	prev->size = size;
-	prev->stackid = stackid;
-    } else if (sts != 0) {
-	count_lost(proc, MT_LOST_TABLE);
-	return;
-    }
-    live = __sync_fetch_and_add(&proc->live_bytes, (__s64)size) + (__s64)size;
-    raise_peak(proc, live);
+    raise_peak(proc, __sync_fetch_and_add(&proc->live_bytes, size) + size);
 }
 
-/* drop a known allocation from the table; 0 when it was not known */
+static __always_inline void
+alloc_key(struct mt_alloc_key *key, __u32 tgid, __u64 addr)
+{
+    key->addr = addr;
+    key->pid = tgid;		/* beyond the key size unless following */
+    key->pad = 0;
+}
+
+/*
+ * Table values hold size + 1 for a live block, 0 for a tombstone.  The
+ * exchanges are atomic so that each value is accounted once; a block
+ * cannot be freed on one CPU while another allocates the same address
+ * (glibc hands it out only after free returns, after our probe ran).
+ */
+static __always_inline void
+account_alloc(struct mt_proc *proc, __u32 tgid, __u64 addr, __u64 size,
+	      __u64 stack)
+{
+    struct mt_alloc_key	key;
+    struct mt_alloc	val = { .size = size + 1, .stack = stack };
+    struct mt_alloc	*v;
+    __u64		old;
+    int			i;
+
+    alloc_key(&key, tgid, addr);
+    __sync_fetch_and_add(&proc->allocs, 1);
+    for (i = 0; i < 2; i++) {
+	if ((v = bpf_map_lookup_elem(&allocs, &key)) != NULL) {
+	    old = __sync_lock_test_and_set(&v->size, size + 1);
+	    if (old)	/* its free was not seen (made before we attached) */
+		__sync_fetch_and_add(&proc->live_bytes, -(__s64)(old - 1));
+	    else
+		__sync_fetch_and_add(&proc->tombs, -1);
+	    if (mode == MT_MODE_LEAKS)
+		v->stack = stack;
+	    break;
+	}
+	if (bpf_map_update_elem(&allocs, &key, &val, BPF_NOEXIST) == 0)
+	    break;
+	if (i == 1) {	/* full (or a racing insert of the same address) */
+	    count_lost(proc, MT_LOST_TABLE);
+	    return;
+	}
+    }
+    add_live(proc, (__s64)size);
+}
+
+/* retire a known live block; 0 when it was not known */
 static __always_inline int
 forget_alloc(struct mt_proc *proc, __u32 tgid, __u64 addr)
 {
-    struct mt_alloc_key	key = { .pid = tgid, .addr = addr };
-    struct mt_alloc	*val;
-    __u64		size;
+    struct mt_alloc_key	key;
+    struct mt_alloc	*v;
+    __u64		old;
 
-    val = bpf_map_lookup_elem(&allocs, &key);
-    if (!val)
+    alloc_key(&key, tgid, addr);
+    if ((v = bpf_map_lookup_elem(&allocs, &key)) == NULL ||
+	(old = __sync_lock_test_and_set(&v->size, 0)) == 0)
 	return 0;
-    size = val->size;
-    if (bpf_map_delete_elem(&allocs, &key) == 0)
-	__sync_fetch_and_add(&proc->live_bytes, -(__s64)size);
+    __sync_fetch_and_add(&proc->live_bytes, -(__s64)(old - 1));
+    if (proc->tombs >= MT_MAX_TOMBS)
+	bpf_map_delete_elem(&allocs, &key);
+    else
+	__sync_fetch_and_add(&proc->tombs, 1);
     return 1;
 }
 
@@ -265,15 +391,79 @@ libc_known(struct pt_regs *ctx, struct mt_proc *proc, struct task_struct *task)
  * instructions that leave %rsp alone, so the return address is at (%rsp).
  */
 static __always_inline bool
-called_by_libc(struct pt_regs *ctx, struct mt_proc *proc)
+called_by_libc(struct pt_regs *ctx, struct mt_proc *proc,
+	       struct task_struct *task)
 {
     __u64	ret = 0;
 
-    if (!libc_known(ctx, proc, bpf_get_current_task_btf()))
+    if (!libc_known(ctx, proc, task))
 	return false;
     if (bpf_probe_read_user(&ret, sizeof(ret), (void *)PT_REGS_SP(ctx)))
 	return false;
     return ret >= proc->libc_start && ret < proc->libc_end;
+}
+
+/*
+ * A 64-bit hash of the frames, never 0 (0 means "no stack" in mt_alloc).
+ */
+static __always_inline __u64
+mix(__u64 h, __u64 v)
+{
+    h ^= v;
+    h *= 0x100000001b3ULL;		/* FNV-1a prime */
+    return h ^ (h >> 29);
+}
+
+/*
+ * The user stack at a return probe (its ip is the caller's next
+ * instruction), as a key of the stacks map, or 0.  Frame pointers are
+ * followed while they stay 8-aligned, rise, and lie within the stack
+ * mapping of the thread (cached), so the junk in the last frame pointer
+ * (glibc's startup code has none) ends the walk without a fault.
+ */
+static __always_inline __u64
+take_stack(struct pt_regs *ctx, struct mt_thread *t, struct task_struct *task)
+{
+    struct vma_range	r = { 0 };
+    struct mt_stack	*s;
+    __u64		sp = PT_REGS_SP(ctx), fp = PT_REGS_FP(ctx);
+    __u64		h = 0xcbf29ce484222325ULL, frame[2];
+    __u32		zero = 0, i, nr = 1;
+
+    if ((s = bpf_map_lookup_elem(&scratch, &zero)) == NULL)
+	return 0;
+    s->ip[0] = PT_REGS_IP(ctx);
+    h = mix(h, s->ip[0]);
+    if (sp < t->stack_lo || sp >= t->stack_hi) {
+	if (bpf_find_vma(task, sp, get_range, &r, 0) == 0 && r.end) {
+	    t->stack_lo = r.start;
+	    t->stack_hi = r.end;
+	} else {
+	    t->stack_lo = t->stack_hi = 0;	/* try again next time */
+	    r.end = sp + (1 << 20);	/* meanwhile: as the kernel would */
+	}
+    }
+    if (t->stack_hi)
+	r.end = t->stack_hi;
+    for (i = 1; i < MT_STACK_DEPTH; i++) {
+	if ((fp & 7) || fp < sp || fp + sizeof(frame) > r.end)
+	    break;
+	if (bpf_probe_read_user(frame, sizeof(frame), (void *)fp) || !frame[1])
+	    break;
+	s->ip[i] = frame[1];
+	h = mix(h, frame[1]);
+	nr++;
+	if (frame[0] <= fp)
+	    break;
+	fp = frame[0];
+    }
+    s->nr = nr;
+    h |= 1;
+    if (!bpf_map_lookup_elem(&stacks, &h) &&
+	bpf_map_update_elem(&stacks, &h, s, BPF_NOEXIST) != 0 &&
+	!bpf_map_lookup_elem(&stacks, &h))
+	return 0;		/* table full */
+    return h;
 }
 
 SEC("uprobe.multi")
@@ -281,25 +471,18 @@ int
 mt_entry(struct pt_regs *ctx)
 {
     __u32		op = bpf_get_attach_cookie(ctx);
-    __u32		tgid;
+    struct task_struct	*task;
     struct mt_proc	*proc;
     struct mt_thread	*t;
-    struct task_struct	*task;
     __u64		ptr, size;
 
     if (mode == MT_MODE_EMPTY)
 	return 0;
-    tgid = bpf_get_current_pid_tgid() >> 32;
-    if (!(proc = tracked(tgid)))
-	return 0;
     task = bpf_get_current_task_btf();
-    libc_known(ctx, proc, task);	/* fill the cache while it is easy */
-    t = bpf_task_storage_get(&threads, task, NULL,
-			     BPF_LOCAL_STORAGE_GET_F_CREATE);
-    if (!t) {
-	count_lost(proc, MT_LOST_THREAD);
+    if (!(t = thread_of(task, &proc)))
 	return 0;
-    }
+    if (proc->libc_mm != (__u64)task->mm)
+	libc_known(ctx, proc, task);	/* fill the cache while it is easy */
 
     switch (op) {
     case MT_OP_FREE:		/* no return probe: depth is unchanged */
@@ -311,20 +494,20 @@ mt_entry(struct pt_regs *ctx)
 	 * the program freed it (tcache flush at thread exit): not a free.
 	 * Unknown blocks the program frees were allocated before we attached.
 	 */
-	if (!forget_alloc(proc, tgid, ptr) && called_by_libc(ctx, proc))
+	if (!forget_alloc(proc, t->tgid, ptr) && called_by_libc(ctx, proc, task))
 	    return 0;
 	__sync_fetch_and_add(&proc->frees, 1);
 	emit(proc, op, ptr, 0, 0);
 	return 0;
     case MT_OP_MUNMAP:
-	if (t->depth || called_by_libc(ctx, proc))
+	if (t->depth || called_by_libc(ctx, proc, task))
 	    return 0;
 	ptr = PT_REGS_PARM1(ctx);
-	account_free(proc, tgid, ptr);
+	account_free(proc, t->tgid, ptr);
 	emit(proc, op, ptr, PT_REGS_PARM2(ctx), 0);
 	return 0;
     case MT_OP_BRK:		/* size: change of the break */
-	if (t->depth || called_by_libc(ctx, proc))
+	if (t->depth || called_by_libc(ctx, proc, task))
 	    return 0;
 	ptr = BPF_CORE_READ(task, mm, brk);
 	emit(proc, op, ptr, (__s64)(PT_REGS_PARM1(ctx) - ptr), 0);
@@ -362,7 +545,7 @@ mt_entry(struct pt_regs *ctx)
 	break;
     }
     t->size = size;
-    if ((op == MT_OP_MMAP || op == MT_OP_SBRK) && called_by_libc(ctx, proc))
+    if ((op == MT_OP_MMAP || op == MT_OP_SBRK) && called_by_libc(ctx, proc, task))
 	t->op = MT_OP_NONE;
     return 0;
 }
@@ -371,20 +554,16 @@ SEC("uretprobe.multi")
 int
 mt_return(struct pt_regs *ctx)
 {
-    __u32		tgid;
+    struct task_struct	*task;
     struct mt_proc	*proc;
     struct mt_thread	*t;
-    __u64		ret, addr, size, old;
-    __s64		stackid = -1;
+    __u64		ret, addr, size, old, stack = 0;
     __u32		op;
 
     if (mode == MT_MODE_EMPTY)
 	return 0;
-    tgid = bpf_get_current_pid_tgid() >> 32;
-    if (!(proc = tracked(tgid)))
-	return 0;
-    t = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), NULL, 0);
-    if (!t || t->depth == 0)
+    task = bpf_get_current_task_btf();
+    if (!(t = thread_of(task, &proc)) || t->depth == 0)
 	return 0;		/* entered before we attached */
     if (--t->depth != 0)
 	return 0;
@@ -416,7 +595,7 @@ mt_return(struct pt_regs *ctx)
 	if (!ret && size)
 	    return 0;		/* failed: the old block is untouched */
 	if (old)
-	    account_free(proc, tgid, old);
+	    account_free(proc, t->tgid, old);
 	addr = ret;
 	break;
     default:
@@ -428,30 +607,52 @@ mt_return(struct pt_regs *ctx)
     if (addr) {
 	/* the ip is the return address here: the stack starts at the caller */
 	if (mode == MT_MODE_LEAKS)
-	    stackid = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
-	account_alloc(proc, tgid, addr, size, stackid);
+	    stack = take_stack(ctx, t, task);
+	account_alloc(proc, t->tgid, addr, size, stack);
     }
     emit(proc, op, addr, (__s64)size, old);
     return 0;
+}
+
+/* a free slot for a followed child: never used ones first, then reused */
+static __always_inline int
+new_slot(__u32 *slot)
+{
+    __u32	s = __sync_fetch_and_add(&next_slot, 1);
+
+    if (s < MT_MAX_PROCS) {
+	*slot = s;
+	return 0;
+    }
+    return bpf_map_pop_elem(&free_slots, slot) == 0 ? 0 : -1;
 }
 
 SEC("tp_btf/sched_process_fork")
 int
 BPF_PROG(mt_fork, struct task_struct *parent, struct task_struct *child)
 {
-    struct mt_proc	np = { 0 };
-    __u32		ptgid = parent->tgid, ctgid = child->tgid;
+    struct mt_proc	*proc;
+    __u32		ptgid = parent->tgid, ctgid = child->tgid, slot;
 
     if (!follow || child->pid != child->tgid)
 	return 0;		/* not following, or a new thread */
-    if (!tracked(ptgid))
+    if (!proc_of(ptgid))
 	return 0;
-    np.parent = ptgid;
-    if (bpf_map_update_elem(&procs, &ctgid, &np, BPF_NOEXIST) != 0) {
+    if (new_slot(&slot) != 0 ||
+	(proc = bpf_map_lookup_elem(&procs, &slot)) == NULL) {
 	count_lost(NULL, MT_LOST_TABLE);
 	return 0;
     }
-    control(MT_REC_FORK, ctgid, ptgid);
+    __builtin_memset(proc, 0, sizeof(*proc));
+    proc->parent = ptgid;
+    proc->tgid = ctgid;
+    if (bpf_map_update_elem(&pids, &ctgid, &slot, BPF_NOEXIST) != 0) {
+	proc->tgid = 0;
+	bpf_map_push_elem(&free_slots, &slot, 0);
+	count_lost(NULL, MT_LOST_TABLE);
+	return 0;
+    }
+    control(MT_REC_FORK, ctgid, ptgid, slot);
     return 0;
 }
 
@@ -500,15 +701,15 @@ BPF_PROG(mt_exit, struct task_struct *task)
     __u32		tgid = task->tgid;
     struct mt_proc	*proc;
 
-    if (!(proc = tracked(tgid)))
-	return 0;
     if (task->signal->live.counter != 0)
 	return 0;		/* other threads of the process live on */
+    if (!(proc = proc_of(tgid)))
+	return 0;
     if (__sync_fetch_and_or(&proc->flags, MT_PROC_EXITED) & MT_PROC_EXITED)
 	return 0;
     if (mode == MT_MODE_LEAKS)
 	send_vmas(task, tgid);
-    control(MT_REC_EXIT, tgid, 0);
+    control(MT_REC_EXIT, tgid, 0, 0);
     return 0;
 }
 

@@ -66,6 +66,7 @@ static const char *mode_names[] = {
 /* a tracked process */
 struct target {
     pid_t		pid;
+    __u32		slot;		/* its element of the procs array */
     int			exit_seen;	/* EXIT record consumed */
     int			exit_ticks;	/* ticks with EXITED set but no record */
     int			have_vmas;	/* vmas came from the kernel at exit */
@@ -191,7 +192,7 @@ target_find(struct memtrack *mt, pid_t pid)
 }
 
 static struct target *
-target_add(struct memtrack *mt, pid_t pid)
+target_add(struct memtrack *mt, pid_t pid, __u32 slot)
 {
     struct target	*t;
 
@@ -208,6 +209,7 @@ target_add(struct memtrack *mt, pid_t pid)
     t = &mt->t[mt->nt++];
     memset(t, 0, sizeof(*t));
     t->pid = pid;
+    t->slot = slot;
     return t;
 }
 
@@ -244,18 +246,26 @@ print_event(const struct mt_event *e)
     }
 }
 
+/* the process record of t, 0 when it is still t's */
+static int
+read_proc(struct memtrack *mt, const struct target *t, struct mt_proc *p)
+{
+    if (bpf_map__lookup_elem(mt->skel->maps.procs, &t->slot, sizeof(t->slot),
+			     p, sizeof(*p), 0) != 0)
+	return -errno;
+    return p->tgid == (__u32)t->pid ? 0 : -ESRCH;
+}
+
 static void
-print_summary(struct memtrack *mt, pid_t pid)
+print_summary(struct memtrack *mt, const struct target *t)
 {
     struct mt_proc	p;
-    __u32		key = (__u32)pid;
 
-    if (bpf_map__lookup_elem(mt->skel->maps.procs, &key, sizeof(key),
-			     &p, sizeof(p), 0) != 0)
+    if (read_proc(mt, t, &p) < 0)
 	return;
     printf("{\"type\":\"summary\",\"pid\":%d,\"allocs\":%llu,\"frees\":%llu,"
 	   "\"live_bytes\":%lld,\"peak_bytes\":%lld,\"lost\":%llu}\n",
-	   (int)pid, (unsigned long long)p.allocs, (unsigned long long)p.frees,
+	   (int)t->pid, (unsigned long long)p.allocs, (unsigned long long)p.frees,
 	   (long long)p.live_bytes, (long long)p.peak_bytes,
 	   (unsigned long long)p.lost);
 }
@@ -279,7 +289,7 @@ print_json_string(const char *s)
 struct leak {
     __u64	addr;
     __u64	size;
-    __s64	stackid;
+    __u64	stack;
 };
 
 static int
@@ -301,18 +311,21 @@ sweep_allocs(struct memtrack *mt, struct target *t, int print)
     int			sfd = bpf_map__fd(mt->skel->maps.stacks);
     struct mt_alloc_key	key, next, *pkey = NULL;
     struct mt_alloc	val;
+    struct mt_stack	st;
     struct leak		*v = NULL, *nv;
-    size_t		n = 0, max = 0, i;
-    __u64		ips[MT_STACK_DEPTH];
+    size_t		n = 0, max = 0, i, live;
     char		frame[PATH_MAX + 32];
-    __u32		sid;
-    int			j;
+    __u32		j;
 
+    /* keys hold the pid only when following (memtrack.h) */
+    memset(&key, 0, sizeof(key));
+    memset(&next, 0, sizeof(next));
     while (bpf_map_get_next_key(fd, pkey, &next) == 0) {
 	key = next;
 	pkey = &key;
-	if (key.pid != (__u32)t->pid)
+	if (mt->follow && key.pid != (__u32)t->pid)
 	    continue;
+	memset(&val, 0, sizeof(val));
 	if (bpf_map_lookup_elem(fd, &key, &val) != 0)
 	    continue;
 	if (n == max) {
@@ -322,29 +335,34 @@ sweep_allocs(struct memtrack *mt, struct target *t, int print)
 	    v = nv;
 	}
 	v[n].addr = key.addr;
-	v[n].size = val.size;
-	v[n].stackid = val.stackid;
+	v[n].size = val.size;		/* bytes + 1, 0 for a tombstone */
+	v[n].stack = val.stack;
 	n++;
     }
-    for (i = 0; i < n; i++) {
+    /* delete after the walk: get_next_key of a deleted key starts over */
+    for (i = 0, live = 0; i < n; i++) {
+	key.addr = v[i].addr;
 	key.pid = (__u32)t->pid;
 	key.pad = 0;
-	key.addr = v[i].addr;
 	bpf_map_delete_elem(fd, &key);
+	if (v[i].size)
+	    v[live++] = v[i];
     }
+    n = live;
     if (!print) {
 	free(v);
 	return;
     }
-    qsort(v, n, sizeof(*v), leak_cmp);
+    if (n > 1)
+	qsort(v, n, sizeof(*v), leak_cmp);
     for (i = 0; i < n; i++) {
+	v[i].size--;
 	printf("{\"type\":\"leak\",\"pid\":%d,\"addr\":\"0x%llx\",\"size\":%llu,"
 	       "\"stack\":[", (int)t->pid, (unsigned long long)v[i].addr,
 	       (unsigned long long)v[i].size);
-	sid = (__u32)v[i].stackid;
-	if (v[i].stackid >= 0 && bpf_map_lookup_elem(sfd, &sid, ips) == 0) {
-	    for (j = 0; j < MT_STACK_DEPTH && ips[j]; j++) {
-		procmap_format(&t->vmas, ips[j], frame, sizeof(frame));
+	if (v[i].stack && bpf_map_lookup_elem(sfd, &v[i].stack, &st) == 0) {
+	    for (j = 0; j < st.nr && j < MT_STACK_DEPTH; j++) {
+		procmap_format(&t->vmas, st.ip[j], frame, sizeof(frame));
 		if (j)
 		    putchar(',');
 		print_json_string(frame);
@@ -360,6 +378,7 @@ static void
 finish_target(struct memtrack *mt, struct target *t)
 {
     __u32	key = (__u32)t->pid;
+    int		sts;
 
     if (mt->mode == MT_MODE_LEAKS) {
 	/* still alive (we are stopping): its maps are readable now */
@@ -369,8 +388,12 @@ finish_target(struct memtrack *mt, struct target *t)
     } else if (!mt->stop) {
 	sweep_allocs(mt, t, 0);
     }
-    print_summary(mt, t->pid);
-    bpf_map__delete_elem(mt->skel->maps.procs, &key, sizeof(key), 0);
+    print_summary(mt, t);
+    sts = bpf_map__delete_elem(mt->skel->maps.pids, &key, sizeof(key), 0);
+    /* a followed child may reuse the slot (not while we are stopping) */
+    if (sts == 0 && !mt->stop)
+	bpf_map__update_elem(mt->skel->maps.free_slots, NULL, 0, &t->slot,
+			     sizeof(t->slot), 0);
     target_remove(mt, t);
 }
 
@@ -392,7 +415,7 @@ on_record(void *ctx, void *data, size_t len)
 	print_event(e);
 	break;
     case MT_REC_FORK:
-	if (target_add(mt, (pid_t)e->pid) == NULL)
+	if (target_add(mt, (pid_t)e->pid, e->slot) == NULL)
 	    return -ENOMEM;
 	if (mt->verbose)
 	    fprintf(stderr, "%s: following %u (child of %llu)\n", progname,
@@ -432,8 +455,8 @@ drain(struct memtrack *mt)
 static void
 check_targets(struct memtrack *mt, int tick)
 {
-    int			fd = bpf_map__fd(mt->skel->maps.procs);
-    __u32		key, next, *pkey = NULL;
+    int			fd = bpf_map__fd(mt->skel->maps.pids);
+    __u32		key, next, *pkey = NULL, slot;
     struct mt_proc	p;
     struct target	*t;
     size_t		i;
@@ -449,11 +472,12 @@ check_targets(struct memtrack *mt, int tick)
     while (bpf_map_get_next_key(fd, pkey, &next) == 0) {
 	key = next;
 	pkey = &key;
-	if (bpf_map_lookup_elem(fd, &key, &p) != 0)
+	if (bpf_map_lookup_elem(fd, &key, &slot) != 0)
 	    continue;
-	if ((t = target_add(mt, (pid_t)key)) == NULL)
+	if ((t = target_add(mt, (pid_t)key, slot)) == NULL)
 	    continue;
-	if ((p.flags & MT_PROC_EXITED) && ++t->exit_ticks > 2)
+	if (read_proc(mt, t, &p) == 0 && (p.flags & MT_PROC_EXITED) &&
+	    ++t->exit_ticks > 2)
 	    t->exit_seen = 1;
     }
     for (i = 0; i < mt->nt; ) {
@@ -465,7 +489,7 @@ check_targets(struct memtrack *mt, int tick)
 	/* for kernels that cannot send the mappings at exit (< 6.16) */
 	if (mt->mode == MT_MODE_LEAKS && !t->have_vmas)
 	    procmap_read(t->pid, &t->vmas);
-	print_summary(mt, t->pid);
+	print_summary(mt, t);
 	i++;
     }
 }
@@ -636,8 +660,14 @@ open_load(struct memtrack *mt)
     skel->rodata->follow = mt->follow != 0;
     skel->rodata->wakeup_bytes = ring / 8;
     bpf_map__set_max_entries(skel->maps.events, (__u32)ring);
-    if (mt->mode != MT_MODE_LEAKS)
+    /* smaller table entries: the address alone names a block of one process */
+    if (!mt->follow)
+	bpf_map__set_key_size(skel->maps.allocs, sizeof(__u64));
+    if (mt->mode != MT_MODE_LEAKS) {
+	bpf_map__set_value_size(skel->maps.allocs, sizeof(__u64));
 	bpf_map__set_max_entries(skel->maps.stacks, 1);
+	bpf_map__set_max_entries(skel->maps.scratch, 1);
+    }
     if (mt->classic) {
 	bpf_program__set_expected_attach_type(skel->progs.mt_entry, 0);
 	bpf_program__set_expected_attach_type(skel->progs.mt_return, 0);
@@ -721,12 +751,17 @@ attach_uprobes(struct memtrack *mt, pid_t pid)
 static int
 attach_all(struct memtrack *mt)
 {
-    struct mt_proc	p = { 0 };
-    __u32		key = (__u32)mt->pid;
+    struct mt_proc	p;
+    __u32		key = (__u32)mt->pid, slot = 0;
     int			sts;
 
-    if (bpf_map__update_elem(mt->skel->maps.procs, &key, sizeof(key),
-			     &p, sizeof(p), BPF_ANY) != 0)
+    /* the first target takes slot 0; followed children get the others */
+    memset(&p, 0, sizeof(p));
+    p.tgid = key;
+    if (bpf_map__update_elem(mt->skel->maps.procs, &slot, sizeof(slot),
+			     &p, sizeof(p), BPF_ANY) != 0 ||
+	bpf_map__update_elem(mt->skel->maps.pids, &key, sizeof(key),
+			     &slot, sizeof(slot), BPF_ANY) != 0)
 	return -errno;
     if (mt->follow &&
 	(sts = keep_link(mt, bpf_program__attach(mt->skel->progs.mt_fork))) < 0)
@@ -1054,7 +1089,7 @@ main(int argc, char **argv)
 	       "classic uprobes" : "uprobe_multi", mode_names[mt.mode],
 	       mt.ring_bytes);
     sts = EXIT_USAGE;
-    if (target_add(&mt, mt.pid) == NULL || loop_setup(&mt, &sigs) < 0) {
+    if (target_add(&mt, mt.pid, 0) == NULL || loop_setup(&mt, &sigs) < 0) {
 	errmsg("cannot set up: %s", strerror(errno));
 	goto cleanup;
     }

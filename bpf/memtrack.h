@@ -10,6 +10,7 @@
 
 #define MT_STACK_DEPTH		64	/* frames kept per user stack */
 #define MT_NAME_LEN		64	/* basename of a mapped file */
+#define MT_MAX_PROCS		4096	/* tracked processes at a time */
 
 /* the libc functions we probe; the BPF cookie of each probe is its op */
 enum mt_op {
@@ -50,7 +51,7 @@ enum mt_rec {
 /* lost-record reasons: indexes of the per-CPU "lost" array */
 enum mt_loss {
     MT_LOST_RING = 0,		/* bpf_ringbuf_reserve failed: ring full */
-    MT_LOST_TABLE,		/* allocation table full: live_bytes undercounts */
+    MT_LOST_TABLE,		/* allocation or process table full */
     MT_LOST_THREAD,		/* no per-thread state: call not seen */
     MT_LOST_MAX
 };
@@ -65,7 +66,7 @@ struct mt_event {
     __u32	tid;
     __u16	rec;		/* enum mt_rec */
     __u16	op;		/* enum mt_op */
-    __u32	pad;
+    __u32	slot;		/* FORK: the child's procs slot */
 };
 
 /* MT_REC_VMA record: one executable file mapping, for stack resolution */
@@ -77,33 +78,53 @@ struct mt_vma {
     char		name[MT_NAME_LEN];
 };
 
-/* per tracked process (tgid): presence in the map means "tracked" */
+/*
+ * A tracked process: one element of the procs array, found through the
+ * pids hash (tgid -> slot) or a thread's cached slot.  The first cache
+ * line holds what every probe hit touches.
+ */
 struct mt_proc {
-    __u64	allocs;
-    __u64	frees;
-    __s64	live_bytes;
-    __s64	peak_bytes;
-    __u64	lost;
-    __u32	flags;		/* MT_PROC_* */
-    __u32	parent;		/* followed from this tgid, or 0 */
-    /* libc's text mapping in the address space mm (kernel use only) */
-    __u64	libc_mm;
-    __u64	libc_start;
-    __u64	libc_end;
-};
+    __u64		allocs;
+    __u64		frees;
+    __s64		live_bytes;
+    __s64		peak_bytes;
+    __u64		lost;
+    __u32		tgid;		/* 0: a free slot */
+    __u32		flags;		/* MT_PROC_* */
+    __u64		libc_start;	/* libc's text in address space libc_mm */
+    __u64		libc_end;
+    /* cold */
+    __u64		libc_mm;
+    __s64		tombs;		/* tombstones in the allocation table */
+    __u32		parent;		/* followed from this tgid, or 0 */
+    __u32		pad;
+} __attribute__((aligned(64)));
 
 #define MT_PROC_EXITED	0x1	/* last thread gone: counters are final */
 
-/* outstanding allocations: (tgid, address) -> size and stack */
+/*
+ * Outstanding allocations: (address, tgid) -> size + 1 and stack; size
+ * 0 is a tombstone, a freed block whose entry the next allocation at
+ * that address reuses.  The key is only the address (8 bytes) when one
+ * process is tracked, and the value only the size (8 bytes) outside
+ * leaks mode.
+ */
 struct mt_alloc_key {
+    __u64	addr;
     __u32	pid;
     __u32	pad;
-    __u64	addr;
 };
 
 struct mt_alloc {
-    __u64	size;
-    __s64	stackid;	/* stack map id, or < 0 when not captured */
+    __u64	size;		/* bytes + 1, or 0 */
+    __u64	stack;		/* key in the stacks map, or 0 */
+};
+
+/* a user stack (leaks mode), keyed by a hash of its frames */
+struct mt_stack {
+    __u32	nr;
+    __u32	pad;
+    __u64	ip[MT_STACK_DEPTH];
 };
 
 #endif /* MEMTRACK_H */
