@@ -25,7 +25,7 @@ trap 'rm -rf "$tmp"' EXIT
 once()
 {
     "$@" > "$tmp/out" 2> "$tmp/err" < /dev/null
-    sed -n 's/^pairs=\([0-9]*\) ns=\([0-9]*\)$/\1 \2/p' "$tmp/err" |
+    sed -n 's/^pairs=\([0-9]*\) ns=\([0-9]*\).*$/\1 \2/p' "$tmp/err" |
 	awk '{ printf "%.1f\n", $2 / $1 }'
 }
 
