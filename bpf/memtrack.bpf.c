@@ -33,6 +33,19 @@
  * Totals per process (allocs, frees, live and peak bytes, lost) are kept
  * in the kernel in every mode; events mode also sends one ring buffer
  * record per call, leaks mode records the user stack of each allocation.
+ *
+ * With glibc's allocator in summary and leaks modes ("usable"), sizes
+ * are the usable sizes glibc keeps in each chunk's header (what
+ * malloc_usable_size returns), read at the return and, in summary
+ * mode, at free: malloc needs no entry probe, and summary mode no table
+ * at all.  There malloc is probed at the branches inside it that lead
+ * to its return (mt_site: one trap per call instead of two, see
+ * probes.c), or else by its return probe alone.  Without a table,
+ * summary mode cannot tell the blocks glibc frees again when a thread
+ * exits (its per-thread cache: blocks the program had already freed)
+ * from real frees: frees libc itself makes are held back per thread
+ * and counted at the thread's next counted call, or dropped when the
+ * thread exits on its own (the cache flush runs then).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -44,10 +57,15 @@
 #define VM_EXEC		0x00000004UL
 #define MAP_FAILED	((__u64)-1)
 #define MT_MAX_TOMBS	65536	/* per process */
+#define SIGNAL_GROUP_EXIT 0x00000004	/* signal->flags: exit_group or fatal signal */
+
+/* summary mode on the usable path: no allocation table */
+#define NO_TABLE	(usable && mode != MT_MODE_LEAKS)
 
 /* set by the loader before load; constant to the verifier */
 const volatile __u32 mode = MT_MODE_EVENTS;
 const volatile bool follow = false;
+const volatile bool usable = false;	/* glibc chunk-header sizes */
 const volatile __u64 wakeup_bytes = 2 << 20;
 
 /* the next never-used procs slot (0 is the first target's) */
@@ -122,6 +140,9 @@ struct mt_thread {
     __u64	ptr;		/* realloc: old pointer; posix_memalign: out pointer */
     __u64	stack_lo;	/* leaks: the stack mapping holding sp */
     __u64	stack_hi;
+    __u64	old_size;	/* NO_TABLE realloc: the old block's size */
+    __u64	pend_bytes;	/* NO_TABLE: frees libc made, not yet counted */
+    __u64	pend_frees;
 };
 
 struct {
@@ -308,7 +329,7 @@ account_alloc(struct mt_proc *proc, __u32 tgid, __u64 addr, __u64 size,
 	    if (old)	/* its free was not seen (made before we attached) */
 		__sync_fetch_and_add(&proc->live_bytes, -(__s64)(old - 1));
 	    else
-		__sync_fetch_and_add(&proc->tombs, -1);
+		proc->tombs--;	/* only a bound: races may skew it a little */
 	    if (mode == MT_MODE_LEAKS)
 		v->stack = stack;
 	    break;
@@ -339,7 +360,7 @@ forget_alloc(struct mt_proc *proc, __u32 tgid, __u64 addr)
     if (proc->tombs >= MT_MAX_TOMBS)
 	bpf_map_delete_elem(&allocs, &key);
     else
-	__sync_fetch_and_add(&proc->tombs, 1);
+	proc->tombs++;
     return 1;
 }
 
@@ -348,6 +369,71 @@ account_free(struct mt_proc *proc, __u32 tgid, __u64 addr)
 {
     __sync_fetch_and_add(&proc->frees, 1);
     forget_alloc(proc, tgid, addr);	/* unknown: allocated before we attached */
+}
+
+/*
+ * glibc's usable size from a chunk header: the chunk size (low 3 bits
+ * are flags) less the header, 16 bytes for a chunk of its own mapping
+ * (IS_MMAPPED), else 8 (the next chunk's prev_size field is usable
+ * while this one is in use).
+ */
+static __always_inline __u64
+header_usable(__u64 h)
+{
+    if (h < 16)
+	return 0;
+    return (h & ~7ULL) - ((h & 2) ? 16 : 8);
+}
+
+/* ... of the block at p */
+static __always_inline __u64
+usable_size(__u64 p)
+{
+    __u64	h = 0;
+
+    if (bpf_probe_read_user(&h, sizeof(h), (void *)(p - 8)))
+	return 0;
+    return header_usable(h);
+}
+
+
+/* NO_TABLE: count the frees libc made on this thread before this call */
+static __always_inline void
+commit_pending(struct mt_thread *t, struct mt_proc *proc)
+{
+    if (!NO_TABLE || !t->pend_frees)
+	return;
+    __sync_fetch_and_add(&proc->frees, t->pend_frees);
+    __sync_fetch_and_add(&proc->live_bytes, -(__s64)t->pend_bytes);
+    t->pend_frees = 0;
+    t->pend_bytes = 0;
+}
+
+/* an allocation at a return: into the table, or only the totals */
+static __always_inline void
+record_alloc(struct mt_proc *proc, struct mt_thread *t, __u64 addr,
+	     __u64 size, __u64 stack)
+{
+    if (NO_TABLE) {
+	commit_pending(t, proc);
+	__sync_fetch_and_add(&proc->allocs, 1);
+	add_live(proc, (__s64)size);
+    } else {
+	account_alloc(proc, t->tgid, addr, size, stack);
+    }
+}
+
+/* realloc's old block */
+static __always_inline void
+record_free(struct mt_proc *proc, struct mt_thread *t, __u64 addr)
+{
+    if (NO_TABLE) {
+	commit_pending(t, proc);
+	__sync_fetch_and_add(&proc->frees, 1);
+	__sync_fetch_and_add(&proc->live_bytes, -(__s64)t->old_size);
+    } else {
+	account_free(proc, t->tgid, addr);
+    }
 }
 
 struct vma_range {
@@ -387,20 +473,40 @@ libc_known(struct pt_regs *ctx, struct mt_proc *proc, struct task_struct *task)
 }
 
 /*
- * Called from libc's own text?  The probes sit at the entry or past
- * instructions that leave %rsp alone, so the return address is at (%rsp).
+ * The return address of the probed function: the probes sit at the
+ * entry or past instructions that leave the stack pointer and the link
+ * register alone (probes.c), so it is where the call put it: at the
+ * stack pointer on x86 (PT_REGS_RET names that register there), in the
+ * link register elsewhere.  A free site (x86) has pushed 'off' bytes.
  */
+static __always_inline int
+return_address(struct pt_regs *ctx, __u64 off, __u64 *ret)
+{
+#if defined(bpf_target_x86)
+    return bpf_probe_read_user(ret, sizeof(*ret), (void *)(PT_REGS_RET(ctx) + off));
+#else
+    *ret = PT_REGS_RET(ctx);
+    return 0;
+#endif
+}
+
+/* called from libc's own text? */
+static __always_inline bool
+called_by_libc_at(struct pt_regs *ctx, struct mt_proc *proc,
+		  struct task_struct *task, __u64 off)
+{
+    __u64	ret = 0;
+
+    if (!libc_known(ctx, proc, task) || return_address(ctx, off, &ret))
+	return false;
+    return ret >= proc->libc_start && ret < proc->libc_end;
+}
+
 static __always_inline bool
 called_by_libc(struct pt_regs *ctx, struct mt_proc *proc,
 	       struct task_struct *task)
 {
-    __u64	ret = 0;
-
-    if (!libc_known(ctx, proc, task))
-	return false;
-    if (bpf_probe_read_user(&ret, sizeof(ret), (void *)PT_REGS_SP(ctx)))
-	return false;
-    return ret >= proc->libc_start && ret < proc->libc_end;
+    return called_by_libc_at(ctx, proc, task, 0);
 }
 
 /*
@@ -470,7 +576,7 @@ SEC("uprobe.multi")
 int
 mt_entry(struct pt_regs *ctx)
 {
-    __u32		op = bpf_get_attach_cookie(ctx);
+    __u32		ck = bpf_get_attach_cookie(ctx), op = MT_CK_OP(ck);
     struct task_struct	*task;
     struct mt_proc	*proc;
     struct mt_thread	*t;
@@ -487,8 +593,28 @@ mt_entry(struct pt_regs *ctx)
     switch (op) {
     case MT_OP_FREE:		/* no return probe: depth is unchanged */
 	ptr = PT_REGS_PARM1(ctx);
-	if (t->depth || !ptr)
+	if (t->depth || (!ptr && !(ck & MT_CK_SITE)))
+	    return 0;		/* a free site is past the NULL check */
+	if (NO_TABLE) {
+	    __u64	off = 0;
+
+#if defined(bpf_target_x86)
+	    if (ck & MT_CK_SITE) {	/* past the header load, into %rax */
+		size = header_usable(PT_REGS_RC(ctx));
+		off = MT_CK_RET(ck);
+	    } else
+#endif
+		size = usable_size(ptr);
+	    if (called_by_libc_at(ctx, proc, task, off)) {
+		t->pend_frees++;	/* counted at our next call, see above */
+		t->pend_bytes += size;
+		return 0;
+	    }
+	    commit_pending(t, proc);
+	    __sync_fetch_and_add(&proc->frees, 1);
+	    __sync_fetch_and_add(&proc->live_bytes, -(__s64)size);
 	    return 0;
+	}
 	/*
 	 * An unknown block freed by libc itself is one it had cached after
 	 * the program freed it (tcache flush at thread exit): not a free.
@@ -503,6 +629,7 @@ mt_entry(struct pt_regs *ctx)
 	if (t->depth || called_by_libc(ctx, proc, task))
 	    return 0;
 	ptr = PT_REGS_PARM1(ctx);
+	commit_pending(t, proc);
 	account_free(proc, t->tgid, ptr);
 	emit(proc, op, ptr, PT_REGS_PARM2(ctx), 0);
 	return 0;
@@ -526,10 +653,14 @@ mt_entry(struct pt_regs *ctx)
     case MT_OP_REALLOC:
 	t->ptr = PT_REGS_PARM1(ctx);
 	size = PT_REGS_PARM2(ctx);
+	if (NO_TABLE)
+	    t->old_size = t->ptr ? usable_size(t->ptr) : 0;
 	break;
     case MT_OP_REALLOCARRAY:
 	t->ptr = PT_REGS_PARM1(ctx);
 	size = PT_REGS_PARM2(ctx) * PT_REGS_PARM3(ctx);
+	if (NO_TABLE)
+	    t->old_size = t->ptr ? usable_size(t->ptr) : 0;
 	break;
     case MT_OP_MEMALIGN:
     case MT_OP_ALIGNED_ALLOC:
@@ -563,14 +694,25 @@ mt_return(struct pt_regs *ctx)
     if (mode == MT_MODE_EMPTY)
 	return 0;
     task = bpf_get_current_task_btf();
-    if (!(t = thread_of(task, &proc)) || t->depth == 0)
+    if (!(t = thread_of(task, &proc)))
+	return 0;
+    ret = PT_REGS_RC(ctx);
+    if (bpf_get_attach_cookie(ctx) & MT_CK_RETONLY) {
+	/* usable leaks mode: malloc has no entry program to raise depth */
+	if (t->depth || !ret)
+	    return 0;
+	if (mode == MT_MODE_LEAKS)
+	    stack = take_stack(ctx, t, task);
+	record_alloc(proc, t, ret, usable_size(ret), stack);
+	return 0;
+    }
+    if (t->depth == 0)
 	return 0;		/* entered before we attached */
     if (--t->depth != 0)
 	return 0;
     op = t->op;
     size = t->size;
     old = t->ptr;
-    ret = PT_REGS_RC(ctx);
 
     switch (op) {
     case MT_OP_NONE:
@@ -579,11 +721,15 @@ mt_return(struct pt_regs *ctx)
 	if (ret != MAP_FAILED)
 	    emit(proc, op, ret, (__s64)size, 0);
 	return 0;
-    case MT_OP_MMAP:
+    case MT_OP_MMAP:		/* always in the table: munmap has no header */
 	if (ret == MAP_FAILED)
 	    return 0;
-	addr = ret;
-	break;
+	if (mode == MT_MODE_LEAKS)
+	    stack = take_stack(ctx, t, task);
+	commit_pending(t, proc);
+	account_alloc(proc, t->tgid, ret, size, stack);
+	emit(proc, op, ret, (__s64)size, 0);
+	return 0;
     case MT_OP_POSIX_MEMALIGN:
 	if ((int)ret != 0 ||
 	    bpf_probe_read_user(&addr, sizeof(addr), (void *)old) || !addr)
@@ -595,7 +741,7 @@ mt_return(struct pt_regs *ctx)
 	if (!ret && size)
 	    return 0;		/* failed: the old block is untouched */
 	if (old)
-	    account_free(proc, t->tgid, old);
+	    record_free(proc, t, old);
 	addr = ret;
 	break;
     default:
@@ -608,9 +754,63 @@ mt_return(struct pt_regs *ctx)
 	/* the ip is the return address here: the stack starts at the caller */
 	if (mode == MT_MODE_LEAKS)
 	    stack = take_stack(ctx, t, task);
-	account_alloc(proc, t->tgid, addr, size, stack);
+	record_alloc(proc, t, addr, usable ? usable_size(addr) : size, stack);
     }
     emit(proc, op, addr, (__s64)size, old);
+    return 0;
+}
+
+#if defined(bpf_target_x86)
+/* does the condition of jcc (low nibble of its opcode) hold for flags? */
+static __always_inline bool
+cc_holds(__u32 cc, __u64 flags)
+{
+    bool	cf = flags & 0x1, pf = flags & 0x4, zf = flags & 0x40;
+    bool	sf = flags & 0x80, of = flags & 0x800, r;
+
+    switch (cc >> 1) {
+    case 0: r = of; break;			/* o */
+    case 1: r = cf; break;			/* b */
+    case 2: r = zf; break;			/* e */
+    case 3: r = cf || zf; break;		/* be */
+    case 4: r = sf; break;			/* s */
+    case 5: r = pf; break;			/* p */
+    case 6: r = sf != of; break;		/* l */
+    default: r = zf || sf != of; break;		/* le */
+    }
+    return (cc & 1) ? !r : r;
+}
+#endif
+
+/*
+ * Usable summary mode: a branch in glibc's malloc that may lead straight
+ * to its return, with the result in %rax (probes.c).  It counts when
+ * the edge it is about to take is one that leads there.
+ */
+SEC("uprobe.multi")
+int
+mt_site(struct pt_regs *ctx)
+{
+#if defined(bpf_target_x86)
+    __u32		ck = bpf_get_attach_cookie(ctx);
+    struct task_struct	*task;
+    struct mt_proc	*proc;
+    struct mt_thread	*t;
+    __u64		ret;
+    bool		cond;
+
+    if (mode == MT_MODE_EMPTY)
+	return 0;
+    cond = cc_holds(MT_CK_CC(ck), ctx->flags);
+    if (!((ck & MT_CK_TAKEN) && cond) && !((ck & MT_CK_FALLTHRU) && !cond))
+	return 0;
+    if ((ret = PT_REGS_RC(ctx)) == 0)
+	return 0;
+    task = bpf_get_current_task_btf();
+    if (!(t = thread_of(task, &proc)) || t->depth)
+	return 0;		/* inside realloc, memalign, ...: theirs */
+    record_alloc(proc, t, ret, usable_size(ret), 0);
+#endif
     return 0;
 }
 
@@ -700,8 +900,19 @@ BPF_PROG(mt_exit, struct task_struct *task)
 {
     __u32		tgid = task->tgid;
     struct mt_proc	*proc;
+    struct mt_thread	*t;
+    int			last = task->signal->live.counter == 0;
 
-    if (task->signal->live.counter != 0)
+    /*
+     * NO_TABLE: a thread leaving on its own has just had glibc flush its
+     * cache: its held-back frees die with its storage.  The last thread,
+     * or one killed with the whole process, has made real ones.
+     */
+    if (NO_TABLE && (last || (task->signal->flags & SIGNAL_GROUP_EXIT)) &&
+	(t = bpf_task_storage_get(&threads, task, NULL, 0)) != NULL &&
+	t->pend_frees && (proc = proc_at(t->slot, t->tgid)) != NULL)
+	commit_pending(t, proc);
+    if (!last)
 	return 0;		/* other threads of the process live on */
     if (!(proc = proc_of(tgid)))
 	return 0;

@@ -1,7 +1,7 @@
 /*
  * memtrack.c - pmpipe-memtrack: heap allocation tracking with eBPF.
  *
- *   pmpipe-memtrack [-m events|summary|leaks] [-i SECONDS] [-f] [-r RINGBYTES] PID
+ *   pmpipe-memtrack [-m events|summary|leaks] [-i SECONDS] [-f] [-r RINGBYTES] [-x] PID
  *   pmpipe-memtrack [options] -- COMMAND [ARGS...]
  *
  * Loads memtrack.bpf.c, attaches uprobes to the target's libc allocator
@@ -45,7 +45,7 @@
 #define DEFAULT_RING		(16UL << 20)	/* events mode */
 #define CONTROL_RING		(256UL << 10)	/* other modes: control records only */
 #define DRAIN_MS		100		/* ring drain period */
-#define MAX_LINKS		(2 * PROBES_MAX + 2)
+#define MAX_LINKS		(2 * PROBES_MAX + SITES_MAX + 2)
 
 static const char *progname = "pmpipe-memtrack";
 
@@ -82,6 +82,10 @@ struct memtrack {
     long		interval_ms;
     unsigned long	ring_bytes;
     int			classic;	/* classic uprobes, not uprobe_multi */
+    int			exact;		/* -x: requested sizes everywhere */
+    int			usable;		/* sizes from glibc's chunk headers */
+    int			sites;		/* malloc probed at its return sites */
+    int			free_site;	/* free probed past its header load */
     pid_t		pid;		/* the tracked or launched process */
     char		**argv;		/* command to launch, or NULL */
 
@@ -136,13 +140,15 @@ static void
 usage(FILE *f)
 {
     fprintf(f,
-"usage: %s [-m events|summary|leaks] [-i SECONDS] [-f] [-r RINGBYTES] [-v] PID\n"
+"usage: %s [-m events|summary|leaks] [-i SECONDS] [-f] [-r RINGBYTES] [-x] [-v] PID\n"
 "       %s [options] -- COMMAND [ARGS...]\n"
 "  -m MODE   events: every call and summaries (default); summary: totals only;\n"
 "            leaks: totals, and outstanding allocations with stacks at exit\n"
 "  -i SECS   summary interval (default 1)\n"
 "  -f        follow child processes\n"
 "  -r BYTES  ring buffer size (K, M suffixes; default 16M in events mode)\n"
+"  -x        requested sizes in summary and leaks modes too (glibc: usable\n"
+"            sizes from the chunk headers, with fewer probes, by default)\n"
 "  -v        explain probe placement on stderr; -vv adds libbpf debug output\n",
 	    progname, progname);
 }
@@ -721,6 +727,7 @@ open_load(struct memtrack *mt)
     }
     skel->rodata->mode = (__u32)mt->mode;
     skel->rodata->follow = mt->follow != 0;
+    skel->rodata->usable = mt->usable != 0;
     skel->rodata->wakeup_bytes = ring / 8;
     bpf_map__set_max_entries(skel->maps.events, (__u32)ring);
     /* smaller table entries: the address alone names a block of one process */
@@ -734,6 +741,7 @@ open_load(struct memtrack *mt)
     if (mt->classic) {
 	bpf_program__set_expected_attach_type(skel->progs.mt_entry, 0);
 	bpf_program__set_expected_attach_type(skel->progs.mt_return, 0);
+	bpf_program__set_expected_attach_type(skel->progs.mt_site, 0);
     }
     if ((sts = memtrack_bpf__load(skel)) < 0) {
 	memtrack_bpf__destroy(skel);
@@ -759,56 +767,87 @@ keep_link(struct memtrack *mt, struct bpf_link *l)
     return 0;
 }
 
+/* offsets and cookies of one uprobe_multi link */
+struct attach_list {
+    unsigned long	off[PROBES_MAX + SITES_MAX];
+    __u64		cookie[PROBES_MAX + SITES_MAX];
+    size_t		n;
+};
+
+static void
+list_add(struct attach_list *l, unsigned long off, __u64 cookie)
+{
+    l->off[l->n] = off;
+    l->cookie[l->n++] = cookie;
+}
+
+static int
+attach_list(struct memtrack *mt, struct bpf_program *prog, pid_t pid,
+	    const struct attach_list *l, int retprobe)
+{
+    size_t	i;
+    int		sts;
+
+    if (l->n == 0)
+	return 0;
+    if (!mt->classic) {
+	LIBBPF_OPTS(bpf_uprobe_multi_opts, mo);
+
+	mo.offsets = l->off;
+	mo.cookies = l->cookie;
+	mo.cnt = l->n;
+	mo.retprobe = retprobe;
+	return keep_link(mt, bpf_program__attach_uprobe_multi(prog, pid,
+					mt->libc, NULL, &mo));
+    }
+    for (i = 0; i < l->n; i++) {
+	LIBBPF_OPTS(bpf_uprobe_opts, uo);
+
+	uo.bpf_cookie = l->cookie[i];
+	uo.retprobe = retprobe;
+	sts = keep_link(mt, bpf_program__attach_uprobe_opts(prog, pid,
+					mt->libc, l->off[i], &uo));
+	if (sts < 0)
+	    return sts;
+    }
+    return 0;
+}
+
 /*
  * Return probes first: a call entered between two attachments must not
- * leave the depth counter raised with no return probe to lower it.
+ * leave the depth counter raised with no return probe to lower it.  On
+ * the usable path malloc has no entry probe: a return probe that knows
+ * it (MT_CK_RETONLY), or its return sites instead.
  */
 static int
 attach_uprobes(struct memtrack *mt, pid_t pid)
 {
     struct probe_set	*ps = &mt->probes;
-    unsigned long	off[PROBES_MAX];
-    __u64		cookie[PROBES_MAX];
-    int			pass, i, n, sts;
+    struct attach_list	*ret, *site, *ent;
+    int			i, plain, sts;
 
-    for (pass = 0; pass < 2; pass++) {
-	int	ret = pass == 0;
-	struct bpf_program *prog = ret ? mt->skel->progs.mt_return :
-					 mt->skel->progs.mt_entry;
-
-	if (!mt->classic) {
-	    LIBBPF_OPTS(bpf_uprobe_multi_opts, mo);
-
-	    for (i = 0, n = 0; i < ps->n; i++) {
-		if (ret && !ps->p[i].ret)
-		    continue;
-		off[n] = ps->p[i].offset;
-		cookie[n++] = (__u64)ps->p[i].op;
-	    }
-	    mo.offsets = off;
-	    mo.cookies = cookie;
-	    mo.cnt = (size_t)n;
-	    mo.retprobe = ret;
-	    sts = keep_link(mt, bpf_program__attach_uprobe_multi(prog, pid,
-					mt->libc, NULL, &mo));
-	    if (sts < 0)
-		return sts;
-	    continue;
-	}
-	for (i = 0; i < ps->n; i++) {
-	    LIBBPF_OPTS(bpf_uprobe_opts, uo);
-
-	    if (ret && !ps->p[i].ret)
-		continue;
-	    uo.bpf_cookie = (__u64)ps->p[i].op;
-	    uo.retprobe = ret;
-	    sts = keep_link(mt, bpf_program__attach_uprobe_opts(prog, pid,
-					mt->libc, ps->p[i].offset, &uo));
-	    if (sts < 0)
-		return sts;
-	}
+    if ((ret = calloc(3, sizeof(*ret))) == NULL)
+	return -ENOMEM;
+    site = ret + 1;
+    ent = ret + 2;
+    for (i = 0; i < ps->n; i++) {
+	plain = !mt->usable || ps->p[i].op != MT_OP_MALLOC;
+	if (ps->p[i].ret && (plain || !mt->sites))
+	    list_add(ret, ps->p[i].offset,
+		     (__u64)ps->p[i].op | (plain ? 0 : MT_CK_RETONLY));
+	if (mt->free_site && ps->p[i].op == MT_OP_FREE)
+	    list_add(ent, ps->free_offset, (__u64)MT_OP_FREE | MT_CK_SITE |
+		     (__u64)ps->free_ret << MT_CK_RET_SHIFT);
+	else if (plain)
+	    list_add(ent, ps->p[i].offset, (__u64)ps->p[i].op);
     }
-    return 0;
+    for (i = 0; mt->sites && i < ps->nsites; i++)
+	list_add(site, ps->site[i].offset, ps->site[i].cookie);
+    if ((sts = attach_list(mt, mt->skel->progs.mt_return, pid, ret, 1)) == 0 &&
+	(sts = attach_list(mt, mt->skel->progs.mt_site, pid, site, 0)) == 0)
+	sts = attach_list(mt, mt->skel->progs.mt_entry, pid, ent, 0);
+    free(ret);
+    return sts;
 }
 
 static int
@@ -1007,11 +1046,36 @@ print_probes(struct memtrack *mt)
     const char	*base = strrchr(mt->libc, '/');
     int		i;
 
+    base = base ? base + 1 : mt->libc;
     for (i = 0; i < mt->probes.n; i++)
 	fprintf(stderr, "%s: %-14s %s+0x%lx %s(%s)\n", progname,
-		mt->probes.p[i].name, base ? base + 1 : mt->libc,
-		mt->probes.p[i].offset, mt->probes.p[i].ret ? "+ return " : "",
-		mt->probes.p[i].why);
+		mt->probes.p[i].name, base, mt->probes.p[i].offset,
+		mt->probes.p[i].ret ? "+ return " : "", mt->probes.p[i].why);
+    if (!mt->usable) {
+	errmsg("sizes: requested (%s)", mt->exact ? "-x" :
+	       mt->mode == MT_MODE_EVENTS ? "events mode" : mt->probes.glibc_why);
+	return;
+    }
+    if (mt->free_site)
+	errmsg("sizes: usable, glibc free at %s+0x%lx (%s)", base,
+	       mt->probes.free_offset, mt->probes.free_why);
+    else
+	errmsg("sizes: usable, glibc free at its entry (%s)",
+	       mt->mode == MT_MODE_LEAKS ? "leaks mode" : mt->probes.free_why);
+    if (!mt->sites) {
+	errmsg("sizes: usable, glibc malloc by its return probe (%s)",
+	       mt->mode == MT_MODE_LEAKS ? "leaks mode" : mt->probes.sites_why);
+	return;
+    }
+    errmsg("sizes: usable, glibc malloc at %d return sites (%s):",
+	   mt->probes.nsites, mt->probes.sites_why);
+    for (i = 0; i < mt->probes.nsites; i++)
+	fprintf(stderr, "%s:   %s+0x%lx %s%s\n", progname, base,
+		mt->probes.site[i].offset,
+		mt->probes.site[i].cookie & MT_CK_TAKEN ? "taken" : "",
+		(mt->probes.site[i].cookie & (MT_CK_TAKEN | MT_CK_FALLTHRU)) ==
+		(MT_CK_TAKEN | MT_CK_FALLTHRU) ? " and fall-through" :
+		mt->probes.site[i].cookie & MT_CK_FALLTHRU ? "fall-through" : "");
 }
 
 int
@@ -1029,7 +1093,7 @@ main(int argc, char **argv)
     long		pid;
     int			c, sts, exec_err;
 
-    while ((c = getopt(argc, argv, "+m:i:fr:vh")) != -1) {
+    while ((c = getopt(argc, argv, "+m:i:fr:vxh")) != -1) {
 	switch (c) {
 	case 'm':
 	    for (mt.mode = 0; mt.mode <= MT_MODE_EMPTY; mt.mode++)
@@ -1059,6 +1123,9 @@ main(int argc, char **argv)
 	    break;
 	case 'v':
 	    mt.verbose++;
+	    break;
+	case 'x':
+	    mt.exact = 1;
 	    break;
 	case 'h':
 	    usage(stdout);
@@ -1134,6 +1201,18 @@ main(int argc, char **argv)
 	errmsg("%s", err);
 	goto cleanup;
     }
+    /* usable sizes where glibc's allocator keeps them; never for events */
+    mt.usable = mt.probes.glibc && !mt.exact && mt.mode != MT_MODE_EVENTS;
+    mt.sites = mt.usable && mt.mode != MT_MODE_LEAKS && mt.probes.nsites > 0;
+    mt.free_site = mt.usable && mt.mode != MT_MODE_LEAKS && mt.probes.free_site;
+    if ((env = getenv("PMPIPE_MEMTRACK_SITES")) && strcmp(env, "no") == 0) {
+	/* for tests: the return probe path these replace */
+	mt.sites = mt.free_site = 0;
+	snprintf(mt.probes.sites_why, sizeof(mt.probes.sites_why),
+		 "PMPIPE_MEMTRACK_SITES=no");
+	snprintf(mt.probes.free_why, sizeof(mt.probes.free_why),
+		 "PMPIPE_MEMTRACK_SITES=no");
+    }
     if ((env = getenv("PMPIPE_MEMTRACK_PLACE")) && strcmp(env, "entry") == 0) {
 	/* for benchmarks: what the placement saves */
 	for (c = 0; c < mt.probes.n; c++) {
@@ -1155,7 +1234,8 @@ main(int argc, char **argv)
 	errmsg("cannot set up: %s", strerror(errno));
 	goto cleanup;
     }
-    printf("{\"type\":\"attached\",\"pid\":%d}\n", (int)mt.pid);
+    printf("{\"type\":\"attached\",\"pid\":%d,\"sizes\":\"%s\"}\n", (int)mt.pid,
+	   mt.usable ? "usable" : "requested");
     fflush(stdout);
     sts = 0;
     if (mt.argv && (exec_err = launch_release(&mt)) < 0) {

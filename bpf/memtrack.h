@@ -32,6 +32,30 @@ enum mt_op {
     MT_OP_MAX
 };
 
+/*
+ * Cookie bits above the op (low byte).  MT_CK_RETONLY: a return probe
+ * whose function has no entry program (glibc's malloc in usable-size
+ * leaks mode).  MT_CK_SITE: a probe inside glibc's malloc on a branch
+ * that leads to its return with the result in %rax (usable-size summary
+ * mode, x86-64); MT_CK_TAKEN / MT_CK_FALLTHRU say which of the branch's
+ * edges lead there, bits 12-15 its condition (the low nibble of the jcc
+ * opcode; an unconditional jmp has both edge bits).
+ */
+#define MT_CK_OP(c)		((c) & 0xff)
+#define MT_CK_RETONLY		(1u << 8)
+#define MT_CK_SITE		(1u << 9)
+#define MT_CK_TAKEN		(1u << 10)
+#define MT_CK_FALLTHRU		(1u << 11)
+#define MT_CK_CC_SHIFT		12
+#define MT_CK_CC(c)		(((c) >> MT_CK_CC_SHIFT) & 0xf)
+/*
+ * MT_CK_SITE on free (usable summary mode, x86-64): a probe past glibc's
+ * load of the chunk header into %rax; the return address is at %rsp +
+ * bits 16-31.
+ */
+#define MT_CK_RET_SHIFT		16
+#define MT_CK_RET(c)		((c) >> MT_CK_RET_SHIFT)
+
 /* what the programs do, fixed before load */
 enum mt_mode {
     MT_MODE_EVENTS = 0,		/* per-event records and in-kernel totals */
