@@ -1,7 +1,8 @@
 /*
  * workload.c - a deterministic allocator workload for pmpipe-memtrack tests.
  *
- *   workload [-w] [-f] [-t THREADS] [-a] [-u] [-s PAIRS [-p RATE]] [-b PAIRS] N M
+ *   workload [-w] [-f] [-t THREADS] [-a] [-u] [-d] [-s PAIRS [-p RATE]] [-b PAIRS]
+ *            [-S SECONDS] [-e] N M [PROGRAM ARGS...]
  *
  * Makes N mallocs of the distinct sizes 1000+i (i = 0..N-1), then frees
  * the first M of them, and exits with the other N-M outstanding.  It
@@ -16,11 +17,15 @@
  *             (malloc_usable_size; mmap by length): "usable allocs=A
  *             frees=F live=L peak=P" on stderr (peak: only without -t)
  *   -s PAIRS  then PAIRS malloc(64)+free pairs, paced at -p RATE calls/s
+ *   -d        after the N mallocs and M frees, prctl(PR_SET_DUMPABLE, 0)
+ *   -S SECS   at the end, sleep SECS seconds
+ *   -e        at the end, execute PROGRAM with ARGS (instead of exiting)
  *   -b PAIRS  time PAIRS malloc(64)+free pairs; print "pairs=N ns=T cpu=C" on
  *             stderr: elapsed and CPU (user + system, traps included) ns
  */
 #include <malloc.h>
 #include <pthread.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,15 +179,18 @@ main(int argc, char **argv)
 {
     long long	storm = 0, rate = 0, bench = 0, t0, c0;
     int		c, wait_stdin = 0, fork_child = 0, all = 0, status, k, threads = 0;
-    int		usable = 0;
+    int		usable = 0, nodump = 0, exec_after = 0, pause = 0;
     pthread_t	tid[MAXT];
     pid_t	child = -1;
     char	b;
 
-    while ((c = getopt(argc, argv, "wft:aus:p:b:")) != -1) {
+    while ((c = getopt(argc, argv, "+wft:audes:p:b:S:")) != -1) {
 	switch (c) {
 	case 'w': wait_stdin = 1; break;
 	case 'u': usable = 1; break;
+	case 'd': nodump = 1; break;
+	case 'e': exec_after = 1; break;
+	case 'S': pause = atoi(optarg); break;
 	case 'f': fork_child = 1; break;
 	case 't': threads = atoi(optarg); break;
 	case 'a': all = 1; break;
@@ -192,7 +200,7 @@ main(int argc, char **argv)
 	default: return 2;
 	}
     }
-    if (optind + 2 != argc)
+    if (exec_after ? optind + 3 > argc : optind + 2 != argc)
 	return 2;
     n = atoll(argv[optind]);
     m = atoll(argv[optind + 1]);
@@ -211,6 +219,8 @@ main(int argc, char **argv)
 	    return 1;
     for (k = 0; k < threads; k++)
 	pthread_join(tid[k], NULL);
+    if (nodump && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+	return 1;
     if (all)
 	all_functions();
     if (storm)
@@ -230,5 +240,11 @@ main(int argc, char **argv)
     if (child > 0)
 	while (waitpid(child, &status, 0) < 0)
 	    ;
+    if (pause)
+	sleep((unsigned)pause);
+    if (exec_after) {
+	execv(argv[optind + 2], argv + optind + 2);
+	return 127;
+    }
     return 0;
 }
