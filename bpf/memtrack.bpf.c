@@ -46,6 +46,15 @@
  * from real frees: frees libc itself makes are held back per thread
  * and counted at the thread's next counted call, or dropped when the
  * thread exits on its own (the cache flush runs then).
+ *
+ * A process is observed only while the kernel would let its owner
+ * ptrace it: the same credentials it had when tracking started (a
+ * setuid or setgid exec, setresuid or a capability gain end it) and
+ * dumpable.  Every probe hit compares its thread's credentials pointer
+ * with the one last checked and reads the dumpable bits; exec and exit
+ * check too, and user space runs mt_check each interval for processes
+ * that make no allocator calls.  Once changed, a process is marked and
+ * nothing more of it is counted or sent.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -54,6 +63,8 @@
 #include "memtrack.h"
 
 #define EEXIST		17
+#define SUID_DUMP_USER	1	/* get_dumpable(mm): dumpable */
+#define MMF_DUMPABLE_MASK 3
 #define VM_EXEC		0x00000004UL
 #define MAP_FAILED	((__u64)-1)
 #define MT_MAX_TOMBS	65536	/* per process */
@@ -134,6 +145,7 @@ struct {
 struct mt_thread {
     __u32	slot;		/* its process in procs */
     __u32	tgid;		/* ... which must still hold this tgid */
+    __u64	cred;		/* the credentials last found unchanged */
     __u32	depth;		/* probed calls in progress */
     __u32	op;		/* outermost call, or MT_OP_NONE to ignore it */
     __u64	size;		/* its size argument */
@@ -169,9 +181,127 @@ proc_at(__u32 slot, __u32 tgid)
 {
     struct mt_proc	*proc = bpf_map_lookup_elem(&procs, &slot);
 
-    if (!proc || proc->tgid != tgid || (proc->flags & MT_PROC_EXITED))
+    if (!proc || proc->tgid != tgid ||
+	(proc->flags & (MT_PROC_EXITED | MT_PROC_CHANGED)))
 	return NULL;
     return proc;
+}
+
+/* mm->flags: a bitmap (mm_flags_t) since Linux 6.18, unsigned long before */
+struct mt_mm_bitmap {
+    unsigned long	__mm_flags[1];
+};
+struct mm_struct___bitmap {
+    struct mt_mm_bitmap	flags;
+} __attribute__((preserve_access_index));
+struct mm_struct___long {
+    unsigned long	flags;
+} __attribute__((preserve_access_index));
+
+/* mm is a BTF pointer (a task's mm in a probe or tracepoint) */
+static __always_inline bool
+dumpable(struct mm_struct *mm)
+{
+    unsigned long	f;
+
+    if (!mm)
+	return true;		/* exiting: the exit tracepoint decides */
+    if (bpf_core_field_exists(((struct mm_struct___bitmap *)mm)->flags.__mm_flags))
+	f = ((struct mm_struct___bitmap *)mm)->flags.__mm_flags[0];
+    else
+	f = ((struct mm_struct___long *)mm)->flags;
+    return (f & MMF_DUMPABLE_MASK) == SUID_DUMP_USER;
+}
+
+/* the same through bpf_probe_read_kernel, for mt_check */
+static __always_inline bool
+dumpable_read(struct mm_struct *mm)
+{
+    unsigned long	f = 0;
+
+    if (!mm)
+	return true;
+    if (bpf_core_field_exists(((struct mm_struct___bitmap *)mm)->flags.__mm_flags))
+	bpf_core_read(&f, sizeof(f),
+		      &((struct mm_struct___bitmap *)mm)->flags.__mm_flags[0]);
+    else
+	bpf_core_read(&f, sizeof(f), &((struct mm_struct___long *)mm)->flags);
+    return (f & MMF_DUMPABLE_MASK) == SUID_DUMP_USER;
+}
+
+static __always_inline void
+read_cred(const struct cred *c, struct mt_cred *m)
+{
+    __u64	prm = 0, eff = 0;
+
+    m->id[0] = BPF_CORE_READ(c, uid.val);
+    m->id[1] = BPF_CORE_READ(c, euid.val);
+    m->id[2] = BPF_CORE_READ(c, suid.val);
+    m->id[3] = BPF_CORE_READ(c, fsuid.val);
+    m->id[4] = BPF_CORE_READ(c, gid.val);
+    m->id[5] = BPF_CORE_READ(c, egid.val);
+    m->id[6] = BPF_CORE_READ(c, sgid.val);
+    m->id[7] = BPF_CORE_READ(c, fsgid.val);
+    /* kernel_cap_t: a u64 since 6.3, two u32 before: 8 bytes either way */
+    bpf_core_read(&prm, sizeof(prm), &c->cap_permitted);
+    bpf_core_read(&eff, sizeof(eff), &c->cap_effective);
+    m->caps = prm | eff;
+}
+
+/* how credentials c differ from the process's starting ones, or 0 */
+static __always_inline __u32
+cred_change(struct mt_proc *proc, const struct cred *c, bool exec)
+{
+    struct mt_cred	now;
+    int			i;
+
+    if (!(proc->flags & MT_PROC_CRED))
+	return MT_CHG_NONE;
+    read_cred(c, &now);
+    for (i = 0; i < 4; i++)
+	if (now.id[i] != proc->cred.id[i])
+	    return exec ? MT_CHG_EXEC_UID : MT_CHG_UID;
+    for (i = 4; i < 8; i++)
+	if (now.id[i] != proc->cred.id[i])
+	    return exec ? MT_CHG_EXEC_GID : MT_CHG_GID;
+    if (now.caps & ~proc->cred.caps)
+	return exec ? MT_CHG_EXEC_CAPS : MT_CHG_CAPS;
+    return MT_CHG_NONE;
+}
+
+static __always_inline void control(__u32 rec, __u32 pid, __u64 old, __u32 slot);
+
+/* the first to see a change marks the process and tells user space */
+static __always_inline void
+mark_changed(struct mt_proc *proc, __u32 why)
+{
+    if (__sync_fetch_and_or(&proc->flags, MT_PROC_CHANGED) & MT_PROC_CHANGED)
+	return;
+    proc->changed = why;
+    control(MT_REC_CHANGED, proc->tgid, why, 0);
+}
+
+/*
+ * May the calling thread's process still be observed?  The credentials
+ * are compared only when the thread's cred pointer moved (every
+ * commit_creds makes a new one).
+ */
+static __always_inline bool
+observable(struct task_struct *task, struct mt_thread *t, struct mt_proc *proc)
+{
+    const struct cred	*c = task->real_cred;
+    __u32		why = MT_CHG_NONE;
+
+    if ((__u64)c != t->cred) {
+	if ((why = cred_change(proc, c, false)) == MT_CHG_NONE)
+	    t->cred = (__u64)c;
+    }
+    if (why == MT_CHG_NONE && !dumpable(task->mm))
+	why = MT_CHG_DUMPABLE;
+    if (why == MT_CHG_NONE)
+	return true;
+    mark_changed(proc, why);
+    return false;
 }
 
 static __always_inline struct mt_proc *
@@ -197,6 +327,8 @@ thread_of(struct task_struct *task, struct mt_proc **procp)
 
     t = bpf_task_storage_get(&threads, task, NULL, 0);
     if (t && (proc = proc_at(t->slot, t->tgid)) != NULL) {
+	if (!observable(task, t, proc))
+	    return NULL;
 	*procp = proc;
 	return t;
     }
@@ -215,6 +347,8 @@ thread_of(struct task_struct *task, struct mt_proc **procp)
     __builtin_memset(t, 0, sizeof(*t));
     t->slot = *slot;
     t->tgid = tgid;
+    if (!observable(task, t, proc))
+	return NULL;
     *procp = proc;
     return t;
 }
@@ -255,7 +389,7 @@ emit(struct mt_proc *proc, __u32 op, __u64 addr, __s64 size, __u64 old)
     submit(e);
 }
 
-/* control records are rare and wanted at once */
+/* control records are rare and wanted at once; CHANGED: op is why */
 static __always_inline void
 control(__u32 rec, __u32 pid, __u64 old, __u32 slot)
 {
@@ -273,6 +407,8 @@ control(__u32 rec, __u32 pid, __u64 old, __u32 slot)
     e->old = old;
     e->rec = rec;
     e->slot = slot;
+    if (rec == MT_REC_CHANGED)
+	e->op = (__u16)old;
     bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 }
 
@@ -831,12 +967,12 @@ SEC("tp_btf/sched_process_fork")
 int
 BPF_PROG(mt_fork, struct task_struct *parent, struct task_struct *child)
 {
-    struct mt_proc	*proc;
+    struct mt_proc	*proc, *pp;
     __u32		ptgid = parent->tgid, ctgid = child->tgid, slot;
 
     if (!follow || child->pid != child->tgid)
 	return 0;		/* not following, or a new thread */
-    if (!proc_of(ptgid))
+    if (!(pp = proc_of(ptgid)))
 	return 0;
     if (new_slot(&slot) != 0 ||
 	(proc = bpf_map_lookup_elem(&procs, &slot)) == NULL) {
@@ -845,6 +981,8 @@ BPF_PROG(mt_fork, struct task_struct *parent, struct task_struct *child)
     }
     __builtin_memset(proc, 0, sizeof(*proc));
     proc->parent = ptgid;
+    proc->cred = pp->cred;	/* it started with its parent's credentials */
+    proc->flags = pp->flags & MT_PROC_CRED;
     proc->tgid = ctgid;
     if (bpf_map_update_elem(&pids, &ctgid, &slot, BPF_NOEXIST) != 0) {
 	proc->tgid = 0;
@@ -894,6 +1032,25 @@ send_vmas(struct task_struct *task, __u32 tgid)
     bpf_iter_task_vma_destroy(&it);
 }
 
+/* a set-user-ID or set-group-ID exec, or one that gains capabilities */
+SEC("tp_btf/sched_process_exec")
+int
+BPF_PROG(mt_exec, struct task_struct *task, pid_t old_pid,
+	 struct linux_binprm *bprm)
+{
+    struct mt_proc	*proc;
+    __u32		why;
+
+    if (!(proc = proc_of(task->tgid)))
+	return 0;
+    why = cred_change(proc, task->real_cred, true);
+    if (why == MT_CHG_NONE && !dumpable(task->mm))
+	why = MT_CHG_DUMPABLE;
+    if (why != MT_CHG_NONE)
+	mark_changed(proc, why);
+    return 0;
+}
+
 SEC("tp_btf/sched_process_exit")
 int
 BPF_PROG(mt_exit, struct task_struct *task)
@@ -902,6 +1059,7 @@ BPF_PROG(mt_exit, struct task_struct *task)
     struct mt_proc	*proc;
     struct mt_thread	*t;
     int			last = task->signal->live.counter == 0;
+    __u32		why;
 
     /*
      * NO_TABLE: a thread leaving on its own has just had glibc flush its
@@ -916,11 +1074,64 @@ BPF_PROG(mt_exit, struct task_struct *task)
 	return 0;		/* other threads of the process live on */
     if (!(proc = proc_of(tgid)))
 	return 0;
+    /* a change since its last allocator call: no exit record, no leaks */
+    why = cred_change(proc, task->real_cred, false);
+    if (why == MT_CHG_NONE && !dumpable(task->mm))
+	why = MT_CHG_DUMPABLE;
+    if (why != MT_CHG_NONE) {
+	mark_changed(proc, why);
+	return 0;
+    }
     if (__sync_fetch_and_or(&proc->flags, MT_PROC_EXITED) & MT_PROC_EXITED)
 	return 0;
     if (mode == MT_MODE_LEAKS)
 	send_vmas(task, tgid);
     control(MT_REC_EXIT, tgid, 0, 0);
+    return 0;
+}
+
+extern struct task_struct *bpf_task_from_pid(s32 pid) __weak __ksym;
+extern void bpf_task_release(struct task_struct *p) __weak __ksym;
+extern void bpf_rcu_read_lock(void) __weak __ksym;
+extern void bpf_rcu_read_unlock(void) __weak __ksym;
+
+/*
+ * Run by user space (BPF_PROG_TEST_RUN) when it starts tracking a
+ * process (snapshot: its starting credentials) and each interval after:
+ * a process that changed and then made no allocator call is found here.
+ */
+SEC("syscall")
+int
+mt_check(struct mt_check_args *a)
+{
+    struct task_struct	*task;
+    struct mt_proc	*proc;
+    const struct cred	*c;
+    __u32		slot = a->slot, why;
+
+    a->result = MT_CHECK_GONE;
+    if ((proc = bpf_map_lookup_elem(&procs, &slot)) == NULL ||
+	proc->tgid != a->pid || (task = bpf_task_from_pid(a->pid)) == NULL)
+	return 0;
+    bpf_rcu_read_lock();
+    c = BPF_CORE_READ(task, real_cred);
+    a->dumpable = dumpable_read(BPF_CORE_READ(task, mm));
+    if (a->snapshot) {
+	read_cred(c, &proc->cred);
+	__sync_fetch_and_or(&proc->flags, MT_PROC_CRED);
+	a->result = MT_CHG_NONE;
+    } else if (proc->flags & MT_PROC_CHANGED) {
+	a->result = proc->changed;
+    } else {
+	why = cred_change(proc, c, false);
+	if (why == MT_CHG_NONE && !a->dumpable)
+	    why = MT_CHG_DUMPABLE;
+	if (why != MT_CHG_NONE)
+	    mark_changed(proc, why);
+	a->result = why;
+    }
+    bpf_rcu_read_unlock();
+    bpf_task_release(task);
     return 0;
 }
 

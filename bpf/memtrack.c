@@ -10,7 +10,9 @@
  * launched command waits on a pipe until every probe is attached.
  *
  * Exit status: 0 done, 1 usage or target error, 2 BPF, BTF or the
- * probes are unavailable (e.g. missing privileges).
+ * probes are unavailable (e.g. missing privileges), 3 a tracked process
+ * may no longer be observed (its credentials changed, or it became
+ * non-dumpable): the reason also goes to PMDAPIPE_REASON_FD.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +43,7 @@
 
 #define EXIT_USAGE		1
 #define EXIT_NOBPF		2
+#define EXIT_CHANGED		3
 
 #define DEFAULT_RING		(16UL << 20)	/* events mode */
 #define CONTROL_RING		(256UL << 10)	/* other modes: control records only */
@@ -68,6 +71,7 @@ static const char *mode_names[] = {
 struct target {
     pid_t		pid;
     __u32		slot;		/* its element of the procs array */
+    __u32		changed;	/* enum mt_change: may not be observed */
     int			exit_seen;	/* EXIT record consumed */
     int			exit_ticks;	/* ticks with EXITED set but no record */
     int			have_vmas;	/* vmas came from the kernel at exit */
@@ -109,6 +113,8 @@ struct memtrack {
     int			pidfd;		/* the root target, for exit wakeups */
     int			stop;
     int			sts;		/* exit status */
+    int			reason_fd;	/* PMDAPIPE_REASON_FD, or -1 */
+    const char		*refused;	/* why the PID may not be tracked */
     struct target	*t;
     size_t		nt, maxt;
 };
@@ -123,6 +129,67 @@ errmsg(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+/* why a process may no longer be observed (enum mt_change) */
+static const char *change_names[MT_CHG_MAX] = {
+    [MT_CHG_EXEC_UID] = "target credentials changed (setuid exec)",
+    [MT_CHG_EXEC_GID] = "target credentials changed (setgid exec)",
+    [MT_CHG_EXEC_CAPS] = "target gained capabilities (exec)",
+    [MT_CHG_UID] = "target credentials changed (user IDs)",
+    [MT_CHG_GID] = "target credentials changed (group IDs)",
+    [MT_CHG_CAPS] = "target gained capabilities",
+    [MT_CHG_DUMPABLE] = "target became non-dumpable",
+};
+
+static const char *
+change_name(__u32 why)
+{
+    return why < MT_CHG_MAX && change_names[why] ? change_names[why] :
+	   "target may no longer be observed";
+}
+
+/*
+ * PMDAPIPE_REASON_FD names the write end of a pipe pmdapipe gave us
+ * for one line saying why we ended (its END record's pipe.endreason).
+ * Not a pipe, or one of our standard descriptors: not ours to touch.
+ * Closed on exec and taken out of the environment: a launched command
+ * gets neither.
+ */
+static int
+reason_open(void)
+{
+    const char	*env = getenv("PMDAPIPE_REASON_FD");
+    struct stat	st;
+    char	*end;
+    long	fd;
+
+    if (env == NULL)
+	return -1;
+    errno = 0;
+    fd = strtol(env, &end, 10);
+    if (errno || end == env || *end != '\0' || fd <= 2 || fd > INT_MAX ||
+	fstat((int)fd, &st) < 0 || !S_ISFIFO(st.st_mode) ||
+	fcntl((int)fd, F_SETFD, FD_CLOEXEC) < 0)
+	fd = -1;
+    unsetenv("PMDAPIPE_REASON_FD");
+    return (int)fd;
+}
+
+/* the one line, then close it */
+static void
+reason_say(struct memtrack *mt, const char *why)
+{
+    char	line[128];
+    int		n;
+
+    if (mt->reason_fd < 0)
+	return;
+    n = snprintf(line, sizeof(line), "%s\n", why);
+    if (n > 0 && write(mt->reason_fd, line, (size_t)n) < 0 && mt->verbose)
+	errmsg("cannot write to PMDAPIPE_REASON_FD: %s", strerror(errno));
+    close(mt->reason_fd);
+    mt->reason_fd = -1;
 }
 
 static int verbose_libbpf;
@@ -449,7 +516,16 @@ finish_target(struct memtrack *mt, struct target *t)
     __u32	key = (__u32)t->pid;
     int		sts;
 
-    if (mt->mode == MT_MODE_LEAKS) {
+    if (t->changed) {
+	/* nothing more of it reaches the client, and the tool ends */
+	errmsg("process %d: %s: tracking stopped", (int)t->pid,
+	       change_name(t->changed));
+	if (mt->sts != EXIT_CHANGED)
+	    reason_say(mt, change_name(t->changed));
+	mt->sts = EXIT_CHANGED;
+	mt->stop = 1;
+	sweep_allocs(mt, t, 0);
+    } else if (mt->mode == MT_MODE_LEAKS) {
 	/* still alive (we are stopping): its maps are readable now */
 	if (!t->have_vmas)
 	    procmap_read(t->pid, &t->vmas);
@@ -457,7 +533,8 @@ finish_target(struct memtrack *mt, struct target *t)
     } else if (!mt->stop) {
 	sweep_allocs(mt, t, 0);
     }
-    print_summary(mt, t);
+    if (!t->changed)
+	print_summary(mt, t);
     sts = bpf_map__delete_elem(mt->skel->maps.pids, &key, sizeof(key), 0);
     /* a followed child may reuse the slot (not while we are stopping) */
     if (sts == 0 && !mt->stop)
@@ -481,7 +558,12 @@ on_record(void *ctx, const void *data, size_t len)
 	return 0;
     switch (e->rec) {
     case MT_REC_EVENT:
-	print_event(e);
+	if ((t = target_find(mt, (pid_t)e->pid)) == NULL || !t->changed)
+	    print_event(e);
+	break;
+    case MT_REC_CHANGED:
+	if ((t = target_find(mt, (pid_t)e->pid)) != NULL && !t->changed)
+	    t->changed = e->op ? e->op : MT_CHG_MAX;
 	break;
     case MT_REC_FORK:
 	if (target_add(mt, (pid_t)e->pid, e->slot) == NULL)
@@ -517,6 +599,26 @@ drain(struct memtrack *mt)
 }
 
 /*
+ * mt_check for t: take its starting credentials (snapshot), or compare;
+ * enum mt_change or MT_CHECK_GONE; *dumpable when asked.
+ */
+static __u32
+check_cred(struct memtrack *mt, const struct target *t, int snapshot,
+	   int *dumpable)
+{
+    struct mt_check_args	a = { .pid = (__u32)t->pid, .slot = t->slot,
+				      .snapshot = (__u32)snapshot };
+    LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = &a, .ctx_size_in = sizeof(a));
+
+    if (bpf_prog_test_run_opts(bpf_program__fd(mt->skel->progs.mt_check),
+			       &o) < 0)
+	return MT_CHECK_GONE;
+    if (dumpable)
+	*dumpable = (int)a.dumpable;
+    return a.result;
+}
+
+/*
  * After a drain: finish targets whose EXIT record arrived; on a tick
  * also pick up followed children and exits whose record was lost (the
  * EXITED flag stays set for two ticks without one), and print summaries.
@@ -525,13 +627,13 @@ static void
 check_targets(struct memtrack *mt, int tick)
 {
     int			fd = bpf_map__fd(mt->skel->maps.pids);
-    __u32		key, next, *pkey = NULL, slot;
+    __u32		key, next, *pkey = NULL, slot, why;
     struct mt_proc	p;
     struct target	*t;
     size_t		i;
 
     for (i = 0; i < mt->nt; ) {
-	if (mt->t[i].exit_seen)
+	if (mt->t[i].exit_seen || mt->t[i].changed)
 	    finish_target(mt, &mt->t[i]);
 	else
 	    i++;
@@ -551,7 +653,15 @@ check_targets(struct memtrack *mt, int tick)
     }
     for (i = 0; i < mt->nt; ) {
 	t = &mt->t[i];
-	if (t->exit_seen) {
+	/* changed with no allocator call since; or a lost CHANGED record */
+	if (!t->exit_seen) {
+	    why = check_cred(mt, t, 0, NULL);
+	    if (why != MT_CHG_NONE && why != MT_CHECK_GONE)
+		t->changed = why;
+	    else if (read_proc(mt, t, &p) == 0 && (p.flags & MT_PROC_CHANGED))
+		t->changed = p.changed ? p.changed : MT_CHG_MAX;
+	}
+	if (t->exit_seen || t->changed) {
 	    finish_target(mt, t);
 	    continue;
 	}
@@ -850,6 +960,36 @@ attach_uprobes(struct memtrack *mt, pid_t pid)
     return sts;
 }
 
+/*
+ * The credentials the process starts with, before the probes see it.
+ * A process we attach to must be one the kernel would let its owner
+ * ptrace: user and group IDs each all the same (not running a set-user-
+ * or set-group-ID program), and dumpable.  A launched command is our
+ * own child, not yet exec'd: its exec is checked as it happens.
+ * 0, 1 when refused (mt->refused says why), or -errno.
+ */
+static int
+snapshot_cred(struct memtrack *mt)
+{
+    struct target	t = { .pid = mt->pid, .slot = 0 };
+    struct mt_proc	p;
+    int			dumpable = 1, sts;
+
+    if (check_cred(mt, &t, 1, &dumpable) != MT_CHG_NONE)
+	return -ESRCH;
+    if (mt->argv)
+	return 0;
+    if ((sts = read_proc(mt, &t, &p)) < 0)
+	return sts;
+    if (p.cred.id[0] != p.cred.id[1] || p.cred.id[0] != p.cred.id[2] ||
+	p.cred.id[4] != p.cred.id[5] || p.cred.id[4] != p.cred.id[6])
+	mt->refused = "target runs with other credentials than its owner's "
+		      "(set-user-ID or set-group-ID)";
+    else if (!dumpable)
+	mt->refused = "target is not dumpable";
+    return mt->refused != NULL;
+}
+
 static int
 attach_all(struct memtrack *mt)
 {
@@ -861,14 +1001,18 @@ attach_all(struct memtrack *mt)
     memset(&p, 0, sizeof(p));
     p.tgid = key;
     if (bpf_map__update_elem(mt->skel->maps.procs, &slot, sizeof(slot),
-			     &p, sizeof(p), BPF_ANY) != 0 ||
-	bpf_map__update_elem(mt->skel->maps.pids, &key, sizeof(key),
+			     &p, sizeof(p), BPF_ANY) != 0)
+	return -errno;
+    if ((sts = snapshot_cred(mt)) != 0)
+	return sts < 0 ? sts : 0;	/* refused: nothing attached */
+    if (bpf_map__update_elem(mt->skel->maps.pids, &key, sizeof(key),
 			     &slot, sizeof(slot), BPF_ANY) != 0)
 	return -errno;
     if (mt->follow &&
 	(sts = keep_link(mt, bpf_program__attach(mt->skel->progs.mt_fork))) < 0)
 	return sts;
-    if ((sts = keep_link(mt, bpf_program__attach(mt->skel->progs.mt_exit))) < 0)
+    if ((sts = keep_link(mt, bpf_program__attach(mt->skel->progs.mt_exit))) < 0 ||
+	(sts = keep_link(mt, bpf_program__attach(mt->skel->progs.mt_exec))) < 0)
 	return sts;
     /* followed children are new processes: probe every process, filter in BPF */
     return attach_uprobes(mt, mt->follow ? -1 : mt->pid);
@@ -1084,6 +1228,7 @@ main(int argc, char **argv)
     struct memtrack	mt = {
 	.mode = MT_MODE_EVENTS, .interval_ms = 1000, .gate = -1, .status = -1,
 	.epfd = -1, .sigfd = -1, .timerfd = -1, .pidfd = -1, .ring.fd = -1,
+	.reason_fd = -1,
     };
     char		err[PATH_MAX + 128], *end;
     const char		*env;
@@ -1159,6 +1304,7 @@ main(int argc, char **argv)
     mt.ring_bytes = ring_round(mt.ring_bytes);
     verbose_libbpf = mt.verbose;
     libbpf_set_print(libbpf_print);
+    mt.reason_fd = reason_open();
     /* the loop flushes after each drain: big writes at high rates */
     setvbuf(stdout, NULL, _IOFBF, 1 << 20);
 
@@ -1225,6 +1371,12 @@ main(int argc, char **argv)
 	print_probes(&mt);
     if (bpf_setup(&mt) < 0)
 	goto cleanup;
+    if (mt.refused) {
+	errmsg("process %d: %s: not tracked", (int)mt.pid, mt.refused);
+	reason_say(&mt, mt.refused);
+	sts = EXIT_CHANGED;
+	goto cleanup;
+    }
     if (mt.verbose)
 	errmsg("%s, %s mode, ring buffer %lu bytes", mt.classic ?
 	       "classic uprobes" : "uprobe_multi", mode_names[mt.mode],
@@ -1243,6 +1395,8 @@ main(int argc, char **argv)
 	sts = EXIT_USAGE;
     }
     run(&mt);
+    if (mt.sts == EXIT_CHANGED)
+	sts = EXIT_CHANGED;
     report_lost(&mt);
     if (mt.verbose)
 	report_cost(&mt);
@@ -1265,5 +1419,7 @@ cleanup:
 	close(mt.timerfd);
     if (mt.pidfd >= 0)
 	close(mt.pidfd);
+    if (mt.reason_fd >= 0)
+	close(mt.reason_fd);		/* ended with nothing to say */
     return sts;
 }

@@ -69,7 +69,25 @@ enum mt_rec {
     MT_REC_EVENT = 0,		/* an allocator call (events mode only) */
     MT_REC_FORK,		/* pid is a newly followed child of old */
     MT_REC_EXIT,		/* the last thread of pid exited */
-    MT_REC_VMA			/* an executable file mapping of pid at exit */
+    MT_REC_VMA,			/* an executable file mapping of pid at exit */
+    MT_REC_CHANGED		/* pid may no longer be observed: op is why */
+};
+
+/*
+ * Why a process may no longer be observed (the kernel's rule for
+ * ptrace, ptrace_may_access: the same credentials, dumpable, no
+ * privilege gained); MT_REC_CHANGED records and mt_proc.changed.
+ */
+enum mt_change {
+    MT_CHG_NONE = 0,
+    MT_CHG_EXEC_UID,		/* exec of a set-user-ID program */
+    MT_CHG_EXEC_GID,		/* exec of a set-group-ID program */
+    MT_CHG_EXEC_CAPS,		/* exec that gained capabilities */
+    MT_CHG_UID,			/* user IDs changed (setuid, setresuid, ...) */
+    MT_CHG_GID,			/* group IDs changed */
+    MT_CHG_CAPS,		/* capabilities gained */
+    MT_CHG_DUMPABLE,		/* became non-dumpable */
+    MT_CHG_MAX
 };
 
 /* lost-record reasons: indexes of the per-CPU "lost" array */
@@ -103,6 +121,15 @@ struct mt_vma {
 };
 
 /*
+ * Credentials a tracked process started with: uid, euid, suid, fsuid,
+ * then the same for groups; permitted | effective capabilities.
+ */
+struct mt_cred {
+    __u32	id[8];
+    __u64	caps;
+};
+
+/*
  * A tracked process: one element of the procs array, found through the
  * pids hash (tgid -> slot) or a thread's cached slot.  The first cache
  * line holds what every probe hit touches.
@@ -121,10 +148,13 @@ struct mt_proc {
     __u64		libc_mm;
     __s64		tombs;		/* tombstones in the allocation table */
     __u32		parent;		/* followed from this tgid, or 0 */
-    __u32		pad;
+    __u32		changed;	/* enum mt_change, once it happened */
+    struct mt_cred	cred;		/* valid with MT_PROC_CRED */
 } __attribute__((aligned(64)));
 
 #define MT_PROC_EXITED	0x1	/* last thread gone: counters are final */
+#define MT_PROC_CHANGED	0x2	/* may not be observed: report nothing more */
+#define MT_PROC_CRED	0x4	/* cred holds the starting credentials */
 
 /*
  * Outstanding allocations: (address, tgid) -> size + 1 and stack; size
@@ -150,5 +180,17 @@ struct mt_stack {
     __u32	pad;
     __u64	ip[MT_STACK_DEPTH];
 };
+
+/* mt_check's argument (a syscall program user space runs) */
+struct mt_check_args {
+    __u32	pid;		/* in: tgid */
+    __u32	slot;		/* in: its procs slot */
+    __u32	snapshot;	/* in: take the starting credentials now */
+    __u32	result;		/* out: enum mt_change, or MT_CHECK_GONE */
+    __u32	dumpable;	/* out: its mm is dumpable */
+    __u32	pad;
+};
+
+#define MT_CHECK_GONE	0xffffffffu
 
 #endif /* MEMTRACK_H */
