@@ -582,6 +582,7 @@ get_range(struct task_struct *task, struct vm_area_struct *vma, void *data)
 {
     struct vma_range	*r = data;
 
+    (void)task;
     r->start = vma->vm_start;
     r->end = vma->vm_end;
     return 0;
@@ -970,6 +971,7 @@ BPF_PROG(mt_fork, struct task_struct *parent, struct task_struct *child)
     struct mt_proc	*proc, *pp;
     __u32		ptgid = parent->tgid, ctgid = child->tgid, slot;
 
+    (void)ctx;
     if (!follow || child->pid != child->tgid)
 	return 0;		/* not following, or a new thread */
     if (!(pp = proc_of(ptgid)))
@@ -1041,6 +1043,9 @@ BPF_PROG(mt_exec, struct task_struct *task, pid_t old_pid,
     struct mt_proc	*proc;
     __u32		why;
 
+    (void)ctx;
+    (void)old_pid;
+    (void)bprm;
     if (!(proc = proc_of(task->tgid)))
 	return 0;
     why = cred_change(proc, task->real_cred, true);
@@ -1061,6 +1066,7 @@ BPF_PROG(mt_exit, struct task_struct *task)
     int			last = task->signal->live.counter == 0;
     __u32		why;
 
+    (void)ctx;
     /*
      * NO_TABLE: a thread leaving on its own has just had glibc flush its
      * cache: its held-back frees die with its storage.  The last thread,

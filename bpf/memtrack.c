@@ -823,17 +823,17 @@ launch_abort(struct memtrack *mt)
 
 /* ---- BPF set-up ---- */
 
-static int
-open_load(struct memtrack *mt)
+/* the loaded skeleton, or NULL with -errno in *sts (never 0 then) */
+static struct memtrack_bpf *
+open_load(struct memtrack *mt, int *sts)
 {
     struct memtrack_bpf	*skel;
     unsigned long	ring = mt->ring_bytes;
-    int			sts;
 
     if ((skel = memtrack_bpf__open()) == NULL) {
-	sts = -errno;
-	errmsg("cannot open BPF object: %s", strerror(errno));
-	return sts;
+	*sts = errno > 0 ? -errno : -ENOMEM;
+	errmsg("cannot open BPF object: %s", strerror(-*sts));
+	return NULL;
     }
     skel->rodata->mode = (__u32)mt->mode;
     skel->rodata->follow = mt->follow != 0;
@@ -853,12 +853,11 @@ open_load(struct memtrack *mt)
 	bpf_program__set_expected_attach_type(skel->progs.mt_return, 0);
 	bpf_program__set_expected_attach_type(skel->progs.mt_site, 0);
     }
-    if ((sts = memtrack_bpf__load(skel)) < 0) {
+    if ((*sts = memtrack_bpf__load(skel)) < 0) {
 	memtrack_bpf__destroy(skel);
-	return sts;
+	return NULL;
     }
-    mt->skel = skel;
-    return 0;
+    return skel;
 }
 
 static void
@@ -1040,7 +1039,7 @@ bpf_setup(struct memtrack *mt)
 
     mt->classic = env && strcmp(env, "classic") == 0;
     for (;;) {
-	if ((sts = open_load(mt)) < 0) {
+	if ((mt->skel = open_load(mt, &sts)) == NULL) {
 	    what = "cannot load BPF programs";
 	    if (sts == -EPERM || sts == -EACCES)
 		hint = " (needs CAP_BPF and CAP_PERFMON)";
@@ -1323,7 +1322,7 @@ main(int argc, char **argv)
     sigprocmask(SIG_BLOCK, &sigs, &oldmask);
 
     if (mt.argv) {
-	if ((sts = launch(&mt, &oldmask)) < 0)
+	if (launch(&mt, &oldmask) < 0)
 	    return EXIT_USAGE;
     } else if ((mt.pidfd = (int)syscall(SYS_pidfd_open, mt.pid, 0)) < 0) {
 	errmsg("process %d: %s", (int)mt.pid, errno == EINVAL ?

@@ -802,7 +802,7 @@ probes_resolve(const char *path, struct probe_set *ps, char *err, size_t errlen)
 {
     struct elf_file	ef = { .fd = -1 };
     struct sym		found[NFNS + NMARKS];
-    unsigned long	skip[PROBES_MAX];
+    unsigned long	skip[PROBES_MAX] = { 0 };
     struct probe	*p;
     size_t		j;
     int			k, sts, dup;

@@ -25,6 +25,7 @@
  */
 #include <malloc.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,13 +86,18 @@ now_ns(void)
     return clock_ns(CLOCK_MONOTONIC);
 }
 
-static void
-say(const char *fmt, long long a, long long b)
+/* a line on stderr without stdio (which would allocate) */
+static void __attribute__((format(printf, 1, 2)))
+say(const char *fmt, ...)
 {
     char	buf[128];
-    int		n = snprintf(buf, sizeof(buf), fmt, a, b);
+    va_list	ap;
+    int		len;
 
-    if (n > 0 && write(2, buf, (size_t)n) < 0)
+    va_start(ap, fmt);
+    len = vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (len > 0 && write(2, buf, (size_t)len) < 0)
 	_exit(1);
 }
 
@@ -161,11 +167,11 @@ work(void *arg)
 }
 
 static void
-pairs(long long n, long long rate)
+pairs(long long count, long long rate)
 {
     long long	i, t0 = now_ns(), step = rate > 0 ? 2000000000LL / rate : 0;
 
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < count; i++) {
 	if (step)
 	    while (now_ns() < t0 + i * step)
 		;
@@ -230,12 +236,12 @@ main(int argc, char **argv)
 	t0 = now_ns();
 	pairs(bench, 0);
 	t0 = now_ns() - t0;
-	say("pairs=%lld ns=%lld", bench, t0);
-	say(" cpu=%lld\n", clock_ns(CLOCK_PROCESS_CPUTIME_ID) - c0, 0);
+	say("pairs=%lld ns=%lld cpu=%lld\n", bench, t0,
+	    clock_ns(CLOCK_PROCESS_CPUTIME_ID) - c0);
     }
     if (usable) {
-	say("usable allocs=%lld frees=%lld", u_allocs, u_frees);
-	say(" live=%lld peak=%lld\n", u_live, u_peak);
+	say("usable allocs=%lld frees=%lld live=%lld peak=%lld\n",
+	    u_allocs, u_frees, u_live, u_peak);
     }
     if (child > 0)
 	while (waitpid(child, &status, 0) < 0)
