@@ -662,21 +662,20 @@ mix(__u64 h, __u64 v)
  * instruction), as a key of the stacks map, or 0.  Frame pointers are
  * followed while they stay 8-aligned, rise, and lie within the stack
  * mapping of the thread (cached), so the junk in the last frame pointer
- * (glibc's startup code has none) ends the walk without a fault.
+ * (glibc's startup code has none) ends the walk without a fault.  The
+ * frame record (next frame pointer, then the return address) is x86-64's
+ * and arm64's; elsewhere the kernel's unwinder takes the stack.
  */
-static __always_inline __u64
-take_stack(struct pt_regs *ctx, struct mt_thread *t, struct task_struct *task)
+#if defined(bpf_target_x86) || defined(bpf_target_arm64)
+static __always_inline __u32
+walk_stack(struct pt_regs *ctx, struct mt_thread *t, struct task_struct *task,
+	   struct mt_stack *s)
 {
     struct vma_range	r = { 0 };
-    struct mt_stack	*s;
-    __u64		sp = PT_REGS_SP(ctx), fp = PT_REGS_FP(ctx);
-    __u64		h = 0xcbf29ce484222325ULL, frame[2];
-    __u32		zero = 0, i, nr = 1;
+    __u64		sp = PT_REGS_SP(ctx), fp = PT_REGS_FP(ctx), frame[2];
+    __u32		i, nr = 1;
 
-    if ((s = bpf_map_lookup_elem(&scratch, &zero)) == NULL)
-	return 0;
     s->ip[0] = PT_REGS_IP(ctx);
-    h = mix(h, s->ip[0]);
     if (sp < t->stack_lo || sp >= t->stack_hi) {
 	if (bpf_find_vma(task, sp, get_range, &r, 0) == 0 && r.end) {
 	    t->stack_lo = r.start;
@@ -694,12 +693,36 @@ take_stack(struct pt_regs *ctx, struct mt_thread *t, struct task_struct *task)
 	if (bpf_probe_read_user(frame, sizeof(frame), (void *)fp) || !frame[1])
 	    break;
 	s->ip[i] = frame[1];
-	h = mix(h, frame[1]);
 	nr++;
 	if (frame[0] <= fp)
 	    break;
 	fp = frame[0];
     }
+    return nr;
+}
+#else
+static __always_inline __u32
+walk_stack(struct pt_regs *ctx, struct mt_thread *t, struct task_struct *task,
+	   struct mt_stack *s)
+{
+    long	n = bpf_get_stack(ctx, s->ip, sizeof(s->ip), BPF_F_USER_STACK);
+
+    return n > 0 ? (__u32)(n / sizeof(s->ip[0])) : 0;
+}
+#endif
+
+static __always_inline __u64
+take_stack(struct pt_regs *ctx, struct mt_thread *t, struct task_struct *task)
+{
+    struct mt_stack	*s;
+    __u64		h = 0xcbf29ce484222325ULL;
+    __u32		zero = 0, i, nr;
+
+    if ((s = bpf_map_lookup_elem(&scratch, &zero)) == NULL)
+	return 0;
+    nr = walk_stack(ctx, t, task, s);
+    for (i = 0; i < MT_STACK_DEPTH && i < nr; i++)
+	h = mix(h, s->ip[i]);
     s->nr = nr;
     h |= 1;
     if (!bpf_map_lookup_elem(&stacks, &h) &&
