@@ -442,10 +442,11 @@ alloc_key(struct mt_alloc_key *key, __u32 tgid, __u64 addr)
 }
 
 /*
- * Table values hold size + 1 for a live block, 0 for a tombstone.  The
- * exchanges are atomic so that each value is accounted once; a block
- * cannot be freed on one CPU while another allocates the same address
- * (glibc hands it out only after free returns, after our probe ran).
+ * Table values hold size + 1 for a live block, 0 for a tombstone.  Plain
+ * loads and stores: a block cannot be freed on one CPU while another
+ * allocates the same address (glibc hands it out only after free
+ * returns, after our probe ran), and two threads freeing one block at
+ * once is a double free glibc aborts on.
  */
 static __always_inline void
 account_alloc(struct mt_proc *proc, __u32 tgid, __u64 addr, __u64 size,
@@ -461,7 +462,8 @@ account_alloc(struct mt_proc *proc, __u32 tgid, __u64 addr, __u64 size,
     __sync_fetch_and_add(&proc->allocs, 1);
     for (i = 0; i < 2; i++) {
 	if ((v = bpf_map_lookup_elem(&allocs, &key)) != NULL) {
-	    old = __sync_lock_test_and_set(&v->size, size + 1);
+	    old = v->size;
+	    v->size = size + 1;
 	    if (old)	/* its free was not seen (made before we attached) */
 		__sync_fetch_and_add(&proc->live_bytes, -(__s64)(old - 1));
 	    else
@@ -489,9 +491,9 @@ forget_alloc(struct mt_proc *proc, __u32 tgid, __u64 addr)
     __u64		old;
 
     alloc_key(&key, tgid, addr);
-    if ((v = bpf_map_lookup_elem(&allocs, &key)) == NULL ||
-	(old = __sync_lock_test_and_set(&v->size, 0)) == 0)
+    if ((v = bpf_map_lookup_elem(&allocs, &key)) == NULL || (old = v->size) == 0)
 	return 0;
+    v->size = 0;
     __sync_fetch_and_add(&proc->live_bytes, -(__s64)(old - 1));
     if (proc->tombs >= MT_MAX_TOMBS)
 	bpf_map_delete_elem(&allocs, &key);
