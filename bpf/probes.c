@@ -341,18 +341,84 @@ rel32(const unsigned char *b)
 }
 
 /*
+ * fn(arg, from, to) for every direct jmp, jcc or call a byte pattern in
+ * the file's executable sections may be (a false match only makes the
+ * callers more careful); rel8 forms only when asked, nothing from
+ * [skip_lo, skip_hi).  Stops at, and returns, fn's first non-zero value.
+ */
+static int
+each_branch(struct elf_file *ef, int rel8, unsigned long skip_lo,
+	    unsigned long skip_hi,
+	    int (*fn)(void *arg, unsigned long from, unsigned long to), void *arg)
+{
+    Elf_Scn		*scn = NULL;
+    GElf_Shdr		sh;
+    Elf_Data		*data;
+    const unsigned char	*b;
+    unsigned long	at, t;
+    size_t		i, size;
+    int			sts;
+
+    while ((scn = elf_nextscn(ef->elf, scn)) != NULL) {
+	if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != SHT_PROGBITS ||
+	    !(sh.sh_flags & SHF_EXECINSTR))
+	    continue;
+	if ((data = elf_getdata(scn, NULL)) == NULL || data->d_buf == NULL)
+	    continue;
+	b = data->d_buf;
+	size = data->d_size;
+	for (i = 0; i < size; i++) {
+	    at = sh.sh_addr + i;
+	    if (at >= skip_lo && at < skip_hi)
+		continue;
+	    if ((b[i] == 0xe8 || b[i] == 0xe9) && i + 5 <= size)
+		t = at + 5 + (unsigned long)(long)rel32(b + i + 1);
+	    else if (rel8 && (b[i] == 0xeb || (b[i] >= 0x70 && b[i] <= 0x7f)) &&
+		     i + 2 <= size)
+		t = at + 2 + (unsigned long)(long)(signed char)b[i + 1];
+	    else if (b[i] == 0x0f && i + 6 <= size && (b[i + 1] & 0xf0) == 0x80)
+		t = at + 6 + (unsigned long)(long)rel32(b + i + 2);
+	    else
+		continue;
+	    if ((sts = fn(arg, at, t)) != 0)
+		return sts;
+	}
+    }
+    return 0;
+}
+
+struct moved {
+    struct probe	*p;
+    unsigned long	*skip;
+    int			n;
+};
+
+static int
+unmove_target(void *arg, unsigned long from, unsigned long t)
+{
+    struct moved	*m = arg;
+    int			k;
+
+    for (k = 0; k < m->n; k++) {
+	if (!m->skip[k] || t <= m->p[k].vaddr || t > m->p[k].vaddr + m->skip[k])
+	    continue;
+	snprintf(m->p[k].why, sizeof(m->p[k].why),
+		 "entry: +%lu may be a branch target (from 0x%lx)",
+		 t - m->p[k].vaddr, from);
+	m->skip[k] = 0;
+    }
+    return 0;
+}
+
+/*
  * Mark probes whose moved offset is reachable other than from the
  * entry: a symbol or a direct branch target in (vaddr, vaddr + skip].
  */
 static void
 check_targets(struct elf_file *ef, struct probe *p, unsigned long *skip, int n)
 {
-    Elf_Scn		*scn = NULL;
-    GElf_Shdr		sh;
-    Elf_Data		*data;
-    const unsigned char	*b;
-    unsigned long	base, t;
-    size_t		i, size;
+    struct moved	m = { p, skip, n };
+    size_t		i;
     int			k;
 
     for (i = 0; i < ef->nsyms; i++)
@@ -363,37 +429,7 @@ check_targets(struct elf_file *ef, struct probe *p, unsigned long *skip, int n)
 			 "entry: +%lu is a symbol", skip[k]);
 		skip[k] = 0;
 	    }
-
-    while ((scn = elf_nextscn(ef->elf, scn)) != NULL) {
-	if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != SHT_PROGBITS ||
-	    !(sh.sh_flags & SHF_EXECINSTR))
-	    continue;
-	if ((data = elf_getdata(scn, NULL)) == NULL || data->d_buf == NULL)
-	    continue;
-	b = data->d_buf;
-	size = data->d_size;
-	base = sh.sh_addr;
-	for (i = 0; i < size; i++) {
-	    if ((b[i] == 0xe8 || b[i] == 0xe9) && i + 5 <= size)
-		t = base + i + 5 + rel32(b + i + 1);
-	    else if ((b[i] == 0xeb || (b[i] >= 0x70 && b[i] <= 0x7f)) &&
-		     i + 2 <= size)
-		t = base + i + 2 + (signed char)b[i + 1];
-	    else if (b[i] == 0x0f && i + 6 <= size &&
-		     (b[i + 1] & 0xf0) == 0x80)
-		t = base + i + 6 + rel32(b + i + 2);
-	    else
-		continue;
-	    for (k = 0; k < n; k++) {
-		if (!skip[k] || t <= p[k].vaddr || t > p[k].vaddr + skip[k])
-		    continue;
-		snprintf(p[k].why, sizeof(p[k].why),
-			 "entry: +%lu may be a branch target (from 0x%lx)",
-			 t - p[k].vaddr, base + i);
-		skip[k] = 0;
-	    }
-	}
-    }
+    each_branch(ef, 1, 0, 0, unmove_target, &m);
 }
 
 /* how far past the entry to attach, or 0; explains in p->why */
@@ -553,46 +589,40 @@ decode_fn(struct elf_file *ef, const struct sym *f, size_t *np, char *why,
 	goto fail; \
     } while (0)
 
-/* rel32 branches from outside [lo, hi) into one of the regions */
+struct regions {
+    const unsigned long	(*reg)[2];
+    int			n;
+    unsigned long	from;		/* the first branch found */
+};
+
+static int
+into_region(void *arg, unsigned long from, unsigned long t)
+{
+    struct regions	*r = arg;
+    int			k;
+
+    for (k = 0; k < r->n; k++)
+	if (t >= r->reg[k][0] && t < r->reg[k][1]) {
+	    r->from = from;
+	    return 1;
+	}
+    return 0;
+}
+
+/*
+ * A rel32 branch from outside [lo, hi) into one of the regions?  (rel8
+ * ones can only come from the neighbours, which compilers do not do.)
+ */
 static int
 branched_into(struct elf_file *ef, unsigned long lo, unsigned long hi,
 	      const unsigned long (*reg)[2], int nreg, unsigned long *from)
 {
-    Elf_Scn		*scn = NULL;
-    GElf_Shdr		sh;
-    Elf_Data		*data;
-    const unsigned char	*b;
-    unsigned long	base, at, t;
-    size_t		i, size;
-    int			k;
+    struct regions	r = { reg, nreg, 0 };
 
-    while ((scn = elf_nextscn(ef->elf, scn)) != NULL) {
-	if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != SHT_PROGBITS ||
-	    !(sh.sh_flags & SHF_EXECINSTR))
-	    continue;
-	if ((data = elf_getdata(scn, NULL)) == NULL || data->d_buf == NULL)
-	    continue;
-	b = data->d_buf;
-	size = data->d_size;
-	base = sh.sh_addr;
-	for (i = 0; i < size; i++) {
-	    at = base + i;
-	    if (at >= lo && at < hi)
-		continue;		/* decoded exactly */
-	    if ((b[i] == 0xe8 || b[i] == 0xe9) && i + 5 <= size)
-		t = at + 5 + (unsigned long)(long)rel32(b + i + 1);
-	    else if (b[i] == 0x0f && i + 6 <= size && (b[i + 1] & 0xf0) == 0x80)
-		t = at + 6 + (unsigned long)(long)rel32(b + i + 2);
-	    else
-		continue;
-	    for (k = 0; k < nreg; k++)
-		if (t >= reg[k][0] && t < reg[k][1]) {
-		    *from = at;
-		    return 1;
-		}
-	}
-    }
-    return 0;
+    if (!each_branch(ef, 0, lo, hi, into_region, &r))
+	return 0;
+    *from = r.from;
+    return 1;
 }
 
 static void

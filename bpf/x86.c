@@ -94,6 +94,20 @@ rel_at(const struct dec *d, size_t at, size_t k)
     }
 }
 
+/* a direct branch of this kind whose k-byte displacement follows */
+static int
+branch(struct dec *d, struct x86_insn *in, int kind, size_t k)
+{
+    size_t	at = d->i;
+
+    if (imm(d, k) < 0)
+	return -1;
+    in->kind = kind;
+    in->rel = rel_at(d, at, k);
+    in->emulated = kind != X86_LOOP && !d->legacy;
+    return 0;
+}
+
 /* the rm operand is written: a register only with mod 3 */
 static unsigned
 w_rm(const struct dec *d)
@@ -105,22 +119,14 @@ static int
 two_byte(struct dec *d, struct x86_insn *in)
 {
     unsigned	op;
-    size_t	at;
 
     if (!need(d, 1))
 	return -1;
     op = d->b[d->i++];
     in->writes = X86_ALL;
     if (op >= 0x80 && op <= 0x8f) {		/* jcc rel32 */
-	at = d->i;
-	if (imm(d, 4) < 0)
-	    return -1;
-	in->kind = X86_JCC;
 	in->cc = (int)(op & 0xf);
-	in->rel = rel_at(d, at, 4);
-	in->writes = 0;
-	in->emulated = !d->legacy;
-	return 0;
+	return branch(d, in, X86_JCC, 4);
     }
     if (op == 0x38) {				/* three-byte map 38 */
 	if (!need(d, 1))
@@ -296,14 +302,10 @@ x86_decode(const unsigned char *b, size_t n, struct x86_insn *in)
 	goto done;
     }
     if (op >= 0x70 && op <= 0x7f) {		/* jcc rel8 */
-	at = d.i;
-	if (imm(&d, 1) < 0)
-	    return -1;
-	in->kind = X86_JCC;
 	in->cc = (int)(op & 0xf);
-	in->rel = rel_at(&d, at, 1);
-	in->writes = 0;
-	in->emulated = !d.legacy && d.rex == 0;
+	if (branch(&d, in, X86_JCC, 1) < 0)
+	    return -1;
+	in->emulated &= d.rex == 0;
 	goto done;
     }
     if (op >= 0xb0 && op <= 0xbf) {		/* mov $imm, %reg */
@@ -479,37 +481,16 @@ x86_decode(const unsigned char *b, size_t n, struct x86_insn *in)
 	    return -1;
 	break;
     case 0xe0: case 0xe1: case 0xe2: case 0xe3:	/* loop*, jrcxz */
-	at = d.i;
-	if (imm(&d, 1) < 0)
+	if (branch(&d, in, X86_LOOP, 1) < 0)
 	    return -1;
-	in->kind = X86_LOOP;
-	in->rel = rel_at(&d, at, 1);
 	break;
     case 0xe8:					/* call rel32 */
-	at = d.i;
-	if (imm(&d, 4) < 0)
+	if (branch(&d, in, X86_CALL, 4) < 0)
 	    return -1;
-	in->kind = X86_CALL;
-	in->rel = rel_at(&d, at, 4);
-	in->emulated = !d.legacy;
 	break;
-    case 0xe9:					/* jmp rel32 */
-	at = d.i;
-	if (imm(&d, 4) < 0)
+    case 0xe9: case 0xeb:			/* jmp rel32, rel8 */
+	if (branch(&d, in, X86_JMP, op == 0xe9 ? 4 : 1) < 0)
 	    return -1;
-	in->kind = X86_JMP;
-	in->rel = rel_at(&d, at, 4);
-	in->writes = 0;
-	in->emulated = !d.legacy;
-	break;
-    case 0xeb:					/* jmp rel8 */
-	at = d.i;
-	if (imm(&d, 1) < 0)
-	    return -1;
-	in->kind = X86_JMP;
-	in->rel = rel_at(&d, at, 1);
-	in->writes = 0;
-	in->emulated = !d.legacy;
 	break;
     case 0xf6: case 0xf7:			/* group 3 */
 	if (modrm(&d) < 0)
