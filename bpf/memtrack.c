@@ -308,18 +308,32 @@ put_str(char *p, const char *s)
     return p;
 }
 
+/* "00".."99": two digits per division */
+static const char digits2[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
 static char *
 put_dec(char *p, unsigned long long v)
 {
-    char	tmp[20];
-    int		n = 0;
+    char	tmp[20], *q = tmp + sizeof(tmp);
+    size_t	n;
 
-    do
-	tmp[n++] = (char)('0' + v % 10);
-    while ((v /= 10) != 0);
-    while (n > 0)
-	*p++ = tmp[--n];
-    return p;
+    while (v >= 100) {
+	q -= 2;
+	memcpy(q, digits2 + 2 * (v % 100), 2);
+	v /= 100;
+    }
+    if (v >= 10) {
+	q -= 2;
+	memcpy(q, digits2 + 2 * v, 2);
+    } else {
+	*--q = (char)('0' + v);
+    }
+    n = (size_t)(tmp + sizeof(tmp) - q);
+    memcpy(p, q, n);
+    return p + n;
 }
 
 static char *
@@ -337,33 +351,49 @@ static char *
 put_addr(char *p, unsigned long long v)
 {
     static const char	hex[] = "0123456789abcdef";
-    char		tmp[16];
-    int			n = 0;
+    char		tmp[16], *q = tmp + sizeof(tmp);
+    size_t		n;
 
-    do
-	tmp[n++] = hex[v & 0xf];
-    while ((v >>= 4) != 0);
-    *p++ = '"';
-    *p++ = '0';
-    *p++ = 'x';
-    while (n > 0)
-	*p++ = tmp[--n];
-    *p++ = '"';
-    return p;
+    while (v >= 0x100) {
+	*--q = hex[v & 0xf];
+	*--q = hex[(v >> 4) & 0xf];
+	v >>= 8;
+    }
+    *--q = hex[v & 0xf];
+    if (v >= 0x10)
+	*--q = hex[v >> 4];
+    n = (size_t)(tmp + sizeof(tmp) - q);
+    memcpy(p, "\"0x", 3);
+    memcpy(p + 3, q, n);
+    p[3 + n] = '"';
+    return p + 4 + n;
 }
 
 static void
 print_event(const struct mt_event *e)
 {
-    const char	*op = e->op < MT_OP_MAX && op_names[e->op] ? op_names[e->op] : "?";
-    char	line[192], *p = line;
+    /* the ids repeat from line to line: their text is kept */
+    static __u32	pid, tid;
+    static char		ids[64];
+    static size_t	idlen;
+    const char		*op = e->op < MT_OP_MAX && op_names[e->op] ?
+			      op_names[e->op] : "?";
+    char		line[192], *p = line;
 
+    if (idlen == 0 || e->pid != pid || e->tid != tid) {
+	p = put_str(ids, ",\"pid\":");
+	p = put_dec(p, e->pid);
+	p = put_str(p, ",\"tid\":");
+	p = put_dec(p, e->tid);
+	idlen = (size_t)(p - ids);
+	pid = e->pid;
+	tid = e->tid;
+	p = line;
+    }
     p = put_str(p, "{\"ts\":");
     p = put_dec(p, e->ts);
-    p = put_str(p, ",\"pid\":");
-    p = put_dec(p, e->pid);
-    p = put_str(p, ",\"tid\":");
-    p = put_dec(p, e->tid);
+    memcpy(p, ids, idlen);
+    p += idlen;
     p = put_str(p, ",\"op\":\"");
     p = put_str(p, op);
     *p++ = '"';
