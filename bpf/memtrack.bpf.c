@@ -3,18 +3,58 @@
  *
  * One entry program and one return program serve every probed libc
  * function; the BPF cookie of each attachment says which function it is
- * (enum mt_op).  Only processes in the "procs" map are tracked.
+ * (enum mt_op).  Only processes in the "pids" map are tracked.
+ *
+ * Per-event work is kept to what the mode needs (bpf/README.md has the
+ * cost of each part):
+ *  - a thread's state (task local storage) caches the slot of its
+ *    process in the procs array, so a probe hit finds its process with
+ *    one task storage lookup; the pids hash is read once per thread;
+ *  - the allocation table is touched once per call: a freed block's
+ *    entry is kept as a tombstone (size 0) that the next malloc of the
+ *    same address (glibc reuses freed blocks first) takes over in place,
+ *    so a malloc+free pair costs two lookups instead of an insert, a
+ *    lookup and a delete; at most MT_MAX_TOMBS tombstones per process,
+ *    further frees delete their entry;
+ *  - the caller check (is libc calling itself?) runs only for the calls
+ *    glibc makes from inside the allocator: mmap, munmap, sbrk, brk, and
+ *    free of a block we never saw allocated;
+ *  - leaks mode walks the user stack itself, checking each frame pointer
+ *    against the thread's stack before reading it (a junk frame pointer
+ *    at the bottom of most stacks would otherwise cost a page fault).
  *
  * glibc calls itself (realloc(NULL, n) -> malloc, sysmalloc -> mmap,
- * realloc(p, 0) -> free), so a per-thread depth counter in task local
- * storage marks the outermost probed call; only that one is reported.
- * mmap, munmap, sbrk and brk are also ignored when libc itself calls
- * them (free -> munmap or sbrk, where free has no return probe to raise
- * the depth): their return address lies in libc's own text.
+ * realloc(p, 0) -> free), so a per-thread depth counter marks the
+ * outermost probed call; only that one is reported.  mmap, munmap, sbrk
+ * and brk are also ignored when libc itself calls them (free -> munmap
+ * or sbrk, where free has no return probe to raise the depth): their
+ * return address lies in libc's own text.
  *
  * Totals per process (allocs, frees, live and peak bytes, lost) are kept
  * in the kernel in every mode; events mode also sends one ring buffer
  * record per call, leaks mode records the user stack of each allocation.
+ *
+ * With glibc's allocator in summary and leaks modes ("usable"), sizes
+ * are the usable sizes glibc keeps in each chunk's header (what
+ * malloc_usable_size returns), read at the return and, in summary
+ * mode, at free: malloc needs no entry probe, and summary mode no table
+ * at all.  There malloc is probed at the branches inside it that lead
+ * to its return (mt_site: one trap per call instead of two, see
+ * probes.c), or else by its return probe alone.  Without a table,
+ * summary mode cannot tell the blocks glibc frees again when a thread
+ * exits (its per-thread cache: blocks the program had already freed)
+ * from real frees: frees libc itself makes are held back per thread
+ * and counted at the thread's next counted call, or dropped when the
+ * thread exits on its own (the cache flush runs then).
+ *
+ * A process is observed only while the kernel would let its owner
+ * ptrace it: the same credentials it had when tracking started (a
+ * setuid or setgid exec, setresuid or a capability gain end it) and
+ * dumpable.  Every probe hit compares its thread's credentials pointer
+ * with the one last checked and reads the dumpable bits; exec and exit
+ * check too, and user space runs mt_check each interval for processes
+ * that make no allocator calls.  Once changed, a process is marked and
+ * nothing more of it is counted or sent.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -23,13 +63,24 @@
 #include "memtrack.h"
 
 #define EEXIST		17
+#define SUID_DUMP_USER	1	/* get_dumpable(mm): dumpable */
+#define MMF_DUMPABLE_MASK 3
 #define VM_EXEC		0x00000004UL
 #define MAP_FAILED	((__u64)-1)
+#define MT_MAX_TOMBS	65536	/* per process */
+#define SIGNAL_GROUP_EXIT 0x00000004	/* signal->flags: exit_group or fatal signal */
+
+/* summary mode on the usable path: no allocation table */
+#define NO_TABLE	(usable && mode != MT_MODE_LEAKS)
 
 /* set by the loader before load; constant to the verifier */
 const volatile __u32 mode = MT_MODE_EVENTS;
 const volatile bool follow = false;
+const volatile bool usable = false;	/* glibc chunk-header sizes */
 const volatile __u64 wakeup_bytes = 2 << 20;
+
+/* the next never-used procs slot (0 is the first target's) */
+__u32 next_slot = 1;
 
 struct {
     __uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -37,26 +88,51 @@ struct {
 } events SEC(".maps");
 
 struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, 4096);
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, MT_MAX_PROCS);
     __type(key, __u32);
     __type(value, struct mt_proc);
 } procs SEC(".maps");
 
+/* tgid -> procs slot, for threads seen the first time and for forks */
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, MT_MAX_PROCS);
+    __type(key, __u32);
+    __type(value, __u32);
+} pids SEC(".maps");
+
+/* slots user space has finished with, for followed children to reuse */
+struct {
+    __uint(type, BPF_MAP_TYPE_QUEUE);
+    __uint(max_entries, MT_MAX_PROCS);
+    __uint(value_size, sizeof(__u32));
+} free_slots SEC(".maps");
+
+/* the loader may shrink key and value (see memtrack.h): no BTF types */
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
     __uint(map_flags, BPF_F_NO_PREALLOC);
     __uint(max_entries, 1 << 20);
-    __type(key, struct mt_alloc_key);
-    __type(value, struct mt_alloc);
+    __uint(key_size, sizeof(struct mt_alloc_key));
+    __uint(value_size, sizeof(struct mt_alloc));
 } allocs SEC(".maps");
 
 struct {
-    __uint(type, BPF_MAP_TYPE_STACK_TRACE);
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
     __uint(max_entries, 16384);
-    __uint(key_size, sizeof(__u32));
-    __uint(value_size, MT_STACK_DEPTH * sizeof(__u64));
+    __type(key, __u64);
+    __type(value, struct mt_stack);
 } stacks SEC(".maps");
+
+/* a stack being taken: too big for the BPF stack */
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct mt_stack);
+} scratch SEC(".maps");
 
 struct {
     __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -65,12 +141,20 @@ struct {
     __type(value, __u64);
 } lost SEC(".maps");
 
-/* per-thread call state; freed by the kernel when the thread exits */
+/* per-thread state; freed by the kernel when the thread exits */
 struct mt_thread {
+    __u32	slot;		/* its process in procs */
+    __u32	tgid;		/* ... which must still hold this tgid */
+    __u64	cred;		/* the credentials last found unchanged */
     __u32	depth;		/* probed calls in progress */
     __u32	op;		/* outermost call, or MT_OP_NONE to ignore it */
     __u64	size;		/* its size argument */
     __u64	ptr;		/* realloc: old pointer; posix_memalign: out pointer */
+    __u64	stack_lo;	/* leaks: the stack mapping holding sp */
+    __u64	stack_hi;
+    __u64	old_size;	/* NO_TABLE realloc: the old block's size */
+    __u64	pend_bytes;	/* NO_TABLE: frees libc made, not yet counted */
+    __u64	pend_frees;
 };
 
 struct {
@@ -91,14 +175,182 @@ count_lost(struct mt_proc *proc, __u32 why)
 	__sync_fetch_and_add(&proc->lost, 1);
 }
 
+/* the live process in slot, if it still holds tgid */
 static __always_inline struct mt_proc *
-tracked(__u32 tgid)
+proc_at(__u32 slot, __u32 tgid)
 {
-    struct mt_proc	*proc = bpf_map_lookup_elem(&procs, &tgid);
+    struct mt_proc	*proc = bpf_map_lookup_elem(&procs, &slot);
 
-    if (!proc || (proc->flags & MT_PROC_EXITED))
+    if (!proc || proc->tgid != tgid ||
+	(proc->flags & (MT_PROC_EXITED | MT_PROC_CHANGED)))
 	return NULL;
     return proc;
+}
+
+/* mm->flags: a bitmap (mm_flags_t) since Linux 6.18, unsigned long before */
+struct mt_mm_bitmap {
+    unsigned long	__mm_flags[1];
+};
+struct mm_struct___bitmap {
+    struct mt_mm_bitmap	flags;
+} __attribute__((preserve_access_index));
+struct mm_struct___long {
+    unsigned long	flags;
+} __attribute__((preserve_access_index));
+
+/* mm is a BTF pointer (a task's mm in a probe or tracepoint) */
+static __always_inline bool
+dumpable(struct mm_struct *mm)
+{
+    unsigned long	f;
+
+    if (!mm)
+	return true;		/* exiting: the exit tracepoint decides */
+    if (bpf_core_field_exists(((struct mm_struct___bitmap *)mm)->flags.__mm_flags))
+	f = ((struct mm_struct___bitmap *)mm)->flags.__mm_flags[0];
+    else
+	f = ((struct mm_struct___long *)mm)->flags;
+    return (f & MMF_DUMPABLE_MASK) == SUID_DUMP_USER;
+}
+
+/* the same through bpf_probe_read_kernel, for mt_check */
+static __always_inline bool
+dumpable_read(struct mm_struct *mm)
+{
+    unsigned long	f = 0;
+
+    if (!mm)
+	return true;
+    if (bpf_core_field_exists(((struct mm_struct___bitmap *)mm)->flags.__mm_flags))
+	bpf_core_read(&f, sizeof(f),
+		      &((struct mm_struct___bitmap *)mm)->flags.__mm_flags[0]);
+    else
+	bpf_core_read(&f, sizeof(f), &((struct mm_struct___long *)mm)->flags);
+    return (f & MMF_DUMPABLE_MASK) == SUID_DUMP_USER;
+}
+
+static __always_inline void
+read_cred(const struct cred *c, struct mt_cred *m)
+{
+    __u64	prm = 0, eff = 0;
+
+    m->id[0] = BPF_CORE_READ(c, uid.val);
+    m->id[1] = BPF_CORE_READ(c, euid.val);
+    m->id[2] = BPF_CORE_READ(c, suid.val);
+    m->id[3] = BPF_CORE_READ(c, fsuid.val);
+    m->id[4] = BPF_CORE_READ(c, gid.val);
+    m->id[5] = BPF_CORE_READ(c, egid.val);
+    m->id[6] = BPF_CORE_READ(c, sgid.val);
+    m->id[7] = BPF_CORE_READ(c, fsgid.val);
+    /* kernel_cap_t: a u64 since 6.3, two u32 before: 8 bytes either way */
+    bpf_core_read(&prm, sizeof(prm), &c->cap_permitted);
+    bpf_core_read(&eff, sizeof(eff), &c->cap_effective);
+    m->caps = prm | eff;
+}
+
+/* how credentials c differ from the process's starting ones, or 0 */
+static __always_inline __u32
+cred_change(struct mt_proc *proc, const struct cred *c, bool exec)
+{
+    struct mt_cred	now;
+    int			i;
+
+    if (!(proc->flags & MT_PROC_CRED))
+	return MT_CHG_NONE;
+    read_cred(c, &now);
+    for (i = 0; i < 4; i++)
+	if (now.id[i] != proc->cred.id[i])
+	    return exec ? MT_CHG_EXEC_UID : MT_CHG_UID;
+    for (i = 4; i < 8; i++)
+	if (now.id[i] != proc->cred.id[i])
+	    return exec ? MT_CHG_EXEC_GID : MT_CHG_GID;
+    if (now.caps & ~proc->cred.caps)
+	return exec ? MT_CHG_EXEC_CAPS : MT_CHG_CAPS;
+    return MT_CHG_NONE;
+}
+
+static __always_inline void control(__u32 rec, __u32 pid, __u64 old, __u32 slot);
+
+/* the first to see a change marks the process and tells user space */
+static __always_inline void
+mark_changed(struct mt_proc *proc, __u32 why)
+{
+    if (__sync_fetch_and_or(&proc->flags, MT_PROC_CHANGED) & MT_PROC_CHANGED)
+	return;
+    proc->changed = why;
+    control(MT_REC_CHANGED, proc->tgid, why, 0);
+}
+
+/*
+ * May the calling thread's process still be observed?  The credentials
+ * are compared only when the thread's cred pointer moved (every
+ * commit_creds makes a new one).
+ */
+static __always_inline bool
+observable(struct task_struct *task, struct mt_thread *t, struct mt_proc *proc)
+{
+    const struct cred	*c = task->real_cred;
+    __u32		why = MT_CHG_NONE;
+
+    if ((__u64)c != t->cred) {
+	if ((why = cred_change(proc, c, false)) == MT_CHG_NONE)
+	    t->cred = (__u64)c;
+    }
+    if (why == MT_CHG_NONE && !dumpable(task->mm))
+	why = MT_CHG_DUMPABLE;
+    if (why == MT_CHG_NONE)
+	return true;
+    mark_changed(proc, why);
+    return false;
+}
+
+static __always_inline struct mt_proc *
+proc_of(__u32 tgid)
+{
+    __u32	*slot = bpf_map_lookup_elem(&pids, &tgid);
+
+    return slot ? proc_at(*slot, tgid) : NULL;
+}
+
+/*
+ * The calling thread's state and its process, or NULL when the process
+ * is not tracked.  Fast path: the thread's storage names a slot that
+ * still holds its process.  A thread's first hit looks its process up
+ * and creates the storage.
+ */
+static __always_inline struct mt_thread *
+thread_of(struct task_struct *task, struct mt_proc **procp)
+{
+    struct mt_thread	*t;
+    struct mt_proc	*proc;
+    __u32		tgid, *slot;
+
+    t = bpf_task_storage_get(&threads, task, NULL, 0);
+    if (t && (proc = proc_at(t->slot, t->tgid)) != NULL) {
+	if (!observable(task, t, proc))
+	    return NULL;
+	*procp = proc;
+	return t;
+    }
+    tgid = task->tgid;
+    if ((slot = bpf_map_lookup_elem(&pids, &tgid)) == NULL ||
+	(proc = proc_at(*slot, tgid)) == NULL)
+	return NULL;
+    if (!t) {
+	t = bpf_task_storage_get(&threads, task, NULL,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!t) {
+	    count_lost(proc, MT_LOST_THREAD);
+	    return NULL;
+	}
+    }
+    __builtin_memset(t, 0, sizeof(*t));
+    t->slot = *slot;
+    t->tgid = tgid;
+    if (!observable(task, t, proc))
+	return NULL;
+    *procp = proc;
+    return t;
 }
 
 /* submit with a wakeup only once enough data is waiting */
@@ -133,13 +385,13 @@ emit(struct mt_proc *proc, __u32 op, __u64 addr, __s64 size, __u64 old)
     e->tid = (__u32)id;
     e->rec = MT_REC_EVENT;
     e->op = op;
-    e->pad = 0;
+    e->slot = 0;
     submit(e);
 }
 
-/* control records are rare and wanted at once */
+/* control records are rare and wanted at once; CHANGED: op is why */
 static __always_inline void
-control(__u32 rec, __u32 pid, __u64 old)
+control(__u32 rec, __u32 pid, __u64 old, __u32 slot)
 {
     struct mt_event	*e;
 
@@ -154,6 +406,9 @@ control(__u32 rec, __u32 pid, __u64 old)
     e->tid = pid;
     e->old = old;
     e->rec = rec;
+    e->slot = slot;
+    if (rec == MT_REC_CHANGED)
+	e->op = (__u16)old;
     bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 }
 
@@ -173,47 +428,77 @@ raise_peak(struct mt_proc *proc, __s64 live)
 }
 
 static __always_inline void
-account_alloc(struct mt_proc *proc, __u32 tgid, __u64 addr, __u64 size,
-	      __s64 stackid)
+add_live(struct mt_proc *proc, __s64 size)
 {
-    struct mt_alloc_key	key = { .pid = tgid, .addr = addr };
-    struct mt_alloc	val = { .size = size, .stackid = stackid };
-    struct mt_alloc	*prev;
-    __s64		live;
-    long		sts;
-
-    __sync_fetch_and_add(&proc->allocs, 1);
-    sts = bpf_map_update_elem(&allocs, &key, &val, BPF_NOEXIST);
-    if (sts == -EEXIST) {
-	/* its free was not seen (e.g. made before we attached): replace */
-	prev = bpf_map_lookup_elem(&allocs, &key);
-	if (!prev)
-	    return;
-	__sync_fetch_and_add(&proc->live_bytes, -(__s64)prev->size);
-	prev->size = size;
-	prev->stackid = stackid;
-    } else if (sts != 0) {
-	count_lost(proc, MT_LOST_TABLE);
-	return;
-    }
-    live = __sync_fetch_and_add(&proc->live_bytes, (__s64)size) + (__s64)size;
-    raise_peak(proc, live);
+    raise_peak(proc, __sync_fetch_and_add(&proc->live_bytes, size) + size);
 }
 
-/* drop a known allocation from the table; 0 when it was not known */
+static __always_inline void
+alloc_key(struct mt_alloc_key *key, __u32 tgid, __u64 addr)
+{
+    key->addr = addr;
+    key->pid = tgid;		/* beyond the key size unless following */
+    key->pad = 0;
+}
+
+/*
+ * Table values hold size + 1 for a live block, 0 for a tombstone.  Plain
+ * loads and stores: a block cannot be freed on one CPU while another
+ * allocates the same address (glibc hands it out only after free
+ * returns, after our probe ran), and two threads freeing one block at
+ * once is a double free glibc aborts on.
+ */
+static __always_inline void
+account_alloc(struct mt_proc *proc, __u32 tgid, __u64 addr, __u64 size,
+	      __u64 stack)
+{
+    struct mt_alloc_key	key;
+    struct mt_alloc	val = { .size = size + 1, .stack = stack };
+    struct mt_alloc	*v;
+    __u64		old;
+    int			i;
+
+    alloc_key(&key, tgid, addr);
+    __sync_fetch_and_add(&proc->allocs, 1);
+    for (i = 0; i < 2; i++) {
+	if ((v = bpf_map_lookup_elem(&allocs, &key)) != NULL) {
+	    old = v->size;
+	    v->size = size + 1;
+	    if (old)	/* its free was not seen (made before we attached) */
+		__sync_fetch_and_add(&proc->live_bytes, -(__s64)(old - 1));
+	    else
+		proc->tombs--;	/* only a bound: races may skew it a little */
+	    if (mode == MT_MODE_LEAKS)
+		v->stack = stack;
+	    break;
+	}
+	if (bpf_map_update_elem(&allocs, &key, &val, BPF_NOEXIST) == 0)
+	    break;
+	if (i == 1) {	/* full (or a racing insert of the same address) */
+	    count_lost(proc, MT_LOST_TABLE);
+	    return;
+	}
+    }
+    add_live(proc, (__s64)size);
+}
+
+/* retire a known live block; 0 when it was not known */
 static __always_inline int
 forget_alloc(struct mt_proc *proc, __u32 tgid, __u64 addr)
 {
-    struct mt_alloc_key	key = { .pid = tgid, .addr = addr };
-    struct mt_alloc	*val;
-    __u64		size;
+    struct mt_alloc_key	key;
+    struct mt_alloc	*v;
+    __u64		old;
 
-    val = bpf_map_lookup_elem(&allocs, &key);
-    if (!val)
+    alloc_key(&key, tgid, addr);
+    if ((v = bpf_map_lookup_elem(&allocs, &key)) == NULL || (old = v->size) == 0)
 	return 0;
-    size = val->size;
-    if (bpf_map_delete_elem(&allocs, &key) == 0)
-	__sync_fetch_and_add(&proc->live_bytes, -(__s64)size);
+    v->size = 0;
+    __sync_fetch_and_add(&proc->live_bytes, -(__s64)(old - 1));
+    if (proc->tombs >= MT_MAX_TOMBS)
+	bpf_map_delete_elem(&allocs, &key);
+    else
+	proc->tombs++;
     return 1;
 }
 
@@ -222,6 +507,71 @@ account_free(struct mt_proc *proc, __u32 tgid, __u64 addr)
 {
     __sync_fetch_and_add(&proc->frees, 1);
     forget_alloc(proc, tgid, addr);	/* unknown: allocated before we attached */
+}
+
+/*
+ * glibc's usable size from a chunk header: the chunk size (low 3 bits
+ * are flags) less the header, 16 bytes for a chunk of its own mapping
+ * (IS_MMAPPED), else 8 (the next chunk's prev_size field is usable
+ * while this one is in use).
+ */
+static __always_inline __u64
+header_usable(__u64 h)
+{
+    if (h < 16)
+	return 0;
+    return (h & ~7ULL) - ((h & 2) ? 16 : 8);
+}
+
+/* ... of the block at p */
+static __always_inline __u64
+usable_size(__u64 p)
+{
+    __u64	h = 0;
+
+    if (bpf_probe_read_user(&h, sizeof(h), (void *)(p - 8)))
+	return 0;
+    return header_usable(h);
+}
+
+
+/* NO_TABLE: count the frees libc made on this thread before this call */
+static __always_inline void
+commit_pending(struct mt_thread *t, struct mt_proc *proc)
+{
+    if (!NO_TABLE || !t->pend_frees)
+	return;
+    __sync_fetch_and_add(&proc->frees, t->pend_frees);
+    __sync_fetch_and_add(&proc->live_bytes, -(__s64)t->pend_bytes);
+    t->pend_frees = 0;
+    t->pend_bytes = 0;
+}
+
+/* an allocation at a return: into the table, or only the totals */
+static __always_inline void
+record_alloc(struct mt_proc *proc, struct mt_thread *t, __u64 addr,
+	     __u64 size, __u64 stack)
+{
+    if (NO_TABLE) {
+	commit_pending(t, proc);
+	__sync_fetch_and_add(&proc->allocs, 1);
+	add_live(proc, (__s64)size);
+    } else {
+	account_alloc(proc, t->tgid, addr, size, stack);
+    }
+}
+
+/* realloc's old block */
+static __always_inline void
+record_free(struct mt_proc *proc, struct mt_thread *t, __u64 addr)
+{
+    if (NO_TABLE) {
+	commit_pending(t, proc);
+	__sync_fetch_and_add(&proc->frees, 1);
+	__sync_fetch_and_add(&proc->live_bytes, -(__s64)t->old_size);
+    } else {
+	account_free(proc, t->tgid, addr);
+    }
 }
 
 struct vma_range {
@@ -234,6 +584,7 @@ get_range(struct task_struct *task, struct vm_area_struct *vma, void *data)
 {
     struct vma_range	*r = data;
 
+    (void)task;
     r->start = vma->vm_start;
     r->end = vma->vm_end;
     return 0;
@@ -261,70 +612,191 @@ libc_known(struct pt_regs *ctx, struct mt_proc *proc, struct task_struct *task)
 }
 
 /*
- * Called from libc's own text?  The probes sit at the entry or past
- * instructions that leave %rsp alone, so the return address is at (%rsp).
+ * The return address of the probed function: the probes sit at the
+ * entry or past instructions that leave the stack pointer and the link
+ * register alone (probes.c), so it is where the call put it: at the
+ * stack pointer on x86 (PT_REGS_RET names that register there), in the
+ * link register elsewhere.  A free site (x86) has pushed 'off' bytes.
  */
+static __always_inline int
+return_address(struct pt_regs *ctx, __u64 off, __u64 *ret)
+{
+#if defined(bpf_target_x86)
+    return bpf_probe_read_user(ret, sizeof(*ret), (void *)(PT_REGS_RET(ctx) + off));
+#else
+    *ret = PT_REGS_RET(ctx);
+    return 0;
+#endif
+}
+
+/* called from libc's own text? */
 static __always_inline bool
-called_by_libc(struct pt_regs *ctx, struct mt_proc *proc)
+called_by_libc_at(struct pt_regs *ctx, struct mt_proc *proc,
+		  struct task_struct *task, __u64 off)
 {
     __u64	ret = 0;
 
-    if (!libc_known(ctx, proc, bpf_get_current_task_btf()))
-	return false;
-    if (bpf_probe_read_user(&ret, sizeof(ret), (void *)PT_REGS_SP(ctx)))
+    if (!libc_known(ctx, proc, task) || return_address(ctx, off, &ret))
 	return false;
     return ret >= proc->libc_start && ret < proc->libc_end;
+}
+
+static __always_inline bool
+called_by_libc(struct pt_regs *ctx, struct mt_proc *proc,
+	       struct task_struct *task)
+{
+    return called_by_libc_at(ctx, proc, task, 0);
+}
+
+/*
+ * A 64-bit hash of the frames, never 0 (0 means "no stack" in mt_alloc).
+ */
+static __always_inline __u64
+mix(__u64 h, __u64 v)
+{
+    h ^= v;
+    h *= 0x100000001b3ULL;		/* FNV-1a prime */
+    return h ^ (h >> 29);
+}
+
+/*
+ * The user stack at a return probe (its ip is the caller's next
+ * instruction), as a key of the stacks map, or 0.  Frame pointers are
+ * followed while they stay 8-aligned, rise, and lie within the stack
+ * mapping of the thread (cached), so the junk in the last frame pointer
+ * (glibc's startup code has none) ends the walk without a fault.  The
+ * frame record (next frame pointer, then the return address) is x86-64's
+ * and arm64's; elsewhere the kernel's unwinder takes the stack.
+ */
+#if defined(bpf_target_x86) || defined(bpf_target_arm64)
+static __always_inline __u32
+walk_stack(struct pt_regs *ctx, struct mt_thread *t, struct task_struct *task,
+	   struct mt_stack *s)
+{
+    struct vma_range	r = { 0 };
+    __u64		sp = PT_REGS_SP(ctx), fp = PT_REGS_FP(ctx), frame[2];
+    __u32		i, nr = 1;
+
+    s->ip[0] = PT_REGS_IP(ctx);
+    if (sp < t->stack_lo || sp >= t->stack_hi) {
+	if (bpf_find_vma(task, sp, get_range, &r, 0) == 0 && r.end) {
+	    t->stack_lo = r.start;
+	    t->stack_hi = r.end;
+	} else {
+	    t->stack_lo = t->stack_hi = 0;	/* try again next time */
+	    r.end = sp + (1 << 20);	/* meanwhile: as the kernel would */
+	}
+    }
+    if (t->stack_hi)
+	r.end = t->stack_hi;
+    for (i = 1; i < MT_STACK_DEPTH; i++) {
+	if ((fp & 7) || fp < sp || fp + sizeof(frame) > r.end)
+	    break;
+	if (bpf_probe_read_user(frame, sizeof(frame), (void *)fp) || !frame[1])
+	    break;
+	s->ip[i] = frame[1];
+	nr++;
+	if (frame[0] <= fp)
+	    break;
+	fp = frame[0];
+    }
+    return nr;
+}
+#else
+static __always_inline __u32
+walk_stack(struct pt_regs *ctx, struct mt_thread *t, struct task_struct *task,
+	   struct mt_stack *s)
+{
+    long	n = bpf_get_stack(ctx, s->ip, sizeof(s->ip), BPF_F_USER_STACK);
+
+    return n > 0 ? (__u32)(n / sizeof(s->ip[0])) : 0;
+}
+#endif
+
+static __always_inline __u64
+take_stack(struct pt_regs *ctx, struct mt_thread *t, struct task_struct *task)
+{
+    struct mt_stack	*s;
+    __u64		h = 0xcbf29ce484222325ULL;
+    __u32		zero = 0, i, nr;
+
+    if ((s = bpf_map_lookup_elem(&scratch, &zero)) == NULL)
+	return 0;
+    nr = walk_stack(ctx, t, task, s);
+    for (i = 0; i < MT_STACK_DEPTH && i < nr; i++)
+	h = mix(h, s->ip[i]);
+    s->nr = nr;
+    h |= 1;
+    if (!bpf_map_lookup_elem(&stacks, &h) &&
+	bpf_map_update_elem(&stacks, &h, s, BPF_NOEXIST) != 0 &&
+	!bpf_map_lookup_elem(&stacks, &h))
+	return 0;		/* table full */
+    return h;
 }
 
 SEC("uprobe.multi")
 int
 mt_entry(struct pt_regs *ctx)
 {
-    __u32		op = bpf_get_attach_cookie(ctx);
-    __u32		tgid;
+    __u32		ck = bpf_get_attach_cookie(ctx), op = MT_CK_OP(ck);
+    struct task_struct	*task;
     struct mt_proc	*proc;
     struct mt_thread	*t;
-    struct task_struct	*task;
     __u64		ptr, size;
 
     if (mode == MT_MODE_EMPTY)
 	return 0;
-    tgid = bpf_get_current_pid_tgid() >> 32;
-    if (!(proc = tracked(tgid)))
-	return 0;
     task = bpf_get_current_task_btf();
-    libc_known(ctx, proc, task);	/* fill the cache while it is easy */
-    t = bpf_task_storage_get(&threads, task, NULL,
-			     BPF_LOCAL_STORAGE_GET_F_CREATE);
-    if (!t) {
-	count_lost(proc, MT_LOST_THREAD);
+    if (!(t = thread_of(task, &proc)))
 	return 0;
-    }
+    if (proc->libc_mm != (__u64)task->mm)
+	libc_known(ctx, proc, task);	/* fill the cache while it is easy */
 
     switch (op) {
     case MT_OP_FREE:		/* no return probe: depth is unchanged */
 	ptr = PT_REGS_PARM1(ctx);
-	if (t->depth || !ptr)
+	if (t->depth || (!ptr && !(ck & MT_CK_SITE)))
+	    return 0;		/* a free site is past the NULL check */
+	if (NO_TABLE) {
+	    __u64	off = 0;
+
+#if defined(bpf_target_x86)
+	    if (ck & MT_CK_SITE) {	/* past the header load, into %rax */
+		size = header_usable(PT_REGS_RC(ctx));
+		off = MT_CK_RET(ck);
+	    } else
+#endif
+		size = usable_size(ptr);
+	    if (called_by_libc_at(ctx, proc, task, off)) {
+		t->pend_frees++;	/* counted at our next call, see above */
+		t->pend_bytes += size;
+		return 0;
+	    }
+	    commit_pending(t, proc);
+	    __sync_fetch_and_add(&proc->frees, 1);
+	    __sync_fetch_and_add(&proc->live_bytes, -(__s64)size);
 	    return 0;
+	}
 	/*
 	 * An unknown block freed by libc itself is one it had cached after
 	 * the program freed it (tcache flush at thread exit): not a free.
 	 * Unknown blocks the program frees were allocated before we attached.
 	 */
-	if (!forget_alloc(proc, tgid, ptr) && called_by_libc(ctx, proc))
+	if (!forget_alloc(proc, t->tgid, ptr) && called_by_libc(ctx, proc, task))
 	    return 0;
 	__sync_fetch_and_add(&proc->frees, 1);
 	emit(proc, op, ptr, 0, 0);
 	return 0;
     case MT_OP_MUNMAP:
-	if (t->depth || called_by_libc(ctx, proc))
+	if (t->depth || called_by_libc(ctx, proc, task))
 	    return 0;
 	ptr = PT_REGS_PARM1(ctx);
-	account_free(proc, tgid, ptr);
+	commit_pending(t, proc);
+	account_free(proc, t->tgid, ptr);
 	emit(proc, op, ptr, PT_REGS_PARM2(ctx), 0);
 	return 0;
     case MT_OP_BRK:		/* size: change of the break */
-	if (t->depth || called_by_libc(ctx, proc))
+	if (t->depth || called_by_libc(ctx, proc, task))
 	    return 0;
 	ptr = BPF_CORE_READ(task, mm, brk);
 	emit(proc, op, ptr, (__s64)(PT_REGS_PARM1(ctx) - ptr), 0);
@@ -343,10 +815,14 @@ mt_entry(struct pt_regs *ctx)
     case MT_OP_REALLOC:
 	t->ptr = PT_REGS_PARM1(ctx);
 	size = PT_REGS_PARM2(ctx);
+	if (NO_TABLE)
+	    t->old_size = t->ptr ? usable_size(t->ptr) : 0;
 	break;
     case MT_OP_REALLOCARRAY:
 	t->ptr = PT_REGS_PARM1(ctx);
 	size = PT_REGS_PARM2(ctx) * PT_REGS_PARM3(ctx);
+	if (NO_TABLE)
+	    t->old_size = t->ptr ? usable_size(t->ptr) : 0;
 	break;
     case MT_OP_MEMALIGN:
     case MT_OP_ALIGNED_ALLOC:
@@ -362,7 +838,7 @@ mt_entry(struct pt_regs *ctx)
 	break;
     }
     t->size = size;
-    if ((op == MT_OP_MMAP || op == MT_OP_SBRK) && called_by_libc(ctx, proc))
+    if ((op == MT_OP_MMAP || op == MT_OP_SBRK) && called_by_libc(ctx, proc, task))
 	t->op = MT_OP_NONE;
     return 0;
 }
@@ -371,27 +847,34 @@ SEC("uretprobe.multi")
 int
 mt_return(struct pt_regs *ctx)
 {
-    __u32		tgid;
+    struct task_struct	*task;
     struct mt_proc	*proc;
     struct mt_thread	*t;
-    __u64		ret, addr, size, old;
-    __s64		stackid = -1;
+    __u64		ret, addr, size, old, stack = 0;
     __u32		op;
 
     if (mode == MT_MODE_EMPTY)
 	return 0;
-    tgid = bpf_get_current_pid_tgid() >> 32;
-    if (!(proc = tracked(tgid)))
+    task = bpf_get_current_task_btf();
+    if (!(t = thread_of(task, &proc)))
 	return 0;
-    t = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), NULL, 0);
-    if (!t || t->depth == 0)
+    ret = PT_REGS_RC(ctx);
+    if (bpf_get_attach_cookie(ctx) & MT_CK_RETONLY) {
+	/* usable leaks mode: malloc has no entry program to raise depth */
+	if (t->depth || !ret)
+	    return 0;
+	if (mode == MT_MODE_LEAKS)
+	    stack = take_stack(ctx, t, task);
+	record_alloc(proc, t, ret, usable_size(ret), stack);
+	return 0;
+    }
+    if (t->depth == 0)
 	return 0;		/* entered before we attached */
     if (--t->depth != 0)
 	return 0;
     op = t->op;
     size = t->size;
     old = t->ptr;
-    ret = PT_REGS_RC(ctx);
 
     switch (op) {
     case MT_OP_NONE:
@@ -400,11 +883,15 @@ mt_return(struct pt_regs *ctx)
 	if (ret != MAP_FAILED)
 	    emit(proc, op, ret, (__s64)size, 0);
 	return 0;
-    case MT_OP_MMAP:
+    case MT_OP_MMAP:		/* always in the table: munmap has no header */
 	if (ret == MAP_FAILED)
 	    return 0;
-	addr = ret;
-	break;
+	if (mode == MT_MODE_LEAKS)
+	    stack = take_stack(ctx, t, task);
+	commit_pending(t, proc);
+	account_alloc(proc, t->tgid, ret, size, stack);
+	emit(proc, op, ret, (__s64)size, 0);
+	return 0;
     case MT_OP_POSIX_MEMALIGN:
 	if ((int)ret != 0 ||
 	    bpf_probe_read_user(&addr, sizeof(addr), (void *)old) || !addr)
@@ -416,7 +903,7 @@ mt_return(struct pt_regs *ctx)
 	if (!ret && size)
 	    return 0;		/* failed: the old block is untouched */
 	if (old)
-	    account_free(proc, tgid, old);
+	    record_free(proc, t, old);
 	addr = ret;
 	break;
     default:
@@ -428,30 +915,109 @@ mt_return(struct pt_regs *ctx)
     if (addr) {
 	/* the ip is the return address here: the stack starts at the caller */
 	if (mode == MT_MODE_LEAKS)
-	    stackid = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
-	account_alloc(proc, tgid, addr, size, stackid);
+	    stack = take_stack(ctx, t, task);
+	record_alloc(proc, t, addr, usable ? usable_size(addr) : size, stack);
     }
     emit(proc, op, addr, (__s64)size, old);
     return 0;
+}
+
+#if defined(bpf_target_x86)
+/* does the condition of jcc (low nibble of its opcode) hold for flags? */
+static __always_inline bool
+cc_holds(__u32 cc, __u64 flags)
+{
+    bool	cf = flags & 0x1, pf = flags & 0x4, zf = flags & 0x40;
+    bool	sf = flags & 0x80, of = flags & 0x800, r;
+
+    switch (cc >> 1) {
+    case 0: r = of; break;			/* o */
+    case 1: r = cf; break;			/* b */
+    case 2: r = zf; break;			/* e */
+    case 3: r = cf || zf; break;		/* be */
+    case 4: r = sf; break;			/* s */
+    case 5: r = pf; break;			/* p */
+    case 6: r = sf != of; break;		/* l */
+    default: r = zf || sf != of; break;		/* le */
+    }
+    return (cc & 1) ? !r : r;
+}
+#endif
+
+/*
+ * Usable summary mode: a branch in glibc's malloc that may lead straight
+ * to its return, with the result in %rax (probes.c).  It counts when
+ * the edge it is about to take is one that leads there.
+ */
+SEC("uprobe.multi")
+int
+mt_site(struct pt_regs *ctx)
+{
+#if defined(bpf_target_x86)
+    __u32		ck = bpf_get_attach_cookie(ctx);
+    struct task_struct	*task;
+    struct mt_proc	*proc;
+    struct mt_thread	*t;
+    __u64		ret;
+    bool		cond;
+
+    if (mode == MT_MODE_EMPTY)
+	return 0;
+    cond = cc_holds(MT_CK_CC(ck), ctx->flags);
+    if (!((ck & MT_CK_TAKEN) && cond) && !((ck & MT_CK_FALLTHRU) && !cond))
+	return 0;
+    if ((ret = PT_REGS_RC(ctx)) == 0)
+	return 0;
+    task = bpf_get_current_task_btf();
+    if (!(t = thread_of(task, &proc)) || t->depth)
+	return 0;		/* inside realloc, memalign, ...: theirs */
+    record_alloc(proc, t, ret, usable_size(ret), 0);
+#endif
+    return 0;
+}
+
+/* a free slot for a followed child: never used ones first, then reused */
+static __always_inline int
+new_slot(__u32 *slot)
+{
+    __u32	s = __sync_fetch_and_add(&next_slot, 1);
+
+    if (s < MT_MAX_PROCS) {
+	*slot = s;
+	return 0;
+    }
+    return bpf_map_pop_elem(&free_slots, slot) == 0 ? 0 : -1;
 }
 
 SEC("tp_btf/sched_process_fork")
 int
 BPF_PROG(mt_fork, struct task_struct *parent, struct task_struct *child)
 {
-    struct mt_proc	np = { 0 };
-    __u32		ptgid = parent->tgid, ctgid = child->tgid;
+    struct mt_proc	*proc, *pp;
+    __u32		ptgid = parent->tgid, ctgid = child->tgid, slot;
 
+    (void)ctx;
     if (!follow || child->pid != child->tgid)
 	return 0;		/* not following, or a new thread */
-    if (!tracked(ptgid))
+    if (!(pp = proc_of(ptgid)))
 	return 0;
-    np.parent = ptgid;
-    if (bpf_map_update_elem(&procs, &ctgid, &np, BPF_NOEXIST) != 0) {
+    if (new_slot(&slot) != 0 ||
+	(proc = bpf_map_lookup_elem(&procs, &slot)) == NULL) {
 	count_lost(NULL, MT_LOST_TABLE);
 	return 0;
     }
-    control(MT_REC_FORK, ctgid, ptgid);
+    __builtin_memset(proc, 0, sizeof(*proc));
+    proc->parent = ptgid;
+    proc->cred = pp->cred;	/* it started with its parent's credentials */
+    proc->flags = pp->flags & MT_PROC_CRED;
+    proc->tgid = ctgid;
+    if (bpf_map_update_elem(&pids, &ctgid, &slot, BPF_NOEXIST) != 0) {
+	proc->tgid = 0;
+	bpf_map_push_elem(&free_slots, &slot, 0);
+	count_lost(NULL, MT_LOST_TABLE);
+	return 0;
+    }
+    control(MT_REC_FORK, ctgid, ptgid, slot);
     return 0;
 }
 
@@ -493,22 +1059,110 @@ send_vmas(struct task_struct *task, __u32 tgid)
     bpf_iter_task_vma_destroy(&it);
 }
 
+/* a set-user-ID or set-group-ID exec, or one that gains capabilities */
+SEC("tp_btf/sched_process_exec")
+int
+BPF_PROG(mt_exec, struct task_struct *task, pid_t old_pid,
+	 struct linux_binprm *bprm)
+{
+    struct mt_proc	*proc;
+    __u32		why;
+
+    (void)ctx;
+    (void)old_pid;
+    (void)bprm;
+    if (!(proc = proc_of(task->tgid)))
+	return 0;
+    why = cred_change(proc, task->real_cred, true);
+    if (why == MT_CHG_NONE && !dumpable(task->mm))
+	why = MT_CHG_DUMPABLE;
+    if (why != MT_CHG_NONE)
+	mark_changed(proc, why);
+    return 0;
+}
+
 SEC("tp_btf/sched_process_exit")
 int
 BPF_PROG(mt_exit, struct task_struct *task)
 {
     __u32		tgid = task->tgid;
     struct mt_proc	*proc;
+    struct mt_thread	*t;
+    int			last = task->signal->live.counter == 0;
+    __u32		why;
 
-    if (!(proc = tracked(tgid)))
-	return 0;
-    if (task->signal->live.counter != 0)
+    (void)ctx;
+    /*
+     * NO_TABLE: a thread leaving on its own has just had glibc flush its
+     * cache: its held-back frees die with its storage.  The last thread,
+     * or one killed with the whole process, has made real ones.
+     */
+    if (NO_TABLE && (last || (task->signal->flags & SIGNAL_GROUP_EXIT)) &&
+	(t = bpf_task_storage_get(&threads, task, NULL, 0)) != NULL &&
+	t->pend_frees && (proc = proc_at(t->slot, t->tgid)) != NULL)
+	commit_pending(t, proc);
+    if (!last)
 	return 0;		/* other threads of the process live on */
+    if (!(proc = proc_of(tgid)))
+	return 0;
+    /* a change since its last allocator call: no exit record, no leaks */
+    why = cred_change(proc, task->real_cred, false);
+    if (why == MT_CHG_NONE && !dumpable(task->mm))
+	why = MT_CHG_DUMPABLE;
+    if (why != MT_CHG_NONE) {
+	mark_changed(proc, why);
+	return 0;
+    }
     if (__sync_fetch_and_or(&proc->flags, MT_PROC_EXITED) & MT_PROC_EXITED)
 	return 0;
     if (mode == MT_MODE_LEAKS)
 	send_vmas(task, tgid);
-    control(MT_REC_EXIT, tgid, 0);
+    control(MT_REC_EXIT, tgid, 0, 0);
+    return 0;
+}
+
+extern struct task_struct *bpf_task_from_pid(s32 pid) __weak __ksym;
+extern void bpf_task_release(struct task_struct *p) __weak __ksym;
+extern void bpf_rcu_read_lock(void) __weak __ksym;
+extern void bpf_rcu_read_unlock(void) __weak __ksym;
+
+/*
+ * Run by user space (BPF_PROG_TEST_RUN) when it starts tracking a
+ * process (snapshot: its starting credentials) and each interval after:
+ * a process that changed and then made no allocator call is found here.
+ */
+SEC("syscall")
+int
+mt_check(struct mt_check_args *a)
+{
+    struct task_struct	*task;
+    struct mt_proc	*proc;
+    const struct cred	*c;
+    __u32		slot = a->slot, why;
+
+    a->result = MT_CHECK_GONE;
+    if ((proc = bpf_map_lookup_elem(&procs, &slot)) == NULL ||
+	proc->tgid != a->pid || (task = bpf_task_from_pid(a->pid)) == NULL)
+	return 0;
+    bpf_rcu_read_lock();
+    c = BPF_CORE_READ(task, real_cred);
+    a->dumpable = dumpable_read(BPF_CORE_READ(task, mm));
+    if (a->snapshot) {
+	read_cred(c, &proc->cred);
+	__sync_fetch_and_or(&proc->flags, MT_PROC_CRED);
+	a->result = MT_CHG_NONE;
+    } else if (proc->flags & MT_PROC_CHANGED) {
+	a->result = proc->changed;
+    } else {
+	why = cred_change(proc, c, false);
+	if (why == MT_CHG_NONE && !a->dumpable)
+	    why = MT_CHG_DUMPABLE;
+	if (why != MT_CHG_NONE)
+	    mark_changed(proc, why);
+	a->result = why;
+    }
+    bpf_rcu_read_unlock();
+    bpf_task_release(task);
     return 0;
 }
 

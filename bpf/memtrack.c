@@ -1,7 +1,7 @@
 /*
  * memtrack.c - pmpipe-memtrack: heap allocation tracking with eBPF.
  *
- *   pmpipe-memtrack [-m events|summary|leaks] [-i SECONDS] [-f] [-r RINGBYTES] PID
+ *   pmpipe-memtrack [-m events|summary|leaks] [-i SECONDS] [-f] [-r RINGBYTES] [-x] PID
  *   pmpipe-memtrack [options] -- COMMAND [ARGS...]
  *
  * Loads memtrack.bpf.c, attaches uprobes to the target's libc allocator
@@ -10,7 +10,9 @@
  * launched command waits on a pipe until every probe is attached.
  *
  * Exit status: 0 done, 1 usage or target error, 2 BPF, BTF or the
- * probes are unavailable (e.g. missing privileges).
+ * probes are unavailable (e.g. missing privileges), 3 a tracked process
+ * may no longer be observed (its credentials changed, or it became
+ * non-dumpable): the reason also goes to PMDAPIPE_REASON_FD.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,14 +39,16 @@
 #include "memtrack.skel.h"
 #include "probes.h"
 #include "procmaps.h"
+#include "ring.h"
 
 #define EXIT_USAGE		1
 #define EXIT_NOBPF		2
+#define EXIT_CHANGED		3
 
 #define DEFAULT_RING		(16UL << 20)	/* events mode */
 #define CONTROL_RING		(256UL << 10)	/* other modes: control records only */
 #define DRAIN_MS		100		/* ring drain period */
-#define MAX_LINKS		(2 * PROBES_MAX + 2)
+#define MAX_LINKS		(2 * PROBES_MAX + SITES_MAX + 2)
 
 static const char *progname = "pmpipe-memtrack";
 
@@ -66,6 +70,8 @@ static const char *mode_names[] = {
 /* a tracked process */
 struct target {
     pid_t		pid;
+    __u32		slot;		/* its element of the procs array */
+    __u32		changed;	/* enum mt_change: may not be observed */
     int			exit_seen;	/* EXIT record consumed */
     int			exit_ticks;	/* ticks with EXITED set but no record */
     int			have_vmas;	/* vmas came from the kernel at exit */
@@ -80,12 +86,16 @@ struct memtrack {
     long		interval_ms;
     unsigned long	ring_bytes;
     int			classic;	/* classic uprobes, not uprobe_multi */
+    int			exact;		/* -x: requested sizes everywhere */
+    int			usable;		/* sizes from glibc's chunk headers */
+    int			sites;		/* malloc probed at its return sites */
+    int			free_site;	/* free probed past its header load */
     pid_t		pid;		/* the tracked or launched process */
     char		**argv;		/* command to launch, or NULL */
 
     /* BPF */
     struct memtrack_bpf	*skel;
-    struct ring_buffer	*rb;
+    struct ring		ring;
     struct bpf_link	*links[MAX_LINKS];
     int			nlinks;
     char		libc[PATH_MAX];
@@ -103,6 +113,8 @@ struct memtrack {
     int			pidfd;		/* the root target, for exit wakeups */
     int			stop;
     int			sts;		/* exit status */
+    int			reason_fd;	/* PMDAPIPE_REASON_FD, or -1 */
+    const char		*refused;	/* why the PID may not be tracked */
     struct target	*t;
     size_t		nt, maxt;
 };
@@ -117,6 +129,67 @@ errmsg(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+/* why a process may no longer be observed (enum mt_change) */
+static const char *change_names[MT_CHG_MAX] = {
+    [MT_CHG_EXEC_UID] = "target credentials changed (setuid exec)",
+    [MT_CHG_EXEC_GID] = "target credentials changed (setgid exec)",
+    [MT_CHG_EXEC_CAPS] = "target gained capabilities (exec)",
+    [MT_CHG_UID] = "target credentials changed (user IDs)",
+    [MT_CHG_GID] = "target credentials changed (group IDs)",
+    [MT_CHG_CAPS] = "target gained capabilities",
+    [MT_CHG_DUMPABLE] = "target became non-dumpable",
+};
+
+static const char *
+change_name(__u32 why)
+{
+    return why < MT_CHG_MAX && change_names[why] ? change_names[why] :
+	   "target may no longer be observed";
+}
+
+/*
+ * PMDAPIPE_REASON_FD names the write end of a pipe pmdapipe gave us
+ * for one line saying why we ended (its END record's pipe.endreason).
+ * Not a pipe, or one of our standard descriptors: not ours to touch.
+ * Closed on exec and taken out of the environment: a launched command
+ * gets neither.
+ */
+static int
+reason_open(void)
+{
+    const char	*env = getenv("PMDAPIPE_REASON_FD");
+    struct stat	st;
+    char	*end;
+    long	fd;
+
+    if (env == NULL)
+	return -1;
+    errno = 0;
+    fd = strtol(env, &end, 10);
+    if (errno || end == env || *end != '\0' || fd <= 2 || fd > INT_MAX ||
+	fstat((int)fd, &st) < 0 || !S_ISFIFO(st.st_mode) ||
+	fcntl((int)fd, F_SETFD, FD_CLOEXEC) < 0)
+	fd = -1;
+    unsetenv("PMDAPIPE_REASON_FD");
+    return (int)fd;
+}
+
+/* the one line, then close it */
+static void
+reason_say(struct memtrack *mt, const char *why)
+{
+    char	line[128];
+    int		n;
+
+    if (mt->reason_fd < 0)
+	return;
+    n = snprintf(line, sizeof(line), "%s\n", why);
+    if (n > 0 && write(mt->reason_fd, line, (size_t)n) < 0 && mt->verbose)
+	errmsg("cannot write to PMDAPIPE_REASON_FD: %s", strerror(errno));
+    close(mt->reason_fd);
+    mt->reason_fd = -1;
 }
 
 static int verbose_libbpf;
@@ -134,13 +207,15 @@ static void
 usage(FILE *f)
 {
     fprintf(f,
-"usage: %s [-m events|summary|leaks] [-i SECONDS] [-f] [-r RINGBYTES] [-v] PID\n"
+"usage: %s [-m events|summary|leaks] [-i SECONDS] [-f] [-r RINGBYTES] [-x] [-v] PID\n"
 "       %s [options] -- COMMAND [ARGS...]\n"
 "  -m MODE   events: every call and summaries (default); summary: totals only;\n"
 "            leaks: totals, and outstanding allocations with stacks at exit\n"
 "  -i SECS   summary interval (default 1)\n"
 "  -f        follow child processes\n"
 "  -r BYTES  ring buffer size (K, M suffixes; default 16M in events mode)\n"
+"  -x        requested sizes in summary and leaks modes too (glibc: usable\n"
+"            sizes from the chunk headers, with fewer probes, by default)\n"
 "  -v        explain probe placement on stderr; -vv adds libbpf debug output\n",
 	    progname, progname);
 }
@@ -191,7 +266,7 @@ target_find(struct memtrack *mt, pid_t pid)
 }
 
 static struct target *
-target_add(struct memtrack *mt, pid_t pid)
+target_add(struct memtrack *mt, pid_t pid, __u32 slot)
 {
     struct target	*t;
 
@@ -208,6 +283,7 @@ target_add(struct memtrack *mt, pid_t pid)
     t = &mt->t[mt->nt++];
     memset(t, 0, sizeof(*t));
     t->pid = pid;
+    t->slot = slot;
     return t;
 }
 
@@ -220,42 +296,142 @@ target_remove(struct memtrack *mt, struct target *t)
 
 /* ---- output ---- */
 
-static void
-print_event(const struct mt_event *e)
+/*
+ * Event lines are formatted by hand: at a million calls a second,
+ * printf's cost (~0.4 us a line here) is the consumer's main work.
+ */
+static char *
+put_str(char *p, const char *s)
 {
-    const char	*op = e->op < MT_OP_MAX && op_names[e->op] ? op_names[e->op] : "?";
+    while (*s)
+	*p++ = *s++;
+    return p;
+}
 
-    printf("{\"ts\":%llu,\"pid\":%u,\"tid\":%u,\"op\":\"%s\"",
-	   (unsigned long long)e->ts, e->pid, e->tid, op);
-    switch (e->op) {
-    case MT_OP_FREE:
-	printf(",\"addr\":\"0x%llx\"}\n", (unsigned long long)e->addr);
-	break;
-    case MT_OP_REALLOC:
-    case MT_OP_REALLOCARRAY:
-	printf(",\"size\":%lld,\"addr\":\"0x%llx\",\"old\":\"0x%llx\"}\n",
-	       (long long)e->size, (unsigned long long)e->addr,
-	       (unsigned long long)e->old);
-	break;
-    default:
-	printf(",\"size\":%lld,\"addr\":\"0x%llx\"}\n",
-	       (long long)e->size, (unsigned long long)e->addr);
-	break;
+/* "00".."99": two digits per division */
+static const char digits2[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+static char *
+put_dec(char *p, unsigned long long v)
+{
+    char	tmp[20], *q = tmp + sizeof(tmp);
+    size_t	n;
+
+    while (v >= 100) {
+	q -= 2;
+	memcpy(q, digits2 + 2 * (v % 100), 2);
+	v /= 100;
     }
+    if (v >= 10) {
+	q -= 2;
+	memcpy(q, digits2 + 2 * v, 2);
+    } else {
+	*--q = (char)('0' + v);
+    }
+    n = (size_t)(tmp + sizeof(tmp) - q);
+    memcpy(p, q, n);
+    return p + n;
+}
+
+static char *
+put_sdec(char *p, long long v)
+{
+    if (v < 0) {
+	*p++ = '-';
+	return put_dec(p, 0ULL - (unsigned long long)v);
+    }
+    return put_dec(p, (unsigned long long)v);
+}
+
+/* "0x..." with quotes, as printf's "\"0x%llx\"" */
+static char *
+put_addr(char *p, unsigned long long v)
+{
+    static const char	hex[] = "0123456789abcdef";
+    char		tmp[16], *q = tmp + sizeof(tmp);
+    size_t		n;
+
+    while (v >= 0x100) {
+	*--q = hex[v & 0xf];
+	*--q = hex[(v >> 4) & 0xf];
+	v >>= 8;
+    }
+    *--q = hex[v & 0xf];
+    if (v >= 0x10)
+	*--q = hex[v >> 4];
+    n = (size_t)(tmp + sizeof(tmp) - q);
+    memcpy(p, "\"0x", 3);
+    memcpy(p + 3, q, n);
+    p[3 + n] = '"';
+    return p + 4 + n;
 }
 
 static void
-print_summary(struct memtrack *mt, pid_t pid)
+print_event(const struct mt_event *e)
+{
+    /* the ids repeat from line to line: their text is kept */
+    static __u32	pid, tid;
+    static char		ids[64];
+    static size_t	idlen;
+    const char		*op = e->op < MT_OP_MAX && op_names[e->op] ?
+			      op_names[e->op] : "?";
+    char		line[192], *p = line;
+
+    if (idlen == 0 || e->pid != pid || e->tid != tid) {
+	p = put_str(ids, ",\"pid\":");
+	p = put_dec(p, e->pid);
+	p = put_str(p, ",\"tid\":");
+	p = put_dec(p, e->tid);
+	idlen = (size_t)(p - ids);
+	pid = e->pid;
+	tid = e->tid;
+	p = line;
+    }
+    p = put_str(p, "{\"ts\":");
+    p = put_dec(p, e->ts);
+    memcpy(p, ids, idlen);
+    p += idlen;
+    p = put_str(p, ",\"op\":\"");
+    p = put_str(p, op);
+    *p++ = '"';
+    if (e->op != MT_OP_FREE) {
+	p = put_str(p, ",\"size\":");
+	p = put_sdec(p, e->size);
+    }
+    p = put_str(p, ",\"addr\":");
+    p = put_addr(p, e->addr);
+    if (e->op == MT_OP_REALLOC || e->op == MT_OP_REALLOCARRAY) {
+	p = put_str(p, ",\"old\":");
+	p = put_addr(p, e->old);
+    }
+    *p++ = '}';
+    *p++ = '\n';
+    fwrite_unlocked(line, 1, (size_t)(p - line), stdout);
+}
+
+/* the process record of t, 0 when it is still t's */
+static int
+read_proc(struct memtrack *mt, const struct target *t, struct mt_proc *p)
+{
+    if (bpf_map__lookup_elem(mt->skel->maps.procs, &t->slot, sizeof(t->slot),
+			     p, sizeof(*p), 0) != 0)
+	return -errno;
+    return p->tgid == (__u32)t->pid ? 0 : -ESRCH;
+}
+
+static void
+print_summary(struct memtrack *mt, const struct target *t)
 {
     struct mt_proc	p;
-    __u32		key = (__u32)pid;
 
-    if (bpf_map__lookup_elem(mt->skel->maps.procs, &key, sizeof(key),
-			     &p, sizeof(p), 0) != 0)
+    if (read_proc(mt, t, &p) < 0)
 	return;
     printf("{\"type\":\"summary\",\"pid\":%d,\"allocs\":%llu,\"frees\":%llu,"
 	   "\"live_bytes\":%lld,\"peak_bytes\":%lld,\"lost\":%llu}\n",
-	   (int)pid, (unsigned long long)p.allocs, (unsigned long long)p.frees,
+	   (int)t->pid, (unsigned long long)p.allocs, (unsigned long long)p.frees,
 	   (long long)p.live_bytes, (long long)p.peak_bytes,
 	   (unsigned long long)p.lost);
 }
@@ -279,7 +455,7 @@ print_json_string(const char *s)
 struct leak {
     __u64	addr;
     __u64	size;
-    __s64	stackid;
+    __u64	stack;
 };
 
 static int
@@ -301,18 +477,21 @@ sweep_allocs(struct memtrack *mt, struct target *t, int print)
     int			sfd = bpf_map__fd(mt->skel->maps.stacks);
     struct mt_alloc_key	key, next, *pkey = NULL;
     struct mt_alloc	val;
+    struct mt_stack	st;
     struct leak		*v = NULL, *nv;
-    size_t		n = 0, max = 0, i;
-    __u64		ips[MT_STACK_DEPTH];
+    size_t		n = 0, max = 0, i, live;
     char		frame[PATH_MAX + 32];
-    __u32		sid;
-    int			j;
+    __u32		j;
 
+    /* keys hold the pid only when following (memtrack.h) */
+    memset(&key, 0, sizeof(key));
+    memset(&next, 0, sizeof(next));
     while (bpf_map_get_next_key(fd, pkey, &next) == 0) {
 	key = next;
 	pkey = &key;
-	if (key.pid != (__u32)t->pid)
+	if (mt->follow && key.pid != (__u32)t->pid)
 	    continue;
+	memset(&val, 0, sizeof(val));
 	if (bpf_map_lookup_elem(fd, &key, &val) != 0)
 	    continue;
 	if (n == max) {
@@ -322,29 +501,34 @@ sweep_allocs(struct memtrack *mt, struct target *t, int print)
 	    v = nv;
 	}
 	v[n].addr = key.addr;
-	v[n].size = val.size;
-	v[n].stackid = val.stackid;
+	v[n].size = val.size;		/* bytes + 1, 0 for a tombstone */
+	v[n].stack = val.stack;
 	n++;
     }
-    for (i = 0; i < n; i++) {
+    /* delete after the walk: get_next_key of a deleted key starts over */
+    for (i = 0, live = 0; i < n; i++) {
+	key.addr = v[i].addr;
 	key.pid = (__u32)t->pid;
 	key.pad = 0;
-	key.addr = v[i].addr;
 	bpf_map_delete_elem(fd, &key);
+	if (v[i].size)
+	    v[live++] = v[i];
     }
+    n = live;
     if (!print) {
 	free(v);
 	return;
     }
-    qsort(v, n, sizeof(*v), leak_cmp);
+    if (n > 1)
+	qsort(v, n, sizeof(*v), leak_cmp);
     for (i = 0; i < n; i++) {
+	v[i].size--;
 	printf("{\"type\":\"leak\",\"pid\":%d,\"addr\":\"0x%llx\",\"size\":%llu,"
 	       "\"stack\":[", (int)t->pid, (unsigned long long)v[i].addr,
 	       (unsigned long long)v[i].size);
-	sid = (__u32)v[i].stackid;
-	if (v[i].stackid >= 0 && bpf_map_lookup_elem(sfd, &sid, ips) == 0) {
-	    for (j = 0; j < MT_STACK_DEPTH && ips[j]; j++) {
-		procmap_format(&t->vmas, ips[j], frame, sizeof(frame));
+	if (v[i].stack && bpf_map_lookup_elem(sfd, &v[i].stack, &st) == 0) {
+	    for (j = 0; j < st.nr && j < MT_STACK_DEPTH; j++) {
+		procmap_format(&t->vmas, st.ip[j], frame, sizeof(frame));
 		if (j)
 		    putchar(',');
 		print_json_string(frame);
@@ -360,8 +544,18 @@ static void
 finish_target(struct memtrack *mt, struct target *t)
 {
     __u32	key = (__u32)t->pid;
+    int		sts;
 
-    if (mt->mode == MT_MODE_LEAKS) {
+    if (t->changed) {
+	/* nothing more of it reaches the client, and the tool ends */
+	errmsg("process %d: %s: tracking stopped", (int)t->pid,
+	       change_name(t->changed));
+	if (mt->sts != EXIT_CHANGED)
+	    reason_say(mt, change_name(t->changed));
+	mt->sts = EXIT_CHANGED;
+	mt->stop = 1;
+	sweep_allocs(mt, t, 0);
+    } else if (mt->mode == MT_MODE_LEAKS) {
 	/* still alive (we are stopping): its maps are readable now */
 	if (!t->have_vmas)
 	    procmap_read(t->pid, &t->vmas);
@@ -369,15 +563,20 @@ finish_target(struct memtrack *mt, struct target *t)
     } else if (!mt->stop) {
 	sweep_allocs(mt, t, 0);
     }
-    print_summary(mt, t->pid);
-    bpf_map__delete_elem(mt->skel->maps.procs, &key, sizeof(key), 0);
+    if (!t->changed)
+	print_summary(mt, t);
+    sts = bpf_map__delete_elem(mt->skel->maps.pids, &key, sizeof(key), 0);
+    /* a followed child may reuse the slot (not while we are stopping) */
+    if (sts == 0 && !mt->stop)
+	bpf_map__update_elem(mt->skel->maps.free_slots, NULL, 0, &t->slot,
+			     sizeof(t->slot), 0);
     target_remove(mt, t);
 }
 
 /* ---- ring buffer ---- */
 
 static int
-on_record(void *ctx, void *data, size_t len)
+on_record(void *ctx, const void *data, size_t len)
 {
     struct memtrack		*mt = ctx;
     const struct mt_event	*e = data;
@@ -389,10 +588,15 @@ on_record(void *ctx, void *data, size_t len)
 	return 0;
     switch (e->rec) {
     case MT_REC_EVENT:
-	print_event(e);
+	if ((t = target_find(mt, (pid_t)e->pid)) == NULL || !t->changed)
+	    print_event(e);
+	break;
+    case MT_REC_CHANGED:
+	if ((t = target_find(mt, (pid_t)e->pid)) != NULL && !t->changed)
+	    t->changed = e->op ? e->op : MT_CHG_MAX;
 	break;
     case MT_REC_FORK:
-	if (target_add(mt, (pid_t)e->pid) == NULL)
+	if (target_add(mt, (pid_t)e->pid, e->slot) == NULL)
 	    return -ENOMEM;
 	if (mt->verbose)
 	    fprintf(stderr, "%s: following %u (child of %llu)\n", progname,
@@ -421,7 +625,27 @@ on_record(void *ctx, void *data, size_t len)
 static void
 drain(struct memtrack *mt)
 {
-    ring_buffer__consume(mt->rb);
+    ring_consume(&mt->ring, on_record, mt);
+}
+
+/*
+ * mt_check for t: take its starting credentials (snapshot), or compare;
+ * enum mt_change or MT_CHECK_GONE; *dumpable when asked.
+ */
+static __u32
+check_cred(struct memtrack *mt, const struct target *t, int snapshot,
+	   int *dumpable)
+{
+    struct mt_check_args	a = { .pid = (__u32)t->pid, .slot = t->slot,
+				      .snapshot = (__u32)snapshot };
+    LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = &a, .ctx_size_in = sizeof(a));
+
+    if (bpf_prog_test_run_opts(bpf_program__fd(mt->skel->progs.mt_check),
+			       &o) < 0)
+	return MT_CHECK_GONE;
+    if (dumpable)
+	*dumpable = (int)a.dumpable;
+    return a.result;
 }
 
 /*
@@ -432,14 +656,14 @@ drain(struct memtrack *mt)
 static void
 check_targets(struct memtrack *mt, int tick)
 {
-    int			fd = bpf_map__fd(mt->skel->maps.procs);
-    __u32		key, next, *pkey = NULL;
+    int			fd = bpf_map__fd(mt->skel->maps.pids);
+    __u32		key, next, *pkey = NULL, slot, why;
     struct mt_proc	p;
     struct target	*t;
     size_t		i;
 
     for (i = 0; i < mt->nt; ) {
-	if (mt->t[i].exit_seen)
+	if (mt->t[i].exit_seen || mt->t[i].changed)
 	    finish_target(mt, &mt->t[i]);
 	else
 	    i++;
@@ -449,23 +673,32 @@ check_targets(struct memtrack *mt, int tick)
     while (bpf_map_get_next_key(fd, pkey, &next) == 0) {
 	key = next;
 	pkey = &key;
-	if (bpf_map_lookup_elem(fd, &key, &p) != 0)
+	if (bpf_map_lookup_elem(fd, &key, &slot) != 0)
 	    continue;
-	if ((t = target_add(mt, (pid_t)key)) == NULL)
+	if ((t = target_add(mt, (pid_t)key, slot)) == NULL)
 	    continue;
-	if ((p.flags & MT_PROC_EXITED) && ++t->exit_ticks > 2)
+	if (read_proc(mt, t, &p) == 0 && (p.flags & MT_PROC_EXITED) &&
+	    ++t->exit_ticks > 2)
 	    t->exit_seen = 1;
     }
     for (i = 0; i < mt->nt; ) {
 	t = &mt->t[i];
-	if (t->exit_seen) {
+	/* changed with no allocator call since; or a lost CHANGED record */
+	if (!t->exit_seen) {
+	    why = check_cred(mt, t, 0, NULL);
+	    if (why != MT_CHG_NONE && why != MT_CHECK_GONE)
+		t->changed = why;
+	    else if (read_proc(mt, t, &p) == 0 && (p.flags & MT_PROC_CHANGED))
+		t->changed = p.changed ? p.changed : MT_CHG_MAX;
+	}
+	if (t->exit_seen || t->changed) {
 	    finish_target(mt, t);
 	    continue;
 	}
 	/* for kernels that cannot send the mappings at exit (< 6.16) */
 	if (mt->mode == MT_MODE_LEAKS && !t->have_vmas)
 	    procmap_read(t->pid, &t->vmas);
-	print_summary(mt, t->pid);
+	print_summary(mt, t);
 	i++;
     }
 }
@@ -620,34 +853,41 @@ launch_abort(struct memtrack *mt)
 
 /* ---- BPF set-up ---- */
 
-static int
-open_load(struct memtrack *mt)
+/* the loaded skeleton, or NULL with -errno in *sts (never 0 then) */
+static struct memtrack_bpf *
+open_load(struct memtrack *mt, int *sts)
 {
     struct memtrack_bpf	*skel;
     unsigned long	ring = mt->ring_bytes;
-    int			sts;
 
     if ((skel = memtrack_bpf__open()) == NULL) {
-	sts = -errno;
-	errmsg("cannot open BPF object: %s", strerror(errno));
-	return sts;
+	*sts = errno > 0 ? -errno : -ENOMEM;
+	errmsg("cannot open BPF object: %s", strerror(-*sts));
+	return NULL;
     }
     skel->rodata->mode = (__u32)mt->mode;
     skel->rodata->follow = mt->follow != 0;
+    skel->rodata->usable = mt->usable != 0;
     skel->rodata->wakeup_bytes = ring / 8;
     bpf_map__set_max_entries(skel->maps.events, (__u32)ring);
-    if (mt->mode != MT_MODE_LEAKS)
+    /* smaller table entries: the address alone names a block of one process */
+    if (!mt->follow)
+	bpf_map__set_key_size(skel->maps.allocs, sizeof(__u64));
+    if (mt->mode != MT_MODE_LEAKS) {
+	bpf_map__set_value_size(skel->maps.allocs, sizeof(__u64));
 	bpf_map__set_max_entries(skel->maps.stacks, 1);
+	bpf_map__set_max_entries(skel->maps.scratch, 1);
+    }
     if (mt->classic) {
 	bpf_program__set_expected_attach_type(skel->progs.mt_entry, 0);
 	bpf_program__set_expected_attach_type(skel->progs.mt_return, 0);
+	bpf_program__set_expected_attach_type(skel->progs.mt_site, 0);
     }
-    if ((sts = memtrack_bpf__load(skel)) < 0) {
+    if ((*sts = memtrack_bpf__load(skel)) < 0) {
 	memtrack_bpf__destroy(skel);
-	return sts;
+	return NULL;
     }
-    mt->skel = skel;
-    return 0;
+    return skel;
 }
 
 static void
@@ -666,72 +906,142 @@ keep_link(struct memtrack *mt, struct bpf_link *l)
     return 0;
 }
 
+/* offsets and cookies of one uprobe_multi link */
+struct attach_list {
+    unsigned long	off[PROBES_MAX + SITES_MAX];
+    __u64		cookie[PROBES_MAX + SITES_MAX];
+    size_t		n;
+};
+
+static void
+list_add(struct attach_list *l, unsigned long off, __u64 cookie)
+{
+    l->off[l->n] = off;
+    l->cookie[l->n++] = cookie;
+}
+
+static int
+attach_list(struct memtrack *mt, struct bpf_program *prog, pid_t pid,
+	    const struct attach_list *l, int retprobe)
+{
+    size_t	i;
+    int		sts;
+
+    if (l->n == 0)
+	return 0;
+    if (!mt->classic) {
+	LIBBPF_OPTS(bpf_uprobe_multi_opts, mo);
+
+	mo.offsets = l->off;
+	mo.cookies = l->cookie;
+	mo.cnt = l->n;
+	mo.retprobe = retprobe;
+	return keep_link(mt, bpf_program__attach_uprobe_multi(prog, pid,
+					mt->libc, NULL, &mo));
+    }
+    for (i = 0; i < l->n; i++) {
+	LIBBPF_OPTS(bpf_uprobe_opts, uo);
+
+	uo.bpf_cookie = l->cookie[i];
+	uo.retprobe = retprobe;
+	sts = keep_link(mt, bpf_program__attach_uprobe_opts(prog, pid,
+					mt->libc, l->off[i], &uo));
+	if (sts < 0)
+	    return sts;
+    }
+    return 0;
+}
+
 /*
  * Return probes first: a call entered between two attachments must not
- * leave the depth counter raised with no return probe to lower it.
+ * leave the depth counter raised with no return probe to lower it.  On
+ * the usable path malloc has no entry probe: a return probe that knows
+ * it (MT_CK_RETONLY), or its return sites instead.
  */
 static int
 attach_uprobes(struct memtrack *mt, pid_t pid)
 {
     struct probe_set	*ps = &mt->probes;
-    unsigned long	off[PROBES_MAX];
-    __u64		cookie[PROBES_MAX];
-    int			pass, i, n, sts;
+    struct attach_list	*ret, *site, *ent;
+    int			i, plain, sts;
 
-    for (pass = 0; pass < 2; pass++) {
-	int	ret = pass == 0;
-	struct bpf_program *prog = ret ? mt->skel->progs.mt_return :
-					 mt->skel->progs.mt_entry;
-
-	if (!mt->classic) {
-	    LIBBPF_OPTS(bpf_uprobe_multi_opts, mo);
-
-	    for (i = 0, n = 0; i < ps->n; i++) {
-		if (ret && !ps->p[i].ret)
-		    continue;
-		off[n] = ps->p[i].offset;
-		cookie[n++] = (__u64)ps->p[i].op;
-	    }
-	    mo.offsets = off;
-	    mo.cookies = cookie;
-	    mo.cnt = (size_t)n;
-	    mo.retprobe = ret;
-	    sts = keep_link(mt, bpf_program__attach_uprobe_multi(prog, pid,
-					mt->libc, NULL, &mo));
-	    if (sts < 0)
-		return sts;
-	    continue;
-	}
-	for (i = 0; i < ps->n; i++) {
-	    LIBBPF_OPTS(bpf_uprobe_opts, uo);
-
-	    if (ret && !ps->p[i].ret)
-		continue;
-	    uo.bpf_cookie = (__u64)ps->p[i].op;
-	    uo.retprobe = ret;
-	    sts = keep_link(mt, bpf_program__attach_uprobe_opts(prog, pid,
-					mt->libc, ps->p[i].offset, &uo));
-	    if (sts < 0)
-		return sts;
-	}
+    if ((ret = calloc(3, sizeof(*ret))) == NULL)
+	return -ENOMEM;
+    site = ret + 1;
+    ent = ret + 2;
+    for (i = 0; i < ps->n; i++) {
+	plain = !mt->usable || ps->p[i].op != MT_OP_MALLOC;
+	if (ps->p[i].ret && (plain || !mt->sites))
+	    list_add(ret, ps->p[i].offset,
+		     (__u64)ps->p[i].op | (plain ? 0 : MT_CK_RETONLY));
+	if (mt->free_site && ps->p[i].op == MT_OP_FREE)
+	    list_add(ent, ps->free_offset, (__u64)MT_OP_FREE | MT_CK_SITE |
+		     (__u64)ps->free_ret << MT_CK_RET_SHIFT);
+	else if (plain)
+	    list_add(ent, ps->p[i].offset, (__u64)ps->p[i].op);
     }
-    return 0;
+    for (i = 0; mt->sites && i < ps->nsites; i++)
+	list_add(site, ps->site[i].offset, ps->site[i].cookie);
+    if ((sts = attach_list(mt, mt->skel->progs.mt_return, pid, ret, 1)) == 0 &&
+	(sts = attach_list(mt, mt->skel->progs.mt_site, pid, site, 0)) == 0)
+	sts = attach_list(mt, mt->skel->progs.mt_entry, pid, ent, 0);
+    free(ret);
+    return sts;
+}
+
+/*
+ * The credentials the process starts with, before the probes see it.
+ * A process we attach to must be one the kernel would let its owner
+ * ptrace: user and group IDs each all the same (not running a set-user-
+ * or set-group-ID program), and dumpable.  A launched command is our
+ * own child, not yet exec'd: its exec is checked as it happens.
+ * 0, 1 when refused (mt->refused says why), or -errno.
+ */
+static int
+snapshot_cred(struct memtrack *mt)
+{
+    struct target	t = { .pid = mt->pid, .slot = 0 };
+    struct mt_proc	p;
+    int			dumpable = 1, sts;
+
+    if (check_cred(mt, &t, 1, &dumpable) != MT_CHG_NONE)
+	return -ESRCH;
+    if (mt->argv)
+	return 0;
+    if ((sts = read_proc(mt, &t, &p)) < 0)
+	return sts;
+    if (p.cred.id[0] != p.cred.id[1] || p.cred.id[0] != p.cred.id[2] ||
+	p.cred.id[4] != p.cred.id[5] || p.cred.id[4] != p.cred.id[6])
+	mt->refused = "target runs with other credentials than its owner's "
+		      "(set-user-ID or set-group-ID)";
+    else if (!dumpable)
+	mt->refused = "target is not dumpable";
+    return mt->refused != NULL;
 }
 
 static int
 attach_all(struct memtrack *mt)
 {
-    struct mt_proc	p = { 0 };
-    __u32		key = (__u32)mt->pid;
+    struct mt_proc	p;
+    __u32		key = (__u32)mt->pid, slot = 0;
     int			sts;
 
-    if (bpf_map__update_elem(mt->skel->maps.procs, &key, sizeof(key),
+    /* the first target takes slot 0; followed children get the others */
+    memset(&p, 0, sizeof(p));
+    p.tgid = key;
+    if (bpf_map__update_elem(mt->skel->maps.procs, &slot, sizeof(slot),
 			     &p, sizeof(p), BPF_ANY) != 0)
+	return -errno;
+    if ((sts = snapshot_cred(mt)) != 0)
+	return sts < 0 ? sts : 0;	/* refused: nothing attached */
+    if (bpf_map__update_elem(mt->skel->maps.pids, &key, sizeof(key),
+			     &slot, sizeof(slot), BPF_ANY) != 0)
 	return -errno;
     if (mt->follow &&
 	(sts = keep_link(mt, bpf_program__attach(mt->skel->progs.mt_fork))) < 0)
 	return sts;
-    if ((sts = keep_link(mt, bpf_program__attach(mt->skel->progs.mt_exit))) < 0)
+    if ((sts = keep_link(mt, bpf_program__attach(mt->skel->progs.mt_exit))) < 0 ||
+	(sts = keep_link(mt, bpf_program__attach(mt->skel->progs.mt_exec))) < 0)
 	return sts;
     /* followed children are new processes: probe every process, filter in BPF */
     return attach_uprobes(mt, mt->follow ? -1 : mt->pid);
@@ -740,8 +1050,7 @@ attach_all(struct memtrack *mt)
 static void
 bpf_teardown(struct memtrack *mt)
 {
-    ring_buffer__free(mt->rb);
-    mt->rb = NULL;
+    ring_close(&mt->ring);
     detach_all(mt);
     memtrack_bpf__destroy(mt->skel);	/* NULL-safe */
     mt->skel = NULL;
@@ -760,7 +1069,7 @@ bpf_setup(struct memtrack *mt)
 
     mt->classic = env && strcmp(env, "classic") == 0;
     for (;;) {
-	if ((sts = open_load(mt)) < 0) {
+	if ((mt->skel = open_load(mt, &sts)) == NULL) {
 	    what = "cannot load BPF programs";
 	    if (sts == -EPERM || sts == -EACCES)
 		hint = " (needs CAP_BPF and CAP_PERFMON)";
@@ -782,11 +1091,9 @@ bpf_setup(struct memtrack *mt)
 		   strerror(-sts));
 	mt->classic = 1;
     }
-    mt->rb = ring_buffer__new(bpf_map__fd(mt->skel->maps.events), on_record,
-			      mt, NULL);
-    if (mt->rb == NULL) {
-	sts = -errno;
-	errmsg("cannot set up the ring buffer: %s", strerror(errno));
+    if ((sts = ring_open(&mt->ring, bpf_map__fd(mt->skel->maps.events),
+			 mt->ring_bytes)) < 0) {
+	errmsg("cannot set up the ring buffer: %s", strerror(-sts));
 	bpf_teardown(mt);
 	return sts;
     }
@@ -820,7 +1127,7 @@ loop_setup(struct memtrack *mt, const sigset_t *sigs)
     its.it_value = its.it_interval;
     if (timerfd_settime(mt->timerfd, 0, &its, NULL) < 0)
 	return -errno;
-    if (watch(mt, ring_buffer__epoll_fd(mt->rb), W_RING) < 0 ||
+    if (watch(mt, mt->ring.fd, W_RING) < 0 ||
 	watch(mt, mt->sigfd, W_SIGNAL) < 0 || watch(mt, mt->timerfd, W_TIMER) < 0)
 	return -errno;
     if (mt->pidfd >= 0 && watch(mt, mt->pidfd, W_PIDFD) < 0)
@@ -881,17 +1188,67 @@ run(struct memtrack *mt)
     fflush(stdout);
 }
 
+/*
+ * -v: what each BPF program cost, from the kernel's own accounting
+ * (kernel.bpf_stats_enabled = 1: run count and time per program).
+ */
+static void
+report_cost(struct memtrack *mt)
+{
+    struct bpf_program		*prog;
+    struct bpf_prog_info	info;
+    __u32			len;
+
+    bpf_object__for_each_program(prog, mt->skel->obj) {
+	memset(&info, 0, sizeof(info));
+	len = sizeof(info);
+	if (bpf_program__fd(prog) < 0 ||
+	    bpf_prog_get_info_by_fd(bpf_program__fd(prog), &info, &len) != 0)
+	    continue;
+	if (info.run_cnt == 0)
+	    continue;
+	errmsg("%-10s %12llu runs %8.1f ns/run", bpf_program__name(prog),
+	       (unsigned long long)info.run_cnt,
+	       (double)info.run_time_ns / (double)info.run_cnt);
+    }
+}
+
 static void
 print_probes(struct memtrack *mt)
 {
     const char	*base = strrchr(mt->libc, '/');
     int		i;
 
+    base = base ? base + 1 : mt->libc;
     for (i = 0; i < mt->probes.n; i++)
 	fprintf(stderr, "%s: %-14s %s+0x%lx %s(%s)\n", progname,
-		mt->probes.p[i].name, base ? base + 1 : mt->libc,
-		mt->probes.p[i].offset, mt->probes.p[i].ret ? "+ return " : "",
-		mt->probes.p[i].why);
+		mt->probes.p[i].name, base, mt->probes.p[i].offset,
+		mt->probes.p[i].ret ? "+ return " : "", mt->probes.p[i].why);
+    if (!mt->usable) {
+	errmsg("sizes: requested (%s)", mt->exact ? "-x" :
+	       mt->mode == MT_MODE_EVENTS ? "events mode" : mt->probes.glibc_why);
+	return;
+    }
+    if (mt->free_site)
+	errmsg("sizes: usable, glibc free at %s+0x%lx (%s)", base,
+	       mt->probes.free_offset, mt->probes.free_why);
+    else
+	errmsg("sizes: usable, glibc free at its entry (%s)",
+	       mt->mode == MT_MODE_LEAKS ? "leaks mode" : mt->probes.free_why);
+    if (!mt->sites) {
+	errmsg("sizes: usable, glibc malloc by its return probe (%s)",
+	       mt->mode == MT_MODE_LEAKS ? "leaks mode" : mt->probes.sites_why);
+	return;
+    }
+    errmsg("sizes: usable, glibc malloc at %d return sites (%s):",
+	   mt->probes.nsites, mt->probes.sites_why);
+    for (i = 0; i < mt->probes.nsites; i++)
+	fprintf(stderr, "%s:   %s+0x%lx %s%s\n", progname, base,
+		mt->probes.site[i].offset,
+		mt->probes.site[i].cookie & MT_CK_TAKEN ? "taken" : "",
+		(mt->probes.site[i].cookie & (MT_CK_TAKEN | MT_CK_FALLTHRU)) ==
+		(MT_CK_TAKEN | MT_CK_FALLTHRU) ? " and fall-through" :
+		mt->probes.site[i].cookie & MT_CK_FALLTHRU ? "fall-through" : "");
 }
 
 int
@@ -899,7 +1256,8 @@ main(int argc, char **argv)
 {
     struct memtrack	mt = {
 	.mode = MT_MODE_EVENTS, .interval_ms = 1000, .gate = -1, .status = -1,
-.epfd = -1, .sigfd = -1, .timerfd = -1, .pidfd = -1,
+	.epfd = -1, .sigfd = -1, .timerfd = -1, .pidfd = -1, .ring.fd = -1,
+	.reason_fd = -1,
     };
     char		err[PATH_MAX + 128], *end;
     const char		*env;
@@ -909,7 +1267,7 @@ main(int argc, char **argv)
     long		pid;
     int			c, sts, exec_err;
 
-    while ((c = getopt(argc, argv, "+m:i:fr:vh")) != -1) {
+    while ((c = getopt(argc, argv, "+m:i:fr:vxh")) != -1) {
 	switch (c) {
 	case 'm':
 	    for (mt.mode = 0; mt.mode <= MT_MODE_EMPTY; mt.mode++)
@@ -939,6 +1297,9 @@ main(int argc, char **argv)
 	    break;
 	case 'v':
 	    mt.verbose++;
+	    break;
+	case 'x':
+	    mt.exact = 1;
 	    break;
 	case 'h':
 	    usage(stdout);
@@ -972,6 +1333,9 @@ main(int argc, char **argv)
     mt.ring_bytes = ring_round(mt.ring_bytes);
     verbose_libbpf = mt.verbose;
     libbpf_set_print(libbpf_print);
+    mt.reason_fd = reason_open();
+    /* the loop flushes after each drain: big writes at high rates */
+    setvbuf(stdout, NULL, _IOFBF, 1 << 20);
 
     if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
 	errmsg("kernel BTF is not available (/sys/kernel/btf/vmlinux: %s)",
@@ -988,7 +1352,7 @@ main(int argc, char **argv)
     sigprocmask(SIG_BLOCK, &sigs, &oldmask);
 
     if (mt.argv) {
-	if ((sts = launch(&mt, &oldmask)) < 0)
+	if (launch(&mt, &oldmask) < 0)
 	    return EXIT_USAGE;
     } else if ((mt.pidfd = (int)syscall(SYS_pidfd_open, mt.pid, 0)) < 0) {
 	errmsg("process %d: %s", (int)mt.pid, errno == EINVAL ?
@@ -1012,6 +1376,18 @@ main(int argc, char **argv)
 	errmsg("%s", err);
 	goto cleanup;
     }
+    /* usable sizes where glibc's allocator keeps them; never for events */
+    mt.usable = mt.probes.glibc && !mt.exact && mt.mode != MT_MODE_EVENTS;
+    mt.sites = mt.usable && mt.mode != MT_MODE_LEAKS && mt.probes.nsites > 0;
+    mt.free_site = mt.usable && mt.mode != MT_MODE_LEAKS && mt.probes.free_site;
+    if ((env = getenv("PMPIPE_MEMTRACK_SITES")) && strcmp(env, "no") == 0) {
+	/* for tests: the return probe path these replace */
+	mt.sites = mt.free_site = 0;
+	snprintf(mt.probes.sites_why, sizeof(mt.probes.sites_why),
+		 "PMPIPE_MEMTRACK_SITES=no");
+	snprintf(mt.probes.free_why, sizeof(mt.probes.free_why),
+		 "PMPIPE_MEMTRACK_SITES=no");
+    }
     if ((env = getenv("PMPIPE_MEMTRACK_PLACE")) && strcmp(env, "entry") == 0) {
 	/* for benchmarks: what the placement saves */
 	for (c = 0; c < mt.probes.n; c++) {
@@ -1024,16 +1400,23 @@ main(int argc, char **argv)
 	print_probes(&mt);
     if (bpf_setup(&mt) < 0)
 	goto cleanup;
+    if (mt.refused) {
+	errmsg("process %d: %s: not tracked", (int)mt.pid, mt.refused);
+	reason_say(&mt, mt.refused);
+	sts = EXIT_CHANGED;
+	goto cleanup;
+    }
     if (mt.verbose)
 	errmsg("%s, %s mode, ring buffer %lu bytes", mt.classic ?
 	       "classic uprobes" : "uprobe_multi", mode_names[mt.mode],
 	       mt.ring_bytes);
     sts = EXIT_USAGE;
-    if (target_add(&mt, mt.pid) == NULL || loop_setup(&mt, &sigs) < 0) {
+    if (target_add(&mt, mt.pid, 0) == NULL || loop_setup(&mt, &sigs) < 0) {
 	errmsg("cannot set up: %s", strerror(errno));
 	goto cleanup;
     }
-    printf("{\"type\":\"attached\",\"pid\":%d}\n", (int)mt.pid);
+    printf("{\"type\":\"attached\",\"pid\":%d,\"sizes\":\"%s\"}\n", (int)mt.pid,
+	   mt.usable ? "usable" : "requested");
     fflush(stdout);
     sts = 0;
     if (mt.argv && (exec_err = launch_release(&mt)) < 0) {
@@ -1041,7 +1424,11 @@ main(int argc, char **argv)
 	sts = EXIT_USAGE;
     }
     run(&mt);
+    if (mt.sts == EXIT_CHANGED)
+	sts = EXIT_CHANGED;
     report_lost(&mt);
+    if (mt.verbose)
+	report_cost(&mt);
 
 cleanup:
     if (mt.argv) {
@@ -1061,5 +1448,7 @@ cleanup:
 	close(mt.timerfd);
     if (mt.pidfd >= 0)
 	close(mt.pidfd);
+    if (mt.reason_fd >= 0)
+	close(mt.reason_fd);		/* ended with nothing to say */
     return sts;
 }

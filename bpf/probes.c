@@ -36,6 +36,7 @@
 #include <linux/types.h>
 #include "memtrack.h"
 #include "probes.h"
+#include "x86.h"
 
 /* x86-64 register numbers as ModRM and REX encode them */
 #define REG_RDX		2
@@ -67,6 +68,23 @@ static const struct fn_desc {
     { "brk",		MT_OP_BRK,		0, R(RDI) },
 };
 #define NFNS	(sizeof(fns) / sizeof(fns[0]))
+#define F_MALLOC	0	/* indexes of fns[] */
+#define F_FREE		4
+
+/* symbols that tell glibc's allocator apart (after fns[] in found[]) */
+static const char *const marks[] = {
+    "__libc_malloc", "gnu_get_libc_version", "malloc_usable_size",
+};
+#define NMARKS	(sizeof(marks) / sizeof(marks[0]))
+#define M_LIBC_MALLOC	(NFNS + 0)
+#define M_GNU_VERSION	(NFNS + 1)
+#define M_USABLE_SIZE	(NFNS + 2)
+
+static const char *
+sym_name(size_t j)
+{
+    return j < NFNS ? fns[j].name : marks[j - NFNS];
+}
 
 /* bytes of SIB and displacement after a ModRM byte, or -1 */
 static int
@@ -255,8 +273,8 @@ scan_symbols(struct elf_file *ef, struct sym *found)
 	    hidden = 0;
 	    if (vdata && (i + 1) * sizeof(GElf_Versym) <= vdata->d_size)
 		hidden = (((GElf_Versym *)vdata->d_buf)[i] & 0x8000) != 0;
-	    for (j = 0; j < NFNS; j++) {
-		if (strcmp(name, fns[j].name) != 0)
+	    for (j = 0; j < NFNS + NMARKS; j++) {
+		if (strcmp(name, sym_name(j)) != 0)
 		    continue;
 		/* keep the first default version, else the first one */
 		if (found[j].value && (hidden || !found[j].hidden))
@@ -323,18 +341,84 @@ rel32(const unsigned char *b)
 }
 
 /*
+ * fn(arg, from, to) for every direct jmp, jcc or call a byte pattern in
+ * the file's executable sections may be (a false match only makes the
+ * callers more careful); rel8 forms only when asked, nothing from
+ * [skip_lo, skip_hi).  Stops at, and returns, fn's first non-zero value.
+ */
+static int
+each_branch(struct elf_file *ef, int rel8, unsigned long skip_lo,
+	    unsigned long skip_hi,
+	    int (*fn)(void *arg, unsigned long from, unsigned long to), void *arg)
+{
+    Elf_Scn		*scn = NULL;
+    GElf_Shdr		sh;
+    Elf_Data		*data;
+    const unsigned char	*b;
+    unsigned long	at, t;
+    size_t		i, size;
+    int			sts;
+
+    while ((scn = elf_nextscn(ef->elf, scn)) != NULL) {
+	if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != SHT_PROGBITS ||
+	    !(sh.sh_flags & SHF_EXECINSTR))
+	    continue;
+	if ((data = elf_getdata(scn, NULL)) == NULL || data->d_buf == NULL)
+	    continue;
+	b = data->d_buf;
+	size = data->d_size;
+	for (i = 0; i < size; i++) {
+	    at = sh.sh_addr + i;
+	    if (at >= skip_lo && at < skip_hi)
+		continue;
+	    if ((b[i] == 0xe8 || b[i] == 0xe9) && i + 5 <= size)
+		t = at + 5 + (unsigned long)(long)rel32(b + i + 1);
+	    else if (rel8 && (b[i] == 0xeb || (b[i] >= 0x70 && b[i] <= 0x7f)) &&
+		     i + 2 <= size)
+		t = at + 2 + (unsigned long)(long)(signed char)b[i + 1];
+	    else if (b[i] == 0x0f && i + 6 <= size && (b[i + 1] & 0xf0) == 0x80)
+		t = at + 6 + (unsigned long)(long)rel32(b + i + 2);
+	    else
+		continue;
+	    if ((sts = fn(arg, at, t)) != 0)
+		return sts;
+	}
+    }
+    return 0;
+}
+
+struct moved {
+    struct probe	*p;
+    unsigned long	*skip;
+    int			n;
+};
+
+static int
+unmove_target(void *arg, unsigned long from, unsigned long t)
+{
+    struct moved	*m = arg;
+    int			k;
+
+    for (k = 0; k < m->n; k++) {
+	if (!m->skip[k] || t <= m->p[k].vaddr || t > m->p[k].vaddr + m->skip[k])
+	    continue;
+	snprintf(m->p[k].why, sizeof(m->p[k].why),
+		 "entry: +%lu may be a branch target (from 0x%lx)",
+		 t - m->p[k].vaddr, from);
+	m->skip[k] = 0;
+    }
+    return 0;
+}
+
+/*
  * Mark probes whose moved offset is reachable other than from the
  * entry: a symbol or a direct branch target in (vaddr, vaddr + skip].
  */
 static void
 check_targets(struct elf_file *ef, struct probe *p, unsigned long *skip, int n)
 {
-    Elf_Scn		*scn = NULL;
-    GElf_Shdr		sh;
-    Elf_Data		*data;
-    const unsigned char	*b;
-    unsigned long	base, t;
-    size_t		i, size;
+    struct moved	m = { p, skip, n };
+    size_t		i;
     int			k;
 
     for (i = 0; i < ef->nsyms; i++)
@@ -345,37 +429,7 @@ check_targets(struct elf_file *ef, struct probe *p, unsigned long *skip, int n)
 			 "entry: +%lu is a symbol", skip[k]);
 		skip[k] = 0;
 	    }
-
-    while ((scn = elf_nextscn(ef->elf, scn)) != NULL) {
-	if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != SHT_PROGBITS ||
-	    !(sh.sh_flags & SHF_EXECINSTR))
-	    continue;
-	if ((data = elf_getdata(scn, NULL)) == NULL || data->d_buf == NULL)
-	    continue;
-	b = data->d_buf;
-	size = data->d_size;
-	base = sh.sh_addr;
-	for (i = 0; i < size; i++) {
-	    if ((b[i] == 0xe8 || b[i] == 0xe9) && i + 5 <= size)
-		t = base + i + 5 + rel32(b + i + 1);
-	    else if ((b[i] == 0xeb || (b[i] >= 0x70 && b[i] <= 0x7f)) &&
-		     i + 2 <= size)
-		t = base + i + 2 + (signed char)b[i + 1];
-	    else if (b[i] == 0x0f && i + 6 <= size &&
-		     (b[i + 1] & 0xf0) == 0x80)
-		t = base + i + 6 + rel32(b + i + 2);
-	    else
-		continue;
-	    for (k = 0; k < n; k++) {
-		if (!skip[k] || t <= p[k].vaddr || t > p[k].vaddr + skip[k])
-		    continue;
-		snprintf(p[k].why, sizeof(p[k].why),
-			 "entry: +%lu may be a branch target (from 0x%lx)",
-			 t - p[k].vaddr, base + i);
-		skip[k] = 0;
-	    }
-	}
-    }
+    each_branch(ef, 1, 0, 0, unmove_target, &m);
 }
 
 /* how far past the entry to attach, or 0; explains in p->why */
@@ -417,12 +471,368 @@ choose_skip(struct elf_file *ef, struct probe *p, unsigned long symsize,
     return 0;
 }
 
+/* ---- glibc's malloc: where it returns ---- */
+
+/*
+ * In summary mode with glibc's allocator, malloc is not probed at its
+ * entry and return (two traps: int3, then the return trampoline) but
+ * at the branches inside it after which it only returns: one trap, with
+ * the result in %rax.  The analysis decodes the whole function and
+ * gives up (the caller falls back to a return probe) unless all of this
+ * holds:
+ *
+ *  - every instruction decodes; no indirect jump; every direct branch
+ *    stays inside the function and lands on an instruction boundary;
+ *  - before each ret, back to the previous branch, no instruction writes
+ *    %rax (stores, moves to other registers, stack adjustments and pops
+ *    are allowed): that run is a "return region", and %rax at any edge
+ *    into it is the value returned;
+ *  - every edge into a return region comes from a jmp or jcc (the edge
+ *    "taken", "fall-through" or both), or falls through from an
+ *    instruction that zeroes %rax (a NULL return: not an allocation);
+ *    not from a call, whose result would be returned unseen;
+ *  - each such branch is one the kernel emulates (no single-step);
+ *  - nothing outside the function branches into a return region (a
+ *    scan for rel32 jumps and calls in the file) and no symbol starts
+ *    inside one.
+ *
+ * Every path to a ret then crosses exactly one counted edge, the last
+ * one into its region.  The BPF program evaluates the jcc's condition
+ * from the flags to know which edge will be taken.
+ */
+struct dinsn {
+    unsigned long	addr;
+    struct x86_insn	x;
+};
+
+static int
+insn_at(const struct dinsn *v, size_t n, unsigned long addr)
+{
+    size_t	lo = 0, hi = n, mid;
+
+    while (lo < hi) {
+	mid = (lo + hi) / 2;
+	if (v[mid].addr == addr)
+	    return (int)mid;
+	if (v[mid].addr < addr)
+	    lo = mid + 1;
+	else
+	    hi = mid;
+    }
+    return -1;
+}
+
+static unsigned long
+target_of(const struct dinsn *d)
+{
+    return d->addr + (unsigned long)d->x.len + (unsigned long)d->x.rel;
+}
+
+static int
+add_site(struct elf_file *ef, struct probe_set *ps, const struct dinsn *d,
+	 unsigned edges)
+{
+    unsigned long	off;
+    int			k;
+
+    for (k = 0; k < ps->nsites; k++)
+	if (ps->site[k].vaddr == d->addr) {
+	    ps->site[k].cookie |= edges;
+	    return 0;
+	}
+    if (ps->nsites == SITES_MAX || vaddr_to_offset(ef, d->addr, &off) < 0)
+	return -1;
+    ps->site[ps->nsites].vaddr = d->addr;
+    ps->site[ps->nsites].offset = off;
+    ps->site[ps->nsites].cookie = MT_OP_MALLOC | MT_CK_SITE | edges |
+	(d->x.kind == X86_JCC ? (unsigned)d->x.cc << MT_CK_CC_SHIFT : 0);
+    ps->nsites++;
+    return 0;
+}
+
+/* the whole function f, decoded; NULL with a reason in why */
+static struct dinsn *
+decode_fn(struct elf_file *ef, const struct sym *f, size_t *np, char *why,
+	  size_t len)
+{
+    const unsigned char	*code;
+    struct dinsn	*v;
+    size_t		avail, off, n = 0;
+
+    if (ef->ehdr.e_machine != EM_X86_64) {
+	snprintf(why, len, "not x86-64");
+	return NULL;
+    }
+    if ((code = code_at(ef, f->value, &avail)) == NULL || f->size == 0 ||
+	f->size > avail) {
+	snprintf(why, len, "code not found");
+	return NULL;
+    }
+    if ((v = calloc(f->size, sizeof(*v))) == NULL) {
+	snprintf(why, len, "out of memory");
+	return NULL;
+    }
+    for (off = 0; off < f->size; off += (size_t)v[n++].x.len) {
+	v[n].addr = f->value + off;
+	if (x86_decode(code + off, f->size - off, &v[n].x) < 0) {
+	    snprintf(why, len, "+0x%zx: instruction not understood", off);
+	    free(v);
+	    return NULL;
+	}
+    }
+    *np = n;
+    return v;
+}
+
+#define NO_SITES(...) do { \
+	snprintf(ps->sites_why, sizeof(ps->sites_why), __VA_ARGS__); \
+	goto fail; \
+    } while (0)
+
+struct regions {
+    const unsigned long	(*reg)[2];
+    int			n;
+    unsigned long	from;		/* the first branch found */
+};
+
+static int
+into_region(void *arg, unsigned long from, unsigned long t)
+{
+    struct regions	*r = arg;
+    int			k;
+
+    for (k = 0; k < r->n; k++)
+	if (t >= r->reg[k][0] && t < r->reg[k][1]) {
+	    r->from = from;
+	    return 1;
+	}
+    return 0;
+}
+
+/*
+ * A rel32 branch from outside [lo, hi) into one of the regions?  (rel8
+ * ones can only come from the neighbours, which compilers do not do.)
+ */
+static int
+branched_into(struct elf_file *ef, unsigned long lo, unsigned long hi,
+	      const unsigned long (*reg)[2], int nreg, unsigned long *from)
+{
+    struct regions	r = { reg, nreg, 0 };
+
+    if (!each_branch(ef, 0, lo, hi, into_region, &r))
+	return 0;
+    *from = r.from;
+    return 1;
+}
+
+static void
+malloc_sites(struct elf_file *ef, const struct sym *m, struct probe_set *ps)
+{
+    struct dinsn	*v;
+    unsigned long	lo = m->value, hi = m->value + m->size, t, from;
+    unsigned long	(*reg)[2] = NULL;
+    size_t		n = 0, i, j, r, s;
+    int			k, nreg = 0;
+
+    if ((v = decode_fn(ef, m, &n, ps->sites_why, sizeof(ps->sites_why))) == NULL)
+	return;
+    if ((reg = calloc(n, sizeof(*reg))) == NULL)
+	NO_SITES("out of memory");
+    for (i = 0; i < n; i++) {
+	if (v[i].x.kind == X86_JMP_IND)
+	    NO_SITES("+0x%lx: indirect jump", v[i].addr - lo);
+	if (v[i].x.kind != X86_JMP && v[i].x.kind != X86_JCC &&
+	    v[i].x.kind != X86_LOOP && v[i].x.kind != X86_CALL)
+	    continue;
+	t = target_of(&v[i]);
+	if (v[i].x.kind == X86_CALL) {
+	    if (t >= lo && t < hi)
+		NO_SITES("+0x%lx: calls into itself", v[i].addr - lo);
+	    continue;
+	}
+	if (t < lo || t >= hi)
+	    NO_SITES("+0x%lx: branches out of the function", v[i].addr - lo);
+	if (insn_at(v, n, t) < 0)
+	    NO_SITES("+0x%lx: branches into an instruction", v[i].addr - lo);
+    }
+    for (r = 0; r < n; r++) {
+	if (v[r].x.kind != X86_RET)
+	    continue;
+	/* the return region: back to a branch or a zeroing of %rax */
+	for (j = r; j > 0; j--) {
+	    const struct x86_insn	*x = &v[j - 1].x;
+
+	    if (x->kind != X86_OTHER || x->zeroes_rax)
+		break;
+	    if (x->writes & (1u << X86_RAX))
+		NO_SITES("+0x%lx: %%rax set on the way to a return",
+			 v[j - 1].addr - lo);
+	}
+	s = j;
+	if (s == 0)
+	    NO_SITES("returns without a branch");
+	switch (v[s - 1].x.kind) {
+	case X86_OTHER:			/* zeroes %rax: returns NULL */
+	case X86_JMP:
+	case X86_RET:
+	case X86_STOP:
+	    break;
+	case X86_JCC:
+	    if (add_site(ef, ps, &v[s - 1], MT_CK_FALLTHRU) < 0)
+		NO_SITES("too many return sites");
+	    break;
+	default:
+	    NO_SITES("+0x%lx: returns what a call returned", v[s - 1].addr - lo);
+	}
+	for (i = 0; i < n; i++) {
+	    if (v[i].x.kind != X86_JMP && v[i].x.kind != X86_JCC &&
+		v[i].x.kind != X86_LOOP)
+		continue;
+	    t = target_of(&v[i]);
+	    if (t < v[s].addr || t > v[r].addr)
+		continue;
+	    if (v[i].x.kind == X86_LOOP ||
+		add_site(ef, ps, &v[i], v[i].x.kind == X86_JMP ?
+			 MT_CK_TAKEN | MT_CK_FALLTHRU : MT_CK_TAKEN) < 0)
+		NO_SITES("+0x%lx: cannot count this branch", v[i].addr - lo);
+	}
+	for (i = 0; i < ef->nsyms; i++)
+	    if (ef->syms[i] > v[s].addr && ef->syms[i] <= v[r].addr)
+		NO_SITES("+0x%lx: a symbol inside a return path",
+			 ef->syms[i] - lo);
+	reg[nreg][0] = v[s].addr;
+	reg[nreg][1] = v[r].addr + (unsigned long)v[r].x.len;
+	nreg++;
+    }
+    for (k = 0; k < ps->nsites; k++)
+	if (!v[insn_at(v, n, ps->site[k].vaddr)].x.emulated)
+	    NO_SITES("+0x%lx: a return site the kernel would single-step",
+		     ps->site[k].vaddr - lo);
+    if (ps->nsites == 0)
+	NO_SITES("no return sites found");
+    if (branched_into(ef, lo, hi, (const unsigned long (*)[2])reg, nreg, &from))
+	NO_SITES("0x%lx may branch into a return path", from);
+    snprintf(ps->sites_why, sizeof(ps->sites_why),
+	     "%d branches into its %d return paths", ps->nsites, nreg);
+    free(v);
+    free(reg);
+    return;
+
+fail:
+    ps->nsites = 0;
+    free(v);
+    free(reg);
+}
+
+/*
+ * glibc's free loads the chunk header of its argument early: probed on
+ * the first emulated branch after that load, summary mode reads the
+ * usable size from a register instead of user memory.  Walked from the
+ * entry, straight line: "test %rdi,%rdi; je" (NULL) is passed on its
+ * fall-through; then every instruction must fall through, none may
+ * change %rsp other than push, pop and add/sub of an immediate (so the
+ * return address is at a known offset), until "mov -0x8(%rdi),%reg"
+ * with %rdi still the argument, then up to an emulated jcc with that
+ * register, %rax, still holding it.  No branch may land inside the walk.
+ */
+static void
+free_site(struct elf_file *ef, const struct sym *f, struct probe_set *ps)
+{
+    const unsigned char	*b;
+    struct dinsn	*v;
+    unsigned long	lo = f->value, hi = f->value + f->size, t, from;
+    unsigned long	reg[1][2];
+    size_t		n, i, k;
+    int			depth = 0, hreg = -1, arg = 1;
+    unsigned		w;
+
+    if ((v = decode_fn(ef, f, &n, ps->free_why, sizeof(ps->free_why))) == NULL)
+	return;
+    for (k = 0; k < n && k < 32; k++) {
+	const struct x86_insn	*x = &v[k].x;
+
+	if ((b = code_at(ef, v[k].addr, &i)) == NULL)
+	    break;
+	if (k == 0 && x->len == 3 && b[0] == 0x48 && b[1] == 0x85 && b[2] == 0xff)
+	    continue;			/* test %rdi,%rdi */
+	if (k == 1 && x->kind == X86_JCC && x->cc == 4)
+	    continue;			/* je: the NULL case leaves */
+	if (x->kind == X86_JCC && hreg >= 0)
+	    break;			/* the site */
+	if (x->kind != X86_OTHER)
+	    goto none;
+	if (x->len == 4 && (b[0] == 0x48 || b[0] == 0x4c) && b[1] == 0x8b &&
+	    (b[2] & 0xc7) == 0x47 && b[3] == 0xf8 && arg) {
+	    hreg = ((b[2] >> 3) & 7) | ((b[0] & 4) << 1);
+	    continue;			/* mov -0x8(%rdi),%reg */
+	}
+	w = x->writes;
+	if (w & (1u << 7))
+	    arg = 0;			/* %rdi */
+	if (hreg >= 0 && (w & (1u << hreg)))
+	    hreg = -1;
+	if (!(w & (1u << X86_RSP)))
+	    continue;
+	if ((b[0] >= 0x50 && b[0] <= 0x57) ||
+	    (b[0] == 0x41 && b[1] >= 0x50 && b[1] <= 0x57))
+	    depth += 8;			/* push */
+	else if ((b[0] >= 0x58 && b[0] <= 0x5f) ||
+		 (b[0] == 0x41 && b[1] >= 0x58 && b[1] <= 0x5f))
+	    depth -= 8;			/* pop */
+	else if (b[0] == 0x48 && b[1] == 0x83 && (b[2] == 0xec || b[2] == 0xc4))
+	    depth += b[2] == 0xec ? (signed char)b[3] : -(signed char)b[3];
+	else
+	    goto none;			/* other changes of %rsp */
+    }
+    if (k == n || k == 32 || hreg < 0 || !v[k].x.emulated)
+	goto none;
+    if (hreg != X86_RAX) {		/* what the BPF program reads */
+	snprintf(ps->free_why, sizeof(ps->free_why),
+		 "the header is loaded into another register than %%rax");
+	free(v);
+	return;
+    }
+    /* nothing may branch into (entry, site] */
+    for (i = 0; i < n; i++) {
+	if (v[i].x.kind != X86_JMP && v[i].x.kind != X86_JCC &&
+	    v[i].x.kind != X86_LOOP && v[i].x.kind != X86_CALL)
+	    continue;
+	t = target_of(&v[i]);
+	if (t > lo && t <= v[k].addr)
+	    goto busy;
+    }
+    for (i = 0; i < ef->nsyms; i++)
+	if (ef->syms[i] > lo && ef->syms[i] <= v[k].addr)
+	    goto busy;
+    reg[0][0] = lo + 1;
+    reg[0][1] = v[k].addr + 1;
+    if (branched_into(ef, lo, hi, (const unsigned long (*)[2])reg, 1, &from) ||
+	vaddr_to_offset(ef, v[k].addr, &ps->free_offset) < 0)
+	goto busy;
+    ps->free_site = 1;
+    ps->free_ret = depth;
+    snprintf(ps->free_why, sizeof(ps->free_why),
+	     "+0x%lx: the header in a register, the return address at %%rsp+%d",
+	     v[k].addr - lo, depth);
+    free(v);
+    return;
+none:
+    snprintf(ps->free_why, sizeof(ps->free_why),
+	     "no header load on the entry path");
+    free(v);
+    return;
+busy:
+    snprintf(ps->free_why, sizeof(ps->free_why),
+	     "+0x%lx may be reached by a branch", v[k].addr - lo);
+    free(v);
+}
+
 int
 probes_resolve(const char *path, struct probe_set *ps, char *err, size_t errlen)
 {
     struct elf_file	ef = { .fd = -1 };
-    struct sym		found[NFNS];
-    unsigned long	skip[PROBES_MAX];
+    struct sym		found[NFNS + NMARKS];
+    unsigned long	skip[PROBES_MAX] = { 0 };
     struct probe	*p;
     size_t		j;
     int			k, sts, dup;
@@ -476,6 +886,24 @@ probes_resolve(const char *path, struct probe_set *ps, char *err, size_t errlen)
     check_targets(&ef, ps->p, skip, ps->n);
     for (k = 0; k < ps->n; k++)
 	ps->p[k].offset = ps->p[k].entry + skip[k];
+
+    /* glibc's allocator: its chunk headers hold the usable size */
+    if (!found[M_GNU_VERSION].value)
+	snprintf(ps->glibc_why, sizeof(ps->glibc_why),
+		 "not glibc (no gnu_get_libc_version)");
+    else if (!found[F_MALLOC].value ||
+	     found[M_LIBC_MALLOC].value != found[F_MALLOC].value)
+	snprintf(ps->glibc_why, sizeof(ps->glibc_why),
+		 "malloc is not glibc's __libc_malloc");
+    else if (!found[M_USABLE_SIZE].value)
+	snprintf(ps->glibc_why, sizeof(ps->glibc_why),
+		 "no malloc_usable_size");
+    else
+	ps->glibc = 1;
+    if (ps->glibc) {
+	malloc_sites(&ef, &found[F_MALLOC], ps);
+	free_site(&ef, &found[F_FREE], ps);
+    }
     sts = ps->n;
 
 cleanup:

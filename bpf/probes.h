@@ -21,9 +21,28 @@ struct probe {
     char		why[96];	/* how offset was chosen */
 };
 
+#define SITES_MAX	32	/* malloc return sites */
+
+/* a branch in glibc's malloc after which it returns (see probes.c) */
+struct site {
+    unsigned long	vaddr;
+    unsigned long	offset;		/* file offset to attach at */
+    unsigned		cookie;		/* MT_OP_MALLOC | MT_CK_SITE | ... */
+};
+
 struct probe_set {
     struct probe	p[PROBES_MAX];
     int			n;
+    int			glibc;		/* glibc's allocator: usable sizes */
+    char		glibc_why[96];	/* why not */
+    struct site		site[SITES_MAX];
+    int			nsites;		/* 0: none usable */
+    char		sites_why[96];	/* how many, or why none */
+    /* glibc's free past its load of the header into %rax (probes.c) */
+    int			free_site;	/* found */
+    int			free_ret;	/* return address at %rsp + this */
+    unsigned long	free_offset;
+    char		free_why[96];
 };
 
 /*

@@ -1,7 +1,8 @@
 /*
  * workload.c - a deterministic allocator workload for pmpipe-memtrack tests.
  *
- *   workload [-w] [-f] [-t THREADS] [-a] [-s PAIRS [-p RATE]] [-b PAIRS] N M
+ *   workload [-w] [-f] [-t THREADS] [-a] [-u] [-d] [-s PAIRS [-p RATE]] [-b PAIRS]
+ *            [-S SECONDS] [-e] N M [PROGRAM ARGS...]
  *
  * Makes N mallocs of the distinct sizes 1000+i (i = 0..N-1), then frees
  * the first M of them, and exits with the other N-M outstanding.  It
@@ -12,11 +13,20 @@
  *   -f        fork first; the child does the same, the parent waits for it
  *   -t T      do the N mallocs and M frees in each of T threads instead
  *   -a        also call each other allocator function once (sizes 3001..3011)
+ *   -u        print its own totals at exit, in glibc's usable sizes
+ *             (malloc_usable_size; mmap by length): "usable allocs=A
+ *             frees=F live=L peak=P" on stderr (peak: only without -t)
  *   -s PAIRS  then PAIRS malloc(64)+free pairs, paced at -p RATE calls/s
- *   -b PAIRS  time PAIRS malloc(64)+free pairs; print "pairs=N ns=T" on stderr
+ *   -d        after the N mallocs and M frees, prctl(PR_SET_DUMPABLE, 0)
+ *   -S SECS   at the end, sleep SECS seconds
+ *   -e        at the end, execute PROGRAM with ARGS (instead of exiting)
+ *   -b PAIRS  time PAIRS malloc(64)+free pairs; print "pairs=N ns=T cpu=C" on
+ *             stderr: elapsed and CPU (user + system, traps included) ns
  */
 #include <malloc.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,23 +41,63 @@
 static void	*ptrs[MAXN];
 static void	*volatile sink;
 static long long n, m;
+static long long u_allocs, u_frees, u_live, u_peak;	/* -u */
+
+/* -u accounting (atomic: threads share it); not an allocator call */
+static void
+u_add(long long allocs, long long frees, long long bytes)
+{
+    long long	live;
+
+    __atomic_add_fetch(&u_allocs, allocs, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&u_frees, frees, __ATOMIC_RELAXED);
+    live = __atomic_add_fetch(&u_live, bytes, __ATOMIC_RELAXED);
+    if (live > u_peak)
+	u_peak = live;
+}
+
+static void *
+u_alloc(void *p)
+{
+    if (p)
+	u_add(1, 0, (long long)malloc_usable_size(p));
+    return p;
+}
+
+static void
+u_free(void *p)
+{
+    if (p)
+	u_add(0, 1, -(long long)malloc_usable_size(p));
+}
+
+static long long
+clock_ns(clockid_t id)
+{
+    struct timespec	ts;
+
+    clock_gettime(id, &ts);
+    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
 
 static long long
 now_ns(void)
 {
-    struct timespec	ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    return clock_ns(CLOCK_MONOTONIC);
 }
 
-static void
-say(const char *fmt, long long a, long long b)
+/* a line on stderr without stdio (which would allocate) */
+static void __attribute__((format(printf, 1, 2)))
+say(const char *fmt, ...)
 {
     char	buf[128];
-    int		n = snprintf(buf, sizeof(buf), fmt, a, b);
+    va_list	ap;
+    int		len;
 
-    if (n > 0 && write(2, buf, (size_t)n) < 0)
+    va_start(ap, fmt);
+    len = vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (len > 0 && write(2, buf, (size_t)len) < 0)
 	_exit(1);
 }
 
@@ -57,28 +107,45 @@ all_functions(void)
 {
     void	*p, *q;
 
-    p = calloc(3, 1001);			/* 3003 */
+    p = u_alloc(calloc(3, 1001));		/* 3003 */
+    u_free(p);
     free(p);
-    p = realloc(NULL, 3004);			/* realloc as malloc */
-    q = realloc(p, 3005);			/* grow */
+    p = u_alloc(realloc(NULL, 3004));		/* realloc as malloc */
+    u_free(p);
+    q = u_alloc(realloc(p, 3005));		/* grow */
+    u_free(q);
     free(q);
-    p = malloc(3006);
-    q = reallocarray(p, 3, 1002);		/* 3006 -> 3006 bytes moved or kept */
+    p = u_alloc(malloc(3006));
+    u_free(p);
+    q = u_alloc(reallocarray(p, 3, 1002));	/* 3006 -> 3006 bytes moved or kept */
+    u_free(q);
     free(q);
-    p = memalign(64, 3007);
+    p = u_alloc(memalign(64, 3007));
+    u_free(p);
     free(p);
-    p = aligned_alloc(64, 3008);
+    p = u_alloc(aligned_alloc(64, 3008));
+    u_free(p);
     free(p);
-    if (posix_memalign(&p, 64, 3009) == 0)
+    if (posix_memalign(&p, 64, 3009) == 0) {
+	u_alloc(p);
+	u_free(p);
 	free(p);
-    p = valloc(3010);
+    }
+    p = u_alloc(valloc(3010));
+    u_free(p);
     free(p);
-    p = pvalloc(3011);
+    p = u_alloc(pvalloc(3011));
+    u_free(p);
     free(p);
     p = mmap(NULL, 3 << 12, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p != MAP_FAILED)
+    if (p != MAP_FAILED) {
+	u_add(1, 0, 3 << 12);
 	munmap(p, 3 << 12);
-    p = realloc(malloc(3001), 0);		/* realloc as free */
+	u_add(0, 1, -(3 << 12));
+    }
+    p = u_alloc(malloc(3001));
+    u_free(p);
+    p = realloc(p, 0);				/* realloc as free */
     (void)p;
 }
 
@@ -90,19 +157,21 @@ work(void *arg)
     long long	i;
 
     for (i = 0; i < n; i++)
-	if ((p[i] = malloc((size_t)(1000 + i))) == NULL)
+	if ((p[i] = u_alloc(malloc((size_t)(1000 + i)))) == NULL)
 	    _exit(1);
-    for (i = 0; i < m; i++)
+    for (i = 0; i < m; i++) {
+	u_free(p[i]);
 	free(p[i]);
+    }
     return NULL;
 }
 
 static void
-pairs(long long n, long long rate)
+pairs(long long count, long long rate)
 {
     long long	i, t0 = now_ns(), step = rate > 0 ? 2000000000LL / rate : 0;
 
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < count; i++) {
 	if (step)
 	    while (now_ns() < t0 + i * step)
 		;
@@ -114,15 +183,20 @@ pairs(long long n, long long rate)
 int
 main(int argc, char **argv)
 {
-    long long	storm = 0, rate = 0, bench = 0, t0;
+    long long	storm = 0, rate = 0, bench = 0, t0, c0;
     int		c, wait_stdin = 0, fork_child = 0, all = 0, status, k, threads = 0;
+    int		usable = 0, nodump = 0, exec_after = 0, pause = 0;
     pthread_t	tid[MAXT];
     pid_t	child = -1;
     char	b;
 
-    while ((c = getopt(argc, argv, "wft:as:p:b:")) != -1) {
+    while ((c = getopt(argc, argv, "+wft:audes:p:b:S:")) != -1) {
 	switch (c) {
 	case 'w': wait_stdin = 1; break;
+	case 'u': usable = 1; break;
+	case 'd': nodump = 1; break;
+	case 'e': exec_after = 1; break;
+	case 'S': pause = atoi(optarg); break;
 	case 'f': fork_child = 1; break;
 	case 't': threads = atoi(optarg); break;
 	case 'a': all = 1; break;
@@ -132,7 +206,7 @@ main(int argc, char **argv)
 	default: return 2;
 	}
     }
-    if (optind + 2 != argc)
+    if (exec_after ? optind + 3 > argc : optind + 2 != argc)
 	return 2;
     n = atoll(argv[optind]);
     m = atoll(argv[optind + 1]);
@@ -151,17 +225,32 @@ main(int argc, char **argv)
 	    return 1;
     for (k = 0; k < threads; k++)
 	pthread_join(tid[k], NULL);
+    if (nodump && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+	return 1;
     if (all)
 	all_functions();
     if (storm)
 	pairs(storm, rate);
     if (bench) {
+	c0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	t0 = now_ns();
 	pairs(bench, 0);
-	say("pairs=%lld ns=%lld\n", bench, now_ns() - t0);
+	t0 = now_ns() - t0;
+	say("pairs=%lld ns=%lld cpu=%lld\n", bench, t0,
+	    clock_ns(CLOCK_PROCESS_CPUTIME_ID) - c0);
+    }
+    if (usable) {
+	say("usable allocs=%lld frees=%lld live=%lld peak=%lld\n",
+	    u_allocs, u_frees, u_live, u_peak);
     }
     if (child > 0)
 	while (waitpid(child, &status, 0) < 0)
 	    ;
+    if (pause)
+	sleep((unsigned)pause);
+    if (exec_after) {
+	execv(argv[optind + 2], argv + optind + 2);
+	return 127;
+    }
     return 0;
 }
