@@ -173,7 +173,7 @@ records(struct hostrun *r, const pmValueBlock *vb, const pmID *ids,
 		exited = 1;
 	    } else if (ep->ep_pmid == ids[P_REASON] && !count) {
 		vlen = strnlen(vbuf, vlen);
-		msg(r, "ended by pmdapipe: %.*s", (int)vlen, vbuf);
+		msg(r, "run ended: %.*s", (int)vlen, vbuf);
 	    }
 	}
 	if (sts < 0)
