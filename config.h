@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include "options.h"
 
+struct trust_rules;		/* trust.h */
+
 #define CONFIG_MAXPARAM		99	/* highest $N accepted in a command */
 #define CONFIG_MAXNAME		1024	/* longest instance name, in bytes */
 
@@ -101,11 +103,15 @@ int config_parse_file(struct pipe_config *, const char *path,
 /*
  * Load the PMDA's configuration: file (if it exists, or if required) then
  * every regular file in dir in name order (names starting with '.' or
- * ending in '~' are skipped).  Also checks users exist.  Returns the number
- * of errors; *out is set even when there are errors.
+ * ending in '~' are skipped).  Also checks users exist.  With trust rules
+ * (trust.h) the file, the directory and each file in it must pass their
+ * test as public files (a refused one is an error, "FILE: refused:
+ * REASON", and never read).
+ * Returns the number of errors; *out is set even when there are errors.
  */
 int config_load(const char *file, int required, const char *dir,
-		struct pipe_config **out, struct config_diag *);
+		const struct trust_rules *, struct pipe_config **out,
+		struct config_diag *);
 
 /*
  * After all files are parsed: compute each command's effective options and

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "../../config.h"
+#include "../../trust.h"
 #include "testutil.h"
 
 #define MAXMSGS		8
@@ -638,6 +639,9 @@ struct tmp {
     char	confd[128];	/* dir/pipe.conf.d */
 };
 
+/* the tree is trusted from the test's root down (trust.h) */
+static struct trust_rules	trust;
+
 static int
 setup_tmp(void **state)
 {
@@ -650,6 +654,9 @@ setup_tmp(void **state)
 	free(t);
 	return -1;
     }
+    (void)chmod(t->dir, 0755);	/* judged when a link goes up to it */
+    trust.owner = getuid();
+    trust.top = t->dir;
     snprintf(t->main, sizeof(t->main), "%s/pipe.conf", t->dir);
     snprintf(t->confd, sizeof(t->confd), "%s/pipe.conf.d", t->dir);
     if (mkdir(t->confd, 0755) < 0) {
@@ -715,7 +722,7 @@ test_load_order(void **state)
     snprintf(sub, sizeof(sub), "%s/sub", t->confd);
     assert_int_equal(mkdir(sub, 0755), 0);
 
-    assert_int_equal(config_load(t->main, 1, t->confd, &cfg, &d), 0);
+    assert_int_equal(config_load(t->main, 1, t->confd, &trust, &cfg, &d), 0);
     assert_int_equal(check_diag("load order", &d, none), 0);
     assert_int_equal(d.nerrors, 0);
     assert_non_null(cfg);
@@ -761,7 +768,7 @@ test_load_duplicate(void **state)
     snprintf(msg, sizeof(msg), "%s/a.conf:4: warning: instance \"foo\" is "
 	    "defined again: this definition replaces the one at %s:2",
 	    t->confd, t->main);
-    assert_int_equal(config_load(t->main, 0, t->confd, &cfg, &d), 0);
+    assert_int_equal(config_load(t->main, 0, t->confd, &trust, &cfg, &d), 0);
     assert_int_equal(d.nerrors, 0);
     assert_int_equal(check_diag("load duplicate", &d, want), 0);
     assert_non_null(cfg);
@@ -781,7 +788,7 @@ test_load_missing_optional(void **state)
     static const char	*none[] = { NULL };
 
     PUT(t->confd, "x", "x nobody echo x\n");
-    assert_int_equal(config_load(t->main, 0, t->confd, &cfg, &d), 0);
+    assert_int_equal(config_load(t->main, 0, t->confd, &trust, &cfg, &d), 0);
     assert_int_equal(check_diag("missing optional", &d, none), 0);
     assert_non_null(cfg);
     assert_int_equal(cfg->ncmds, 1);
@@ -802,7 +809,7 @@ test_load_missing_required(void **state)
 	    strerror(ENOENT));
     snprintf(msg[1], sizeof(msg[1]), "%s: warning: no commands configured",
 	    t->main);
-    assert_int_equal(config_load(t->main, 1, t->confd, &cfg, &d), 1);
+    assert_int_equal(config_load(t->main, 1, t->confd, &trust, &cfg, &d), 1);
     assert_int_equal(d.nerrors, 1);
     assert_int_equal(check_diag("missing required", &d, want), 0);
     assert_non_null(cfg);
@@ -824,7 +831,7 @@ test_load_nothing(void **state)
     snprintf(dir, sizeof(dir), "%s/no-such-dir", t->dir);
     snprintf(msg, sizeof(msg), "%s: warning: no commands configured",
 	    t->main);
-    assert_int_equal(config_load(t->main, 0, dir, &cfg, &d), 0);
+    assert_int_equal(config_load(t->main, 0, dir, &trust, &cfg, &d), 0);
     assert_int_equal(d.nerrors, 0);
     assert_int_equal(check_diag("nothing", &d, want), 0);
     assert_non_null(cfg);
@@ -861,7 +868,7 @@ test_load_accounts(void **state)
 	    "\"no_such_user_pipe\"", t->main);
     snprintf(msg[3], sizeof(msg[3]), "%s:7: warning: unknown group "
 	    "\"no_such_group_pipe\"", t->main);
-    assert_int_equal(config_load(t->main, 1, NULL, &cfg, &d), 0);
+    assert_int_equal(config_load(t->main, 1, NULL, &trust, &cfg, &d), 0);
     assert_int_equal(d.nerrors, 0);
     assert_int_equal(check_diag("accounts", &d, want), 0);
     assert_non_null(cfg);
@@ -885,7 +892,7 @@ test_load_warnings_only(void **state)
 	"real nobody echo\n");
     snprintf(msg, sizeof(msg), "%s/a:2: warning: rule names unknown "
 	    "instance \"ghost\"", t->confd);
-    assert_int_equal(config_load(NULL, 0, t->confd, &cfg, &d), 0);
+    assert_int_equal(config_load(NULL, 0, t->confd, &trust, &cfg, &d), 0);
     assert_int_equal(d.nerrors, 0);
     assert_int_equal(check_diag("warnings only", &d, want), 0);
     config_free(cfg);
@@ -910,7 +917,7 @@ test_load_errors_summed(void **state)
 	    "\"1\\x02bad\": it contains a control character", t->confd);
     snprintf(msg[2], sizeof(msg[2]), "%s/2:3: expected \"NAME : INSTANCE\" "
 	    "after \"allow user\"", t->confd);
-    assert_int_equal(config_load(t->main, 1, t->confd, &cfg, &d), 3);
+    assert_int_equal(config_load(t->main, 1, t->confd, &trust, &cfg, &d), 3);
     assert_int_equal(d.nerrors, 3);
     assert_int_equal(check_diag("errors summed", &d, want), 0);
     config_free(cfg);
@@ -933,7 +940,7 @@ test_load_nul_byte(void **state)
 
     put_file(t->dir, "pipe.conf", "a root echo\n\0b root echo\n", 25);
     snprintf(msg, sizeof(msg), "%s: file contains NUL bytes", t->main);
-    sts = config_load(t->main, 1, NULL, &cfg, &d);
+    sts = config_load(t->main, 1, NULL, &trust, &cfg, &d);
     nerrors = d.nerrors;
     same = d.nmsgs >= 1 && strcmp(d.msgs[0], msg) == 0;
     config_free(cfg);
@@ -942,6 +949,120 @@ test_load_nul_byte(void **state)
     assert_int_equal(nerrors, 1);
     assert_true(same);
     assert_int_equal(sts, 1);
+}
+
+/*
+ * Trust (trust.h): a file in pipe.conf.d that others may write, or a link
+ * to a file not every user may read, is refused whole and never read (no
+ * text of it in any message); the other files are still read, and every
+ * refusal counts as an error.  Without trust rules the same files load.
+ */
+static void
+test_load_refused(void **state)
+{
+    struct tmp		*t = *state;
+    struct pipe_config	*cfg = NULL;
+    struct config_diag	d = { 0 };
+    char		path[256], link[256], msg[2][1024];
+    const char		*want[] = { msg[0], msg[1], NULL };
+    size_t		i;
+    int			leaked = 0;
+
+    PUT(t->dir, "pipe.conf", "main nobody echo main\n");
+    PUT(t->confd, "10-world", "x nobody /usr/bin/id\n");
+    snprintf(path, sizeof(path), "%s/10-world", t->confd);
+    assert_int_equal(chmod(path, 0666), 0);
+    /* a secret outside the configuration: its one line is a parse error */
+    PUT(t->dir, "secret", "pipeqa-secret-marker\n");
+    snprintf(path, sizeof(path), "%s/secret", t->dir);
+    assert_int_equal(chmod(path, 0600), 0);
+    snprintf(link, sizeof(link), "%s/20-link", t->confd);
+    assert_int_equal(symlink("../secret", link), 0);
+    PUT(t->confd, "30-ok", "ok nobody echo ok\n");
+    snprintf(msg[0], sizeof(msg[0]), "%s/10-world: refused: %s/10-world is "
+	     "writable by every user (mode 0666)", t->confd, t->confd);
+    snprintf(msg[1], sizeof(msg[1]), "%s: refused: %s is not readable by "
+	     "every user (mode 0600)", link, path);
+
+    assert_int_equal(config_load(t->main, 1, t->confd, &trust, &cfg, &d), 2);
+    assert_int_equal(d.nerrors, 2);
+    assert_int_equal(check_diag("refused", &d, want), 0);
+    assert_non_null(cfg);
+    assert_int_equal(cfg->ncmds, 2);
+    assert_string_equal(cfg->cmds[0].name, "main");
+    assert_string_equal(cfg->cmds[1].name, "ok");
+    config_free(cfg);
+    diag_clear(&d);
+
+    /* without trust rules all of it is read, and the secret quoted */
+    cfg = NULL;
+    assert_int_equal(config_load(t->main, 1, t->confd, NULL, &cfg, &d), 1);
+    assert_int_equal(cfg->ncmds, 3);
+    for (i = 0; i < d.nmsgs; i++)
+	leaked += strstr(d.msgs[i], "pipeqa-secret-marker") != NULL;
+    assert_int_equal(leaked, 1);
+    config_free(cfg);
+    diag_clear(&d);
+}
+
+/* a refused pipe.conf.d: none of its files is read */
+static void
+test_load_refused_dir(void **state)
+{
+    struct tmp		*t = *state;
+    struct pipe_config	*cfg = NULL;
+    struct config_diag	d = { 0 };
+    char		msg[512];
+    const char		*want[] = { msg, NULL };
+
+    PUT(t->dir, "pipe.conf", "main nobody echo main\n");
+    PUT(t->confd, "a", "x nobody /usr/bin/id\n");
+    assert_int_equal(chmod(t->confd, 0777), 0);
+    snprintf(msg, sizeof(msg), "%s: refused: %s is writable by every user "
+	     "(mode 0777)", t->confd, t->confd);
+    assert_int_equal(config_load(t->main, 1, t->confd, &trust, &cfg, &d), 1);
+    assert_int_equal(check_diag("refused dir", &d, want), 0);
+    assert_int_equal(cfg->ncmds, 1);
+    config_free(cfg);
+    diag_clear(&d);
+
+    /* and a refused main file */
+    cfg = NULL;
+    assert_int_equal(chmod(t->confd, 0755), 0);
+    assert_int_equal(chmod(t->main, 0664), 0);
+    snprintf(msg, sizeof(msg), "%s: refused: %s is writable by group %u "
+	     "(mode 0664)", t->main, t->main, (unsigned)getegid());
+    assert_int_equal(config_load(t->main, 1, t->confd, &trust, &cfg, &d), 1);
+    assert_int_equal(check_diag("refused main", &d, want), 0);
+    assert_int_equal(cfg->ncmds, 1);
+    assert_string_equal(cfg->cmds[0].name, "x");
+    config_free(cfg);
+    diag_clear(&d);
+}
+
+/*
+ * Configuration text quoted in a message is escaped ('"' and '\\' too,
+ * so a quote cannot end early) and cut after TEXT_LOG_MAX bytes.
+ */
+static void
+test_quote(void **state)
+{
+    struct pipe_config	*cfg = config_new();
+    struct config_diag	d = { 0 };
+    char		text[1200], msg[2][512];
+    const char		*want[] = { msg[0], msg[1], NULL };
+
+    (void)state;
+    memset(text, 'n', 1000);
+    snprintf(text + 1000, sizeof(text) - 1000, "\n[bo\"gus\\]\n");
+    snprintf(msg[0], sizeof(msg[0]), "pipe.conf:1: instance \"%.200s...\": "
+	     "missing user name", text);
+    snprintf(msg[1], sizeof(msg[1]), "pipe.conf:2: unknown section "
+	     "[bo\\\"gus\\\\]");
+    assert_int_equal(config_parse_text(cfg, "pipe.conf", text, &d), 2);
+    assert_int_equal(check_diag("quote", &d, want), 0);
+    config_free(cfg);
+    diag_clear(&d);
 }
 
 /* diag_add() formats with and without a line number */
@@ -1002,6 +1123,11 @@ main(void)
 		setup_tmp, teardown_tmp),
 	cmocka_unit_test_setup_teardown(test_load_nul_byte,
 		setup_tmp, teardown_tmp),
+	cmocka_unit_test_setup_teardown(test_load_refused,
+		setup_tmp, teardown_tmp),
+	cmocka_unit_test_setup_teardown(test_load_refused_dir,
+		setup_tmp, teardown_tmp),
+	cmocka_unit_test(test_quote),
     };
 
     return cmocka_run_group_tests_name("config: pipe.conf parsing and loading",
