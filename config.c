@@ -888,6 +888,118 @@ config_lint(const struct pipe_config *cfg, struct config_diag *d)
 }
 
 /*
+ * Where word is run from, as launch.c finds it on path, judged: the file
+ * and the directories above it, and each directory of path searched
+ * before it (a user who can write there can put a program of that name
+ * first).  Returns 0 (trusted, or not found: its stores fail), or 1 with
+ * the failure in why and what it is about in prog.
+ */
+static int
+program_untrusted(const struct trust_rules *tr, const char *word,
+	const char *path, char *prog, size_t proglen, char *why, size_t whylen)
+{
+    const char	*dir, *end;
+    char	dname[PATH_MAX], file[PATH_MAX + 256];
+    struct stat	sb;
+    int		fd;
+
+    snprintf(prog, proglen, "%s", word);
+    if (strchr(word, '/') == NULL) {
+	for (dir = path; *dir; dir = *end ? end + 1 : end) {
+	    end = dir + strcspn(dir, ":");
+	    if (end == dir || end - dir >= (long)sizeof(dname))
+		continue;
+	    snprintf(dname, sizeof(dname), "%.*s", (int)(end - dir), dir);
+	    if ((fd = trust_open(tr, dname, TRUST_DIR, why, whylen)) == -EPERM)
+		return 1;
+	    if (fd < 0)
+		continue;	/* no such directory (its parent was judged) */
+	    close(fd);
+	    snprintf(file, sizeof(file), "%s/%s", dname, word);
+	    if (stat(file, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		(sb.st_mode & 0111))
+		break;
+	}
+	if (*dir == '\0')
+	    return 0;
+	snprintf(prog, proglen, "%s", file);
+    } else if (word[0] != '/')
+	return 0;		/* relative to where the PMDA runs: not judged */
+    if ((fd = trust_open(tr, prog, 0, why, whylen)) >= 0) {
+	close(fd);
+	return 0;
+    }
+    return fd == -EPERM;
+}
+
+/* one program of cmd, run as described by how: judged, reported */
+static int
+check_program(const struct pipe_cmd *cmd, const char *how, const char *word,
+	const struct trust_rules *tr, const char *path, struct config_diag *d)
+{
+    char	prog[PATH_MAX + 256], why[TRUST_WHY_MAX];
+    int		strict = cmd->opts.strict_exec;
+
+    if (strchr(word, '$') != NULL) {
+	diag_add(d, strict, cmd->file, cmd->line, "instance \"%s\" runs %s a "
+		"program its clients name (\"%s\")%s", Q(cmd->name), how,
+		Q(word), strict ? " (strict_executables = yes)" : "");
+	return strict;
+    }
+    if (!program_untrusted(tr, word, path, prog, sizeof(prog), why,
+			   sizeof(why)))
+	return 0;
+    diag_add(d, strict, cmd->file, cmd->line, "instance \"%s\" runs %s %s, "
+	    "but %s%s", Q(cmd->name), Q(prog), how, why,
+	    strict ? " (strict_executables = yes)" : "");
+    return strict;
+}
+
+int
+config_check_executables(const struct pipe_config *cfg,
+	const struct trust_rules *tr, const char *path, struct config_diag *d)
+{
+    const struct pipe_cmd	*cmd;
+    struct passwd		*pw;
+    char			word[256], how[512], *caps;
+    size_t			i, n;
+    int				root, errors = 0;
+
+    if (path == NULL)
+	path = CONFIG_CMD_PATH;
+    for (i = 0; i < cfg->ncmds; i++) {
+	cmd = &cfg->cmds[i];
+	root = (pw = getpwnam(cmd->user)) != NULL && pw->pw_uid == 0;
+	if (!root && !((cmd->opts.set & OPT_CAPS) && cmd->opts.caps))
+	    continue;
+	if (!(cmd->opts.set & OPT_CAPS) || cmd->opts.caps == 0)
+	    snprintf(how, sizeof(how), "as root");
+	else {
+	    caps = options_caps_string(cmd->opts.caps);
+	    snprintf(how, sizeof(how), "as %s%s with capabilities %s",
+		     root ? "" : "user ", root ? "root" : Q(cmd->user),
+		     caps ? caps : "?");
+	    free(caps);
+	}
+	n = strcspn(cmd->command, " \t");
+	if (n >= sizeof(word))
+	    n = sizeof(word) - 1;
+	memcpy(word, cmd->command, n);
+	word[n] = '\0';
+	if (cmd->shell) {
+	    errors += check_program(cmd, how, "/bin/sh", tr, path, d);
+	    /* and what the shell runs first, if that is a program */
+	    if (cmd->run == RUN_SHELL_BUILTIN || word[0] == '#' ||
+		strpbrk(word, shell_chars) != NULL || strchr(word, '=') ||
+		strchr(word, '$') || config_shell_word(word, path))
+		continue;
+	}
+	errors += check_program(cmd, how, word, tr, path, d);
+    }
+    return errors;
+}
+
+/*
  * The names in dir, sorted, as scandir(3) returns them, or -ENOMEM.  With
  * trust rules the directory must pass their test first (a refused one is
  * reported, and none of its files is read).  A missing directory has no
@@ -972,6 +1084,8 @@ config_load(const char *file, int required, const char *dir,
     errors += config_finish(cfg, d);
     errors += config_check_accounts(cfg, d);
     errors += config_lint(cfg, d);
+    if (tr != NULL)
+	errors += config_check_executables(cfg, tr, NULL, d);
     *out = cfg;
     return errors;
 

@@ -106,7 +106,7 @@ int config_parse_file(struct pipe_config *, const char *path,
  * ending in '~' are skipped).  Also checks users exist.  With trust rules
  * (trust.h) the file, the directory and each file in it must pass their
  * test as public files (a refused one is an error, "FILE: refused:
- * REASON", and never read).
+ * REASON", and never read), and config_check_executables runs last.
  * Returns the number of errors; *out is set even when there are errors.
  */
 int config_load(const char *file, int required, const char *dir,
@@ -133,6 +133,19 @@ int config_check_accounts(const struct pipe_config *, struct config_diag *);
  * last.  Returns the number of errors.
  */
 int config_lint(const struct pipe_config *, struct config_diag *);
+
+/*
+ * The programs of commands that run as root or keep capabilities: the
+ * first word (a shell template: /bin/sh, and its first word if that is a
+ * program), found on path (NULL: CONFIG_CMD_PATH), and every directory
+ * above it must pass the trust test (trust.h), and so must the
+ * directories of path searched before it.  One that does not is a
+ * warning, an error with strict_executables = yes.  Returns the number of
+ * errors.
+ */
+int config_check_executables(const struct pipe_config *,
+		const struct trust_rules *, const char *path,
+		struct config_diag *);
 
 const struct pipe_cmd *config_find(const struct pipe_config *, const char *name);
 /* does any rule name instance, or is there a '*' rule? */

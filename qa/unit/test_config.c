@@ -1041,6 +1041,103 @@ test_load_refused_dir(void **state)
 }
 
 /*
+ * The programs of root and capability commands (config_check_executables)
+ * on a PATH of the test's own: trusted ones pass, one in a directory
+ * others may write is a warning, and so is a trusted one a writable
+ * directory earlier on the PATH could shadow; strict_executables = yes
+ * makes each an error.
+ */
+static void
+test_executables(void **state)
+{
+    struct tmp		*t = *state;
+    struct pipe_config	*cfg;
+    struct config_diag	d = { 0 };
+    char		text[1024], path[512], ww[256], bin[256], msg[5][1024];
+    const char		*want[6];
+    int			i;
+
+    snprintf(bin, sizeof(bin), "%s/bin", t->dir);
+    snprintf(ww, sizeof(ww), "%s/ww", t->dir);
+    assert_int_equal(mkdir(bin, 0755), 0);
+    assert_int_equal(mkdir(ww, 0755), 0);
+    PUT(bin, "prog", "#!/bin/sh\n");
+    PUT(ww, "prog", "#!/bin/sh\n");
+    snprintf(path, sizeof(path), "%s/prog", bin);
+    assert_int_equal(chmod(path, 0755), 0);
+    snprintf(path, sizeof(path), "%s/prog", ww);
+    assert_int_equal(chmod(path, 0755), 0);
+    assert_int_equal(chmod(ww, 0777), 0);
+    snprintf(text, sizeof(text),
+	     "a root prog -x\n"
+	     "b nobody prog\n"
+	     "c root %s/prog\n"
+	     "d root prog | cat\n"
+	     "e root exit 1\n"
+	     "f nobody prog\n"
+	     "g root $1 x\n"
+	     "[options b]\ncaps = cap_net_raw\n", ww);
+
+    for (i = 0; i < 2; i++) {
+	cfg = config_new();
+	assert_int_equal(config_parse_text(cfg, "pipe.conf", text, &d), 0);
+	assert_int_equal(config_finish(cfg, &d), 0);
+	assert_int_equal(d.nmsgs, 0);
+	/* i == 1: the writable directory comes first on the PATH */
+	snprintf(path, sizeof(path), i ? "%s:%s" : "%s", i ? ww : bin, bin);
+	snprintf(msg[0], sizeof(msg[0]), "pipe.conf:1: warning: instance \"a\" "
+		 "runs prog as root, but %s is writable by every user (mode "
+		 "0777)", ww);
+	snprintf(msg[1], sizeof(msg[1]), "pipe.conf:2: warning: instance \"b\" "
+		 "runs prog as user nobody with capabilities cap_net_raw, but "
+		 "%s is writable by every user (mode 0777)", ww);
+	snprintf(msg[2], sizeof(msg[2]), "pipe.conf:3: warning: instance \"c\" "
+		 "runs %s/prog as root, but %s is writable by every user (mode "
+		 "0777)", ww, ww);
+	snprintf(msg[3], sizeof(msg[3]), "pipe.conf:4: warning: instance \"d\" "
+		 "runs prog as root, but %s is writable by every user (mode "
+		 "0777)", ww);
+	snprintf(msg[4], sizeof(msg[4]), "pipe.conf:7: warning: instance \"g\" "
+		 "runs as root a program its clients name (\"$1\")");
+	if (i == 0) {
+	    want[0] = msg[2];
+	    want[1] = msg[4];
+	    want[2] = NULL;
+	} else {
+	    want[0] = msg[0];
+	    want[1] = msg[1];
+	    want[2] = msg[2];
+	    want[3] = msg[3];
+	    want[4] = msg[4];
+	    want[5] = NULL;
+	}
+	assert_int_equal(config_check_executables(cfg, &trust, path, &d), 0);
+	assert_int_equal(d.nerrors, 0);
+	assert_int_equal(check_diag(i ? "shadowed" : "executables", &d, want), 0);
+	config_free(cfg);
+	diag_clear(&d);
+    }
+
+    /* strict_executables = yes: errors, for that instance only */
+    snprintf(text + strlen(text), sizeof(text) - strlen(text),
+	     "[options c]\nstrict_executables = yes\n");
+    cfg = config_new();
+    assert_int_equal(config_parse_text(cfg, "pipe.conf", text, &d), 0);
+    assert_int_equal(config_finish(cfg, &d), 0);
+    snprintf(msg[2], sizeof(msg[2]), "pipe.conf:3: instance \"c\" runs "
+	     "%s/prog as root, but %s is writable by every user (mode 0777) "
+	     "(strict_executables = yes)", ww, ww);
+    want[0] = msg[2];
+    want[1] = msg[4];
+    want[2] = NULL;
+    assert_int_equal(config_check_executables(cfg, &trust, bin, &d), 1);
+    assert_int_equal(d.nerrors, 1);
+    assert_int_equal(check_diag("strict", &d, want), 0);
+    config_free(cfg);
+    diag_clear(&d);
+}
+
+/*
  * Configuration text quoted in a message is escaped ('"' and '\\' too,
  * so a quote cannot end early) and cut after TEXT_LOG_MAX bytes.
  */
@@ -1126,6 +1223,8 @@ main(void)
 	cmocka_unit_test_setup_teardown(test_load_refused,
 		setup_tmp, teardown_tmp),
 	cmocka_unit_test_setup_teardown(test_load_refused_dir,
+		setup_tmp, teardown_tmp),
+	cmocka_unit_test_setup_teardown(test_executables,
 		setup_tmp, teardown_tmp),
 	cmocka_unit_test(test_quote),
     };
