@@ -10,6 +10,7 @@
 #include "client.h"
 #include "fetch.h"
 #include "session.h"
+#include "text.h"
 
 static struct client	**clients;	/* indexed by context number */
 static int		nclients;	/* size of clients[] */
@@ -124,9 +125,10 @@ client_start(struct client *c, int inst, const struct pipe_cmd *cmd,
     if ((r = client_reader(c, inst, 1)) == NULL)
 	return -ENOMEM;
     if (r->run != NULL) {
-	pmNotifyErr(LOG_INFO, "deny: %s instance %s params \"%s\": already "
-		    "running (pid %d)", who, cmd->name, text,
-		    (int)session_pid(r->run));
+	policy_deny_log(&c->id, LOG_INFO, "deny: %s instance %s params "
+			"\"%s\": already running (pid %d)", who,
+			TEXT_LOGSTR(cmd->name), TEXT_LOGSTR(text),
+			(int)session_pid(r->run));
 	return PM_ERR_ISCONN;
     }
     r->q.maxmem = maxmem;	/* the bound may have changed with a reload */
@@ -179,7 +181,7 @@ client_end(int ctx)
 	if (c->readers[i])
 	    reader_free(c->readers[i]);
     free(c->readers);
-    identity_free(&c->id);
+    identity_end(&c->id);
     free(c);
     clients[ctx] = NULL;
     live--;

@@ -25,6 +25,8 @@
 #include <unistd.h>
 #include "config.h"
 #include "params.h"
+#include "text.h"
+#include "trust.h"
 
 #define PIPE_XSTR(x)	#x
 #define PIPE_STR(x)	PIPE_XSTR(x)
@@ -66,51 +68,54 @@ config_free(struct pipe_config *cfg)
 }
 
 /*
- * Messages quote configuration text: no control character of it may reach
- * a terminal or a log line as itself (one could forge a log line).  Each
- * becomes \xHH, in place, cut to fit.
+ * Messages quote configuration text and name files: no control character
+ * of either may reach a terminal or a log line as itself (one could forge
+ * a log line).  Each becomes \xHH, cut to fit out.  (Quoted text is
+ * escaped and cut to TEXT_LOG_MAX bytes where it is quoted: Q() below.)
  */
 static void
-escape_controls(char *msg, size_t size)
+escape_controls(const char *in, char *out, size_t size)
 {
     static const char	hex[] = "0123456789abcdef";
-    char		tmp[512];
     size_t		i, o = 0;
     unsigned char	c;
 
-    for (i = 0; msg[i] != '\0' && o + 5 < sizeof(tmp); i++) {
-	c = (unsigned char)msg[i];
+    for (i = 0; in[i] != '\0' && o + 5 < size; i++) {
+	c = (unsigned char)in[i];
 	if (c < 0x20 || c == 0x7f) {
-	    tmp[o++] = '\\';
-	    tmp[o++] = 'x';
-	    tmp[o++] = hex[c >> 4];
-	    tmp[o++] = hex[c & 15];
+	    out[o++] = '\\';
+	    out[o++] = 'x';
+	    out[o++] = hex[c >> 4];
+	    out[o++] = hex[c & 15];
 	} else
-	    tmp[o++] = c;
+	    out[o++] = c;
     }
-    tmp[o] = '\0';
-    snprintf(msg, size, "%s", tmp);
+    out[o] = '\0';
 }
+
+/* configuration text quoted in a diagnostic: escaped, cut (text.h) */
+#define Q(s)	TEXT_LOGSTR(s)
 
 void
 diag_add(struct config_diag *d, int error, const char *file, int line,
 	const char *fmt, ...)
 {
-    char	msg[512], *full, **msgs, *sev;
+    char	raw[2048], msg[2048], name[1024], *full, **msgs, *sev;
     va_list	ap;
     int		n;
 
     if (error)
 	d->nerrors++;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    vsnprintf(raw, sizeof(raw), fmt, ap);
     va_end(ap);
-    escape_controls(msg, sizeof(msg));
+    escape_controls(raw, msg, sizeof(msg));
+    escape_controls(file, name, sizeof(name));
     if (line > 0)
-	n = asprintf(&full, "%s:%d: %s%s", file, line,
+	n = asprintf(&full, "%s:%d: %s%s", name, line,
 			error ? "" : "warning: ", msg);
     else
-	n = asprintf(&full, "%s: %s%s", file,
+	n = asprintf(&full, "%s: %s%s", name,
 			error ? "" : "warning: ", msg);
     if (n < 0)
 	return;
@@ -298,14 +303,15 @@ trace(struct config_diag *d, unsigned int what, const char *fmt, ...)
 static void
 trace(struct config_diag *d, unsigned int what, const char *fmt, ...)
 {
-    char	text[CONFIG_MAXNAME * 2 + 512];
+    char	raw[CONFIG_MAXNAME * 2 + 512], text[sizeof(raw)];
     va_list	ap;
 
     if (!(d->trace & what) || d->trace_fn == NULL)
 	return;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
+    vsnprintf(raw, sizeof(raw), fmt, ap);
     va_end(ap);
+    escape_controls(raw, text, sizeof(text));
     d->trace_fn(d->trace_arg, text);
 }
 
@@ -378,7 +384,7 @@ parse_section(struct pipe_config *cfg, char *s, enum section *sec,
 
     if (end == NULL || (*options_trim(end + 1) != '\0' &&
 			*options_trim(end + 1) != '#')) {
-	diag_add(d, 1, file, line, "malformed section header \"%s\"", s);
+	diag_add(d, 1, file, line, "malformed section header \"%s\"", Q(s));
 	return -1;
     }
     *end = '\0';
@@ -402,7 +408,7 @@ parse_section(struct pipe_config *cfg, char *s, enum section *sec,
 	*sec = SEC_OPTIONS;
 	return add_optsec(cfg, name, file, line);
     } else {
-	diag_add(d, 1, file, line, "unknown section [%s]", name);
+	diag_add(d, 1, file, line, "unknown section [%s]", Q(name));
 	return -1;
     }
     return 0;
@@ -443,21 +449,21 @@ parse_command(struct pipe_config *cfg, char *s, const char *file, int line,
     }
     if (*user == '\0') {
 	diag_add(d, 1, file, line, "instance \"%s\": missing user name",
-		name);
+		Q(name));
 	return -1;
     }
     if (*command == '\0') {
 	diag_add(d, 1, file, line, "instance \"%s\": missing a command",
-		name);
+		Q(name));
 	return -1;
     }
     if (strcmp(name, "all") == 0 || strcmp(name, "*") == 0)
 	diag_add(d, 0, file, line, "instance \"%s\": access rules name it "
 		"only through \"*\" (\"%s\" there means every instance)",
-		name, name);
+		name, name);	/* "all" or "*" */
     if (config_template_scan(command, &cmd.nparams, &cmd.shell) < 0) {
 	diag_add(d, 1, file, line, "instance \"%s\": parameter number above "
-		"$%d", name, CONFIG_MAXPARAM);
+		"$%d", Q(name), CONFIG_MAXPARAM);
 	return -1;
     }
     cmd.file = config_intern_file(cfg, file);
@@ -478,7 +484,7 @@ parse_command(struct pipe_config *cfg, char *s, const char *file, int line,
 	if (strcmp(old->name, name) != 0)
 	    continue;
 	diag_add(d, 0, file, line, "instance \"%s\" is defined again: this "
-		"definition replaces the one at %s:%d", name, old->file,
+		"definition replaces the one at %s:%d", Q(name), old->file,
 		old->line);
 	cmd_clear(old);
 	*old = cmd;
@@ -516,7 +522,7 @@ parse_rule(struct pipe_config *cfg, char *s, const char *file, int line,
 	rule.allow = 0;
     else {
 	diag_add(d, 1, file, line, "expected \"allow\" or \"disallow\", "
-		"found \"%s\"", verb);
+		"found \"%s\"", Q(verb));
 	return -1;
     }
     if (strcmp(kind, "user") == 0)
@@ -525,7 +531,7 @@ parse_rule(struct pipe_config *cfg, char *s, const char *file, int line,
 	rule.kind = RULE_GROUP;
     else {
 	diag_add(d, 1, file, line, "expected \"user\" or \"group\", "
-		"found \"%s\"", kind);
+		"found \"%s\"", Q(kind));
 	return -1;
     }
     if (*s == '\0' || *s == ':') {
@@ -546,12 +552,12 @@ parse_rule(struct pipe_config *cfg, char *s, const char *file, int line,
 	*--e = '\0';
     inst = options_trim(inst);
     if (*who == '\0' || strpbrk(who, " \t") != NULL) {
-	diag_add(d, 1, file, line, "invalid %s name \"%s\"", kind, who);
+	diag_add(d, 1, file, line, "invalid %s name \"%s\"", kind, Q(who));
 	return -1;
     }
     if (*inst == '\0') {
 	diag_add(d, 1, file, line, "expected an instance (or \"*\") after "
-		"\"%s %s %s :\"", verb, kind, who);
+		"\"%s %s %s :\"", verb, kind, Q(who));
 	return -1;
     }
     if (strcmp(inst, "all") == 0)
@@ -613,7 +619,7 @@ config_finish(struct pipe_config *cfg, struct config_diag *d)
 	    found = strcmp(cfg->cmds[i].name, os->name) == 0;
 	if (!found)
 	    diag_add(d, 1, os->file, os->line, "[options %s] names no "
-		    "configured instance", os->name);
+		    "configured instance", Q(os->name));
     }
     for (i = 0; i < cfg->ncmds; i++) {
 	struct pipe_cmd	*cmd = &cfg->cmds[i];
@@ -627,7 +633,7 @@ config_finish(struct pipe_config *cfg, struct config_diag *d)
 		options_merge(&cmd->opts, &cfg->optsecs[j].opts);
 	if (options_check(&cmd->opts, err, sizeof(err)) < 0)
 	    diag_add(d, 1, cmd->file, cmd->line, "instance \"%s\": %s",
-		    cmd->name, err);
+		    Q(cmd->name), err);
 	trace(d, CONFIG_TRACE_RESULT, "[instance %s] runs %s as %s (%s:%d): %s",
 	      cmd->name, config_run_text(cmd), cmd->user, cmd->file, cmd->line,
 	      cmd->command);
@@ -723,19 +729,17 @@ config_parse_text(struct pipe_config *cfg, const char *name, const char *text,
     return (int)(d->nerrors - before);
 }
 
-int
-config_parse_file(struct pipe_config *cfg, const char *path,
+/* read and parse fd, an open file named path; closes fd */
+static int
+parse_fd(struct pipe_config *cfg, int fd, const char *path,
 	struct config_diag *d)
 {
     struct stat	sb;
     char	*text;
     ssize_t	n;
     size_t	len = 0;
-    int		fd, sts, nul;
+    int		sts, nul;
 
-    /* O_NONBLOCK: a FIFO dropped into pipe.conf.d must not hang us */
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
-	return -errno;
     if (fstat(fd, &sb) < 0) {
 	sts = -errno;
 	close(fd);
@@ -764,6 +768,53 @@ config_parse_file(struct pipe_config *cfg, const char *path,
     return sts;
 }
 
+int
+config_parse_file(struct pipe_config *cfg, const char *path,
+	struct config_diag *d)
+{
+    int		fd;
+
+    /* O_NONBLOCK: a FIFO dropped into pipe.conf.d must not hang us */
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
+	return -errno;
+    return parse_fd(cfg, fd, path, d);
+}
+
+enum { LOAD_OPTIONAL = 1 << 0, LOAD_ENTRY = 1 << 1 };
+
+/*
+ * One file of the configuration.  With trust rules it is opened only if
+ * it passes their test, for reading and public (trust.h): a refused file
+ * is reported and never read, so no text of it can be quoted in a
+ * diagnostic.  A missing file is no error with LOAD_OPTIONAL, a
+ * directory none with LOAD_ENTRY.  Returns the errors found, or -ENOMEM.
+ */
+static int
+load_file(struct pipe_config *cfg, const char *path,
+	const struct trust_rules *tr, int flags, struct config_diag *d)
+{
+    char	why[TRUST_WHY_MAX];
+    int		fd, sts;
+
+    if (tr == NULL)
+	sts = config_parse_file(cfg, path, d);
+    else if ((fd = trust_open(tr, path, TRUST_READ | TRUST_PUBLIC, why,
+			      sizeof(why))) >= 0)
+	sts = parse_fd(cfg, fd, path, d);
+    else if (fd == -EPERM) {
+	diag_add(d, 1, path, 0, "refused: %s", why);
+	return 1;
+    } else
+	sts = fd;
+    if (sts >= 0 || sts == -ENOMEM)
+	return sts;
+    if ((sts == -ENOENT && (flags & LOAD_OPTIONAL)) ||
+	(sts == -EISDIR && (flags & LOAD_ENTRY)))
+	return 0;
+    diag_add(d, 1, path, 0, "cannot read: %s", strerror(-sts));
+    return 1;
+}
+
 static int
 skip_entry(const char *name)
 {
@@ -787,22 +838,22 @@ config_check_accounts(const struct pipe_config *cfg, struct config_diag *d)
 	    diag_add(d, 0, cfg->cmds[i].file, cfg->cmds[i].line,
 		    "instance \"%s\": unknown user \"%s\" (served; a store "
 		    "into it fails until the user exists)",
-		    cfg->cmds[i].name, cfg->cmds[i].user);
+		    Q(cfg->cmds[i].name), Q(cfg->cmds[i].user));
     }
     for (i = 0; i < cfg->nrules; i++) {
 	const struct pipe_rule *r = &cfg->rules[i];
 
 	if (r->kind == RULE_USER && getpwnam(r->who) == NULL)
-	    diag_add(d, 0, r->file, r->line, "unknown user \"%s\"", r->who);
+	    diag_add(d, 0, r->file, r->line, "unknown user \"%s\"", Q(r->who));
 	else if (r->kind == RULE_GROUP && getgrnam(r->who) == NULL)
-	    diag_add(d, 0, r->file, r->line, "unknown group \"%s\"", r->who);
+	    diag_add(d, 0, r->file, r->line, "unknown group \"%s\"", Q(r->who));
 	if (strcmp(r->instance, "*") == 0)
 	    continue;
 	for (found = 0, j = 0; j < cfg->ncmds && !found; j++)
 	    found = strcmp(cfg->cmds[j].name, r->instance) == 0;
 	if (!found)
 	    diag_add(d, 0, r->file, r->line, "rule names unknown instance "
-		    "\"%s\"", r->instance);
+		    "\"%s\"", Q(r->instance));
     }
     return (int)(d->nerrors - before);
 }
@@ -821,7 +872,7 @@ config_lint(const struct pipe_config *cfg, struct config_diag *d)
 	    !config_controlled(cfg, cmd->name))
 	    diag_add(d, 0, cmd->file, cmd->line, "instance \"%s\" runs as root "
 		    "and no [access] rule covers it: any local user may run it",
-		    cmd->name);
+		    Q(cmd->name));
     }
     for (i = 0; i < cfg->ncmds; i++) {
 	cmd = &cfg->cmds[i];
@@ -830,15 +881,169 @@ config_lint(const struct pipe_config *cfg, struct config_diag *d)
 	if (params_parse(cmd->opts.params, &p) < 0 || p.n < cmd->nparams)
 	    diag_add(d, 1, cmd->file, cmd->line, "instance \"%s\": autostart "
 		    "params \"%s\" are not valid for its command (needs %d)",
-		    cmd->name, cmd->opts.params, cmd->nparams);
+		    Q(cmd->name), Q(cmd->opts.params), cmd->nparams);
 	params_free(&p);
     }
     return (int)(d->nerrors - before);
 }
 
+/*
+ * Where word is run from, as launch.c finds it on path, judged: the file
+ * and the directories above it, and each directory of path searched
+ * before it (a user who can write there can put a program of that name
+ * first).  Returns 0 (trusted, or not found: its stores fail), or 1 with
+ * the failure in why and what it is about in prog.
+ */
+static int
+program_untrusted(const struct trust_rules *tr, const char *word,
+	const char *path, char *prog, size_t proglen, char *why, size_t whylen)
+{
+    const char	*dir, *end;
+    char	dname[PATH_MAX], file[PATH_MAX + 256];
+    struct stat	sb;
+    int		fd;
+
+    snprintf(prog, proglen, "%s", word);
+    if (strchr(word, '/') == NULL) {
+	for (dir = path; *dir; dir = *end ? end + 1 : end) {
+	    end = dir + strcspn(dir, ":");
+	    if (end == dir || end - dir >= (long)sizeof(dname))
+		continue;
+	    snprintf(dname, sizeof(dname), "%.*s", (int)(end - dir), dir);
+	    if ((fd = trust_open(tr, dname, TRUST_DIR, why, whylen)) == -EPERM)
+		return 1;
+	    if (fd < 0)
+		continue;	/* no such directory (its parent was judged) */
+	    close(fd);
+	    snprintf(file, sizeof(file), "%s/%s", dname, word);
+	    if (stat(file, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		(sb.st_mode & 0111))
+		break;
+	}
+	if (*dir == '\0')
+	    return 0;
+	snprintf(prog, proglen, "%s", file);
+    } else if (word[0] != '/')
+	return 0;		/* relative to where the PMDA runs: not judged */
+    if ((fd = trust_open(tr, prog, 0, why, whylen)) >= 0) {
+	close(fd);
+	return 0;
+    }
+    return fd == -EPERM;
+}
+
+/* one program of cmd, run as described by how: judged, reported */
+static int
+check_program(const struct pipe_cmd *cmd, const char *how, const char *word,
+	const struct trust_rules *tr, const char *path, struct config_diag *d)
+{
+    char	prog[PATH_MAX + 256], why[TRUST_WHY_MAX];
+    int		strict = cmd->opts.strict_exec;
+
+    if (strchr(word, '$') != NULL) {
+	diag_add(d, strict, cmd->file, cmd->line, "instance \"%s\" runs %s a "
+		"program its clients name (\"%s\")%s", Q(cmd->name), how,
+		Q(word), strict ? " (strict_executables = yes)" : "");
+	return strict;
+    }
+    if (!program_untrusted(tr, word, path, prog, sizeof(prog), why,
+			   sizeof(why)))
+	return 0;
+    diag_add(d, strict, cmd->file, cmd->line, "instance \"%s\" runs %s %s, "
+	    "but %s%s", Q(cmd->name), Q(prog), how, why,
+	    strict ? " (strict_executables = yes)" : "");
+    return strict;
+}
+
+int
+config_check_executables(const struct pipe_config *cfg,
+	const struct trust_rules *tr, const char *path, struct config_diag *d)
+{
+    const struct pipe_cmd	*cmd;
+    struct passwd		*pw;
+    char			word[256], how[512], *caps;
+    size_t			i, n;
+    int				root, errors = 0;
+
+    if (path == NULL)
+	path = CONFIG_CMD_PATH;
+    for (i = 0; i < cfg->ncmds; i++) {
+	cmd = &cfg->cmds[i];
+	root = (pw = getpwnam(cmd->user)) != NULL && pw->pw_uid == 0;
+	if (!root && !((cmd->opts.set & OPT_CAPS) && cmd->opts.caps))
+	    continue;
+	if (!(cmd->opts.set & OPT_CAPS) || cmd->opts.caps == 0)
+	    snprintf(how, sizeof(how), "as root");
+	else {
+	    caps = options_caps_string(cmd->opts.caps);
+	    snprintf(how, sizeof(how), "as %s%s with capabilities %s",
+		     root ? "" : "user ", root ? "root" : Q(cmd->user),
+		     caps ? caps : "?");
+	    free(caps);
+	}
+	n = strcspn(cmd->command, " \t");
+	if (n >= sizeof(word))
+	    n = sizeof(word) - 1;
+	memcpy(word, cmd->command, n);
+	word[n] = '\0';
+	if (cmd->shell) {
+	    errors += check_program(cmd, how, "/bin/sh", tr, path, d);
+	    /* and what the shell runs first, if that is a program */
+	    if (cmd->run == RUN_SHELL_BUILTIN || word[0] == '#' ||
+		strpbrk(word, shell_chars) != NULL || strchr(word, '=') ||
+		strchr(word, '$') || config_shell_word(word, path))
+		continue;
+	}
+	errors += check_program(cmd, how, word, tr, path, d);
+    }
+    return errors;
+}
+
+/*
+ * The names in dir, sorted, as scandir(3) returns them, or -ENOMEM.  With
+ * trust rules the directory must pass their test first (a refused one is
+ * reported, and none of its files is read).  A missing directory has no
+ * names; errors reported are added to *errors.
+ */
+static int
+list_dir(const char *dir, const struct trust_rules *tr, struct dirent ***names,
+	int *errors, struct config_diag *d)
+{
+    char	why[TRUST_WHY_MAX];
+    int		n, fd;
+
+    *names = NULL;
+    if (tr == NULL)
+	n = scandir(dir, names, NULL, alphasort);
+    else if ((fd = trust_open(tr, dir, TRUST_DIR | TRUST_PUBLIC, why,
+			      sizeof(why))) >= 0) {
+	n = scandirat(fd, ".", names, NULL, alphasort);
+	close(fd);
+    } else if (fd == -EPERM) {
+	diag_add(d, 1, dir, 0, "refused: %s", why);
+	(*errors)++;
+	return 0;
+    } else {
+	errno = -fd;
+	n = -1;
+    }
+    if (n < 0) {
+	if (errno == ENOMEM)
+	    return -ENOMEM;
+	if (errno != ENOENT) {
+	    diag_add(d, 1, dir, 0, "cannot read directory: %s", strerror(errno));
+	    (*errors)++;
+	}
+	*names = NULL;
+	return 0;
+    }
+    return n;
+}
+
 int
 config_load(const char *file, int required, const char *dir,
-	struct pipe_config **out, struct config_diag *d)
+	const struct trust_rules *tr, struct pipe_config **out,
+	struct config_diag *d)
 {
     struct pipe_config	*cfg;
     struct dirent	**names = NULL;
@@ -848,21 +1053,14 @@ config_load(const char *file, int required, const char *dir,
     if ((cfg = config_new()) == NULL)
 	return -ENOMEM;
     if (file != NULL) {
-	sts = config_parse_file(cfg, file, d);
-	if (sts == -ENOENT && !required)
-	    sts = 0;
-	else if (sts < 0 && sts != -ENOMEM) {
-	    diag_add(d, 1, file, 0, "cannot read: %s", strerror(-sts));
-	    sts = 1;
-	}
-	if (sts < 0)
+	if ((sts = load_file(cfg, file, tr, required ? 0 : LOAD_OPTIONAL, d)) < 0)
 	    goto fail;
 	errors += sts;
     }
-    if (dir != NULL && (n = scandir(dir, &names, NULL, alphasort)) < 0) {
-	if (errno != ENOENT)
-	    diag_add(d, 1, dir, 0, "cannot read directory: %s", strerror(errno));
+    if (dir != NULL && (n = list_dir(dir, tr, &names, &errors, d)) < 0) {
+	sts = n;
 	n = 0;
+	goto fail;
     }
     for (i = 0; i < n; i++) {
 	if (skip_entry(names[i]->d_name))
@@ -871,12 +1069,7 @@ config_load(const char *file, int required, const char *dir,
 	    sts = -ENOMEM;
 	    goto fail;
 	}
-	sts = config_parse_file(cfg, path, d);
-	if (sts < 0 && sts != -ENOMEM && sts != -EISDIR) {
-	    diag_add(d, 1, path, 0, "cannot read: %s", strerror(-sts));
-	    sts = 1;
-	} else if (sts == -EISDIR)
-	    sts = 0;
+	sts = load_file(cfg, path, tr, LOAD_ENTRY, d);
 	free(path);
 	if (sts < 0)
 	    goto fail;
@@ -891,6 +1084,8 @@ config_load(const char *file, int required, const char *dir,
     errors += config_finish(cfg, d);
     errors += config_check_accounts(cfg, d);
     errors += config_lint(cfg, d);
+    if (tr != NULL)
+	errors += config_check_executables(cfg, tr, NULL, d);
     *out = cfg;
     return errors;
 

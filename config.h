@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include "options.h"
 
+struct trust_rules;		/* trust.h */
+
 #define CONFIG_MAXPARAM		99	/* highest $N accepted in a command */
 #define CONFIG_MAXNAME		1024	/* longest instance name, in bytes */
 
@@ -101,11 +103,15 @@ int config_parse_file(struct pipe_config *, const char *path,
 /*
  * Load the PMDA's configuration: file (if it exists, or if required) then
  * every regular file in dir in name order (names starting with '.' or
- * ending in '~' are skipped).  Also checks users exist.  Returns the number
- * of errors; *out is set even when there are errors.
+ * ending in '~' are skipped).  Also checks users exist.  With trust rules
+ * (trust.h) the file, the directory and each file in it must pass their
+ * test as public files (a refused one is an error, "FILE: refused:
+ * REASON", and never read), and config_check_executables runs last.
+ * Returns the number of errors; *out is set even when there are errors.
  */
 int config_load(const char *file, int required, const char *dir,
-		struct pipe_config **out, struct config_diag *);
+		const struct trust_rules *, struct pipe_config **out,
+		struct config_diag *);
 
 /*
  * After all files are parsed: compute each command's effective options and
@@ -127,6 +133,19 @@ int config_check_accounts(const struct pipe_config *, struct config_diag *);
  * last.  Returns the number of errors.
  */
 int config_lint(const struct pipe_config *, struct config_diag *);
+
+/*
+ * The programs of commands that run as root or keep capabilities: the
+ * first word (a shell template: /bin/sh, and its first word if that is a
+ * program), found on path (NULL: CONFIG_CMD_PATH), and every directory
+ * above it must pass the trust test (trust.h), and so must the
+ * directories of path searched before it.  One that does not is a
+ * warning, an error with strict_executables = yes.  Returns the number of
+ * errors.
+ */
+int config_check_executables(const struct pipe_config *,
+		const struct trust_rules *, const char *path,
+		struct config_diag *);
 
 const struct pipe_cmd *config_find(const struct pipe_config *, const char *name);
 /* does any rule name instance, or is there a '*' rule? */

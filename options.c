@@ -36,6 +36,19 @@ parse_long(const char *v, long min, long max, long *out)
     return 0;
 }
 
+/* yes or true: 1, no or false: 0 */
+static int
+parse_yesno(const char *v, int *out)
+{
+    if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0)
+	*out = 1;
+    else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0)
+	*out = 0;
+    else
+	return -EINVAL;
+    return 0;
+}
+
 /* 90, 90s, 5m, 1h, 500ms */
 static int
 parse_duration(const char *v, long *ms)
@@ -244,11 +257,7 @@ options_parse_line(struct pipe_options *o, const char *line, char *err,
 	    BAD("overflow: expected drop or block, found \"%s\"", val);
 	o->set |= OPT_OVERFLOW;
     } else if (strcmp(key, "autostart") == 0) {
-	if (strcmp(val, "yes") == 0 || strcmp(val, "true") == 0)
-	    o->autostart = 1;
-	else if (strcmp(val, "no") == 0 || strcmp(val, "false") == 0)
-	    o->autostart = 0;
-	else
+	if (parse_yesno(val, &o->autostart) < 0)
 	    BAD("autostart: expected yes or no, found \"%s\"", val);
 	o->set |= OPT_AUTOSTART;
     } else if (strcmp(key, "params") == 0) {
@@ -279,6 +288,10 @@ options_parse_line(struct pipe_options *o, const char *line, char *err,
 	else
 	    BAD("restart: expected on-failure, always or no, found \"%s\"", val);
 	o->set |= OPT_RESTART;
+    } else if (strcmp(key, "strict_executables") == 0) {
+	if (parse_yesno(val, &o->strict_exec) < 0)
+	    BAD("strict_executables: expected yes or no, found \"%s\"", val);
+	o->set |= OPT_STRICT_EXEC;
     } else {
 	BAD("unknown option \"%s\"", key);
     }
@@ -319,6 +332,8 @@ options_merge(struct pipe_options *base, const struct pipe_options *top)
 	base->pidparam = top->pidparam;
     if (top->set & OPT_QUEUE)
 	base->queue = top->queue;
+    if (top->set & OPT_STRICT_EXEC)
+	base->strict_exec = top->strict_exec;
     base->set |= top->set;
 }
 

@@ -37,6 +37,8 @@
 #include "policy.h"
 #include "session.h"
 #include "shared.h"
+#include "text.h"
+#include "trust.h"
 #include "users.h"
 
 #define DEFAULT_MAXMEM		(2 * 1024 * 1024)
@@ -282,41 +284,44 @@ plan_value(struct client *c, const pmValueSet *vsp, int j, struct plan *pl)
 {
     const pmValue	*v = &vsp->vlist[j];
     struct params	own;
+    const char		*name, *text;	/* for the log (text.h) */
     size_t		len;
     int			same, sts;
 
     pl->inst = v->inst;
     client_who(c, pl->who, sizeof(pl->who));
     if ((pl->cmd = inst_cmd(v->inst)) == NULL) {
-	pmNotifyErr(LOG_INFO, "deny: %s: store to %s instance %d%s%s",
-		    pl->who, inst_name(v->inst) ? "removed" : "unknown", v->inst,
-		    inst_name(v->inst) ? " " : "",
-		    inst_name(v->inst) ? inst_name(v->inst) : "");
+	policy_deny_log(&c->id, LOG_INFO, "deny: %s: store to %s instance "
+			"%d%s%s", pl->who, inst_name(v->inst) ? "removed" :
+			"unknown", v->inst, inst_name(v->inst) ? " " : "",
+			TEXT_LOGSTR(inst_name(v->inst)));
 	return PM_ERR_INST;
     }
+    name = TEXT_LOGSTR(pl->cmd->name);
     if (vsp->valfmt == PM_VAL_INSITU || v->value.pval == NULL ||
 	v->value.pval->vtype != PM_TYPE_STRING) {
-	pmNotifyErr(LOG_INFO, "deny: %s instance %s: parameters must be a "
-		    "string value", pl->who, pl->cmd->name);
+	policy_deny_log(&c->id, LOG_INFO, "deny: %s instance %s: parameters "
+			"must be a string value", pl->who, name);
 	return PM_ERR_TYPE;
     }
     /* a string ends within its value block, at its first NUL */
     len = v->value.pval->vlen > PM_VAL_HDR_SIZE ?
 	  v->value.pval->vlen - PM_VAL_HDR_SIZE : 0;
     if (memchr(v->value.pval->vbuf, '\0', len) == NULL) {
-	pmNotifyErr(LOG_INFO, "deny: %s instance %s: parameters without a "
-		    "terminating NUL in their %zu bytes", pl->who,
-		    pl->cmd->name, len);
+	policy_deny_log(&c->id, LOG_INFO, "deny: %s instance %s: parameters "
+			"without a terminating NUL in their %zu bytes",
+			pl->who, name, len);
 	return PM_ERR_BADSTORE;
     }
     pl->text = v->value.pval->vbuf;
     if ((sts = params_parse(pl->text, &pl->p)) < 0) {
-	pmNotifyErr(LOG_INFO, "deny: %s instance %s: bad parameters \"%s\" "
-		    "(allowed: letters, digits, '.', '_', '-', no leading '-'; "
-		    "separated by spaces or commas)", pl->who, pl->cmd->name,
-		    pl->text);
+	policy_deny_log(&c->id, LOG_INFO, "deny: %s instance %s: bad "
+			"parameters \"%s\" (allowed: letters, digits, '.', "
+			"'_', '-', no leading '-'; separated by spaces or "
+			"commas)", pl->who, name, TEXT_LOGSTR(pl->text));
 	return sts;
     }
+    text = TEXT_LOGSTR(pl->text);
     if (shared_is(v->inst)) {
 	/*
 	 * No parameters, or its own: join its stream as the first fetch
@@ -328,10 +333,11 @@ plan_value(struct client *c, const pmValueSet *vsp, int j, struct plan *pl)
 	same = pl->p.n == 0 || params_same(&pl->p, &own);
 	params_free(&own);
 	if (!same) {
-	    pmNotifyErr(LOG_INFO, "deny: %s instance %s params \"%s\": a "
-			"shared (autostart) instance runs with params \"%s\": "
-			"store those or none to join it", pl->who,
-			pl->cmd->name, pl->text, pl->cmd->opts.params);
+	    policy_deny_log(&c->id, LOG_INFO, "deny: %s instance %s params "
+			    "\"%s\": a shared (autostart) instance runs with "
+			    "params \"%s\": store those or none to join it",
+			    pl->who, name, text,
+			    TEXT_LOGSTR(pl->cmd->opts.params));
 	    return PM_ERR_BADSTORE;
 	}
 	pl->join = 1;
@@ -339,9 +345,16 @@ plan_value(struct client *c, const pmValueSet *vsp, int j, struct plan *pl)
 			    pl->text, pl->who, sizeof(pl->who));
     }
     if (client_running(c, v->inst)) {
-	pmNotifyErr(LOG_INFO, "deny: %s instance %s params \"%s\": already "
-		    "running", pl->who, pl->cmd->name, pl->text);
+	policy_deny_log(&c->id, LOG_INFO, "deny: %s instance %s params "
+			"\"%s\": already running", pl->who, name, text);
 	return PM_ERR_ISCONN;
+    }
+    /* checked here, with every value of the store, before any starts */
+    if (pl->p.n < pl->cmd->nparams) {
+	policy_deny_log(&c->id, LOG_INFO, "deny: %s instance %s params "
+			"\"%s\": %d parameter(s) given, %d needed", pl->who,
+			name, text, pl->p.n, pl->cmd->nparams);
+	return PM_ERR_BADSTORE;
     }
     return policy_check(pmda.cfg, &c->id, pl->inst, pl->cmd, &pl->p,
 			pl->text, pl->who, sizeof(pl->who));
@@ -364,7 +377,7 @@ plan_run(struct client *c, const struct plan *pl)
     r->access_gen = pmda.reloads + 1;
     if (!r->cursor.attached)
 	pmNotifyErr(LOG_INFO, "join: %s instance %s (shared, pid %d)", pl->who,
-		    cmd->name, (int)shared_pid(pl->inst));
+		    TEXT_LOGSTR(cmd->name), (int)shared_pid(pl->inst));
     return shared_attach(pl->inst, &r->cursor);
 }
 
@@ -412,8 +425,8 @@ pipe_store(pmResult *result, pmdaExt *pe)
 	vsp = result->vset[i];
 	if (pmID_cluster(vsp->pmid) == 2 && pmID_item(vsp->pmid) == 1) {
 	    if (!c->id.have_uid || c->id.uid != 0) {
-		pmNotifyErr(LOG_NOTICE, "deny: reload requested by a client "
-			    "that is not root");
+		policy_deny_log(&c->id, LOG_NOTICE, "deny: reload requested "
+				"by a client that is not root");
 		return PM_ERR_PERMISSION;
 	    }
 	    if ((sts = reload("pmstore pipe.control.reload")) < 0)
@@ -444,8 +457,9 @@ pipe_attribute(int ctx, int attr, const char *value, int length, pmdaExt *pe)
     struct client	*c = client_get(ctx, 1);
 
     if (pmDebugOptions.appl0)
-	pmNotifyErr(LOG_DEBUG, "attribute: ctx %d attr %d value %.*s",
-		    ctx, attr, length, value ? value : "");
+	pmNotifyErr(LOG_DEBUG, "attribute: ctx %d attr %d value \"%s\"",
+		    ctx, attr, text_log(value ? value : "", length > 0 ?
+		    (size_t)length : 0, TEXT_LOG_MAX, (char[TEXT_LOG_BUF]){ 0 }));
     if (c != NULL && value != NULL) {
 	switch (attr) {
 	case PMDA_ATTR_USERID:
@@ -604,6 +618,8 @@ config_trace(void *arg, const char *text)
 static int
 load_config(const char *file, int check, struct pipe_config **out)
 {
+    /* the agent runs as root: only what root alone can change is read */
+    const struct trust_rules trust = { 0, NULL };
     struct config_diag	diag = { 0 };
     char		main_conf[PATH_MAX], conf_dir[PATH_MAX];
     const char		*w;
@@ -623,7 +639,7 @@ load_config(const char *file, int check, struct pipe_config **out)
     diag.trace_fn = config_trace;
     diag.trace_arg = &check;
     errors = config_load(file ? file : main_conf, file != NULL,
-			 file ? NULL : conf_dir, out, &diag);
+			 file ? NULL : conf_dir, &trust, out, &diag);
     for (i = 0; i < diag.nmsgs; i++) {
 	if (check)
 	    fprintf(stderr, "%s\n", diag.msgs[i]);

@@ -2,6 +2,7 @@
  * policy.c - identities, access decisions, the pidparam check.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,8 @@
 #include <pcp/pmda.h>
 #include "access.h"
 #include "policy.h"
+#include "text.h"
+#include "timeutil.h"
 #include "users.h"
 
 static unsigned long long	*denied;	/* by instance */
@@ -107,7 +110,7 @@ identity_resolve(struct identity *id)
 const char *
 identity_who(const struct identity *id, char *buf, size_t len)
 {
-    char	how[160];
+    char	how[TEXT_LOG_BUF + 48];
     int		sasl;
 
     if (id == NULL || !id->have_uid) {
@@ -118,22 +121,63 @@ identity_who(const struct identity *id, char *buf, size_t len)
     sasl = id->sasl_user && id->user && strcmp(id->user, id->sasl_user) == 0;
     if (id->local && sasl)
 	snprintf(how, sizeof(how), "local credentials, SASL user %s",
-		 id->sasl_user);
+		 TEXT_LOGSTR(id->sasl_user));
     else if (id->local && id->sasl_user)
 	snprintf(how, sizeof(how), "local credentials, SASL user %s ignored",
-		 id->sasl_user);
+		 TEXT_LOGSTR(id->sasl_user));
     else if (id->local)
 	snprintf(how, sizeof(how), "local credentials");
     else if (id->sasl_user)	/* the only other way pmcd passes a uid */
-	snprintf(how, sizeof(how), "SASL user %s", id->sasl_user);
+	snprintf(how, sizeof(how), "SASL user %s",
+		 TEXT_LOGSTR(id->sasl_user));
     else
 	snprintf(how, sizeof(how), "from pmcd");
     if (id->user)
-	snprintf(buf, len, "user %s (uid %u, %s)", id->user, (unsigned)id->uid,
-		 how);
+	snprintf(buf, len, "user %s (uid %u, %s)", TEXT_LOGSTR(id->user),
+		 (unsigned)id->uid, how);
     else
 	snprintf(buf, len, "uid %u (%s)", (unsigned)id->uid, how);
     return buf;
+}
+
+static void
+log_suppressed(const struct identity *id, unsigned long n)
+{
+    char	who[2 * TEXT_LOG_BUF];
+
+    if (n > 0)
+	pmNotifyErr(LOG_NOTICE, "deny: %s: %lu more denials suppressed (at "
+		    "most %d logged per client in %d s)",
+		    identity_who(id, who, sizeof(who)), n, POLICY_DENY_BURST,
+		    POLICY_DENY_WINDOW_MS / 1000);
+}
+
+void
+policy_deny_log(struct identity *id, int level, const char *fmt, ...)
+{
+    struct timespec	now = mono_now();
+    unsigned long	report;
+    char		line[4 * TEXT_LOG_BUF];
+    va_list		ap;
+    int			log;
+
+    log = ratelimit_event(&id->denials,
+			  now.tv_sec * 1000LL + now.tv_nsec / 1000000,
+			  POLICY_DENY_BURST, POLICY_DENY_WINDOW_MS, &report);
+    log_suppressed(id, report);
+    if (!log)
+	return;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    pmNotifyErr(level, "%s", line);
+}
+
+void
+identity_end(struct identity *id)
+{
+    log_suppressed(id, ratelimit_flush(&id->denials));
+    identity_free(id);
 }
 
 void
@@ -167,7 +211,7 @@ count_denied(int inst)
  * command attaches: commands must tolerate that, as any tracer must.
  */
 static int
-check_pid_param(const struct identity *id, int inst, const struct pipe_cmd *cmd,
+check_pid_param(struct identity *id, int inst, const struct pipe_cmd *cmd,
 	const struct params *p, const char *who)
 {
     struct stat		sb;
@@ -176,8 +220,9 @@ check_pid_param(const struct identity *id, int inst, const struct pipe_cmd *cmd,
     int			n = cmd->opts.pidparam;
 
     if (p->n < n) {
-	pmNotifyErr(LOG_INFO, "deny: %s instance %s: %d parameter(s) given, "
-		    "parameter %d must be a process id", who, cmd->name, p->n, n);
+	policy_deny_log(id, LOG_INFO, "deny: %s instance %s: %d parameter(s) "
+			"given, parameter %d must be a process id", who,
+			TEXT_LOGSTR(cmd->name), p->n, n);
 	return PM_ERR_BADSTORE;
     }
     arg = p->v[n - 1];
@@ -185,20 +230,21 @@ check_pid_param(const struct identity *id, int inst, const struct pipe_cmd *cmd,
 	if (*d < '0' || *d > '9')
 	    break;
     if (*d != '\0' || *arg == '\0' || strlen(arg) > 10) {
-	pmNotifyErr(LOG_INFO, "deny: %s instance %s: parameter %d \"%s\" "
-		    "is not a process id", who, cmd->name, n, arg);
+	policy_deny_log(id, LOG_INFO, "deny: %s instance %s: parameter %d "
+			"\"%s\" is not a process id", who,
+			TEXT_LOGSTR(cmd->name), n, TEXT_LOGSTR(arg));
 	return PM_ERR_BADSTORE;
     }
     snprintf(path, sizeof(path), "/proc/%s", arg);
     if (stat(path, &sb) < 0) {
-	pmNotifyErr(LOG_INFO, "deny: %s instance %s: no process %s",
-		    who, cmd->name, arg);
+	policy_deny_log(id, LOG_INFO, "deny: %s instance %s: no process %s",
+			who, TEXT_LOGSTR(cmd->name), arg);
 	return PM_ERR_BADSTORE;
     }
     if (!id->have_uid || (id->uid != 0 && id->uid != sb.st_uid)) {
-	pmNotifyErr(LOG_NOTICE, "deny: %s instance %s: process %s belongs "
-		    "to uid %u, not to the client", who, cmd->name, arg,
-		    (unsigned)sb.st_uid);
+	policy_deny_log(id, LOG_NOTICE, "deny: %s instance %s: process %s "
+			"belongs to uid %u, not to the client", who,
+			TEXT_LOGSTR(cmd->name), arg, (unsigned)sb.st_uid);
 	count_denied(inst);
 	return PM_ERR_PERMISSION;
     }
@@ -206,7 +252,7 @@ check_pid_param(const struct identity *id, int inst, const struct pipe_cmd *cmd,
 }
 
 int
-policy_check(const struct pipe_config *cfg, const struct identity *id,
+policy_check(const struct pipe_config *cfg, struct identity *id,
 	int inst, const struct pipe_cmd *cmd, const struct params *p,
 	const char *text, char *note, size_t notelen)
 {
@@ -228,18 +274,20 @@ policy_check(const struct pipe_config *cfg, const struct identity *id,
     if (!d.allow) {
 	count_denied(inst);
 	if (d.rule)
-	    pmNotifyErr(LOG_NOTICE, "deny: %s instance %s params \"%s\": "
-			"%s %s:%d", who, cmd->name, text,
-			access_reason_text(d.reason), d.rule->file, d.rule->line);
+	    policy_deny_log(id, LOG_NOTICE, "deny: %s instance %s params "
+			    "\"%s\": %s %s:%d", who, TEXT_LOGSTR(cmd->name),
+			    TEXT_LOGSTR(text), access_reason_text(d.reason),
+			    TEXT_LOGSTR(d.rule->file), d.rule->line);
 	else
-	    pmNotifyErr(LOG_NOTICE, "deny: %s instance %s params \"%s\": %s",
-			who, cmd->name, text, access_reason_text(d.reason));
+	    policy_deny_log(id, LOG_NOTICE, "deny: %s instance %s params "
+			    "\"%s\": %s", who, TEXT_LOGSTR(cmd->name),
+			    TEXT_LOGSTR(text), access_reason_text(d.reason));
 	return PM_ERR_PERMISSION;
     }
     n = strlen(note);
     if (d.rule)
-	snprintf(note + n, notelen - n, " [allowed by %s:%d]", d.rule->file,
-		 d.rule->line);
+	snprintf(note + n, notelen - n, " [allowed by %s:%d]",
+		 TEXT_LOGSTR(d.rule->file), d.rule->line);
     else
 	snprintf(note + n, notelen - n, " [%s]", d.reason == ACCESS_ROOT ?
 		 "root" : "uncontrolled instance");

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 #include "config.h"
 #include "params.h"
+#include "ratelimit.h"
 
 /* what pmcd told us of a client, and what the system says about it */
 struct identity {
@@ -23,6 +24,7 @@ struct identity {
     /* how pmcd identified the client, for the log */
     int		local;		/* a unix socket's peer credentials */
     char	*sasl_user;	/* the user pmcd authenticated (SASL) */
+    struct ratelimit denials;	/* of its requests' refusals, in the log */
 };
 
 /* pmcd passed a uid / gid (PMDA_ATTR_USERID, PMDA_ATTR_GROUPID) */
@@ -45,11 +47,28 @@ void identity_set_local(struct identity *);
  */
 int identity_resolve(struct identity *);
 void identity_free(struct identity *);
+/* the client went away: log what policy_deny_log held back, then free */
+void identity_end(struct identity *);
 /*
- * For logs: "user bob (uid 1000, local credentials)", "user bob (uid
- * 1000, SASL user bob)", "uid 1000 (...)" or "anonymous"
+ * For logs (escaped): "user bob (uid 1000, local credentials)", "user
+ * bob (uid 1000, SASL user bob)", "uid 1000 (...)" or "anonymous"
  */
 const char *identity_who(const struct identity *, char *buf, size_t len);
+
+/*
+ * Repeated refusals of one client's requests are rate limited in the
+ * log: at most POLICY_DENY_BURST lines in POLICY_DENY_WINDOW_MS; the rest
+ * are counted and one line says how many ("N more denials suppressed"),
+ * with the next refusal logged after the window or when the client goes
+ * away.  pipe.command.denied counts every one of them.
+ */
+#define POLICY_DENY_BURST	5
+#define POLICY_DENY_WINDOW_MS	10000
+
+/* log a refusal of a request of id's (a whole "deny: ..." line; any
+   untrusted text in it escaped by the caller: text.h), rate limited */
+void policy_deny_log(struct identity *, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* per-instance counters of refusals (pipe.command.denied) */
 void policy_configure(int ninst);
@@ -62,7 +81,7 @@ unsigned long long policy_denied(int inst);
  * " [allowed by pipe.conf:12]"), or PM_ERR_PERMISSION / PM_ERR_BADSTORE,
  * logged and counted.
  */
-int policy_check(const struct pipe_config *, const struct identity *,
+int policy_check(const struct pipe_config *, struct identity *,
 		int inst, const struct pipe_cmd *cmd, const struct params *p,
 		const char *text, char *note, size_t notelen);
 

@@ -56,7 +56,7 @@ struct session {
     struct session	*next, *prev;
     struct sink		*sink;		/* NULL once detached */
     int			inst;
-    char		*name;		/* instance name, for logs */
+    char		*name;		/* instance name, for logs (escaped, cut) */
     unsigned long	serial;
     pid_t		pid;
     int			pidfd;
@@ -537,7 +537,8 @@ session_start(struct sink *sink, const struct pipe_cmd *cmd, int inst,
     if ((sts = argv_build(cmd, p, &argv)) < 0) {
 	if (sts == PM_ERR_BADSTORE)
 	    pmNotifyErr(LOG_INFO, "deny: %s instance %s: %d parameter(s) "
-			"given, %d needed", who, cmd->name, p->n, cmd->nparams);
+			"given, %d needed", who, TEXT_LOGSTR(cmd->name), p->n,
+			cmd->nparams);
 	return sts;
     }
     line = argv_string(argv);
@@ -550,7 +551,7 @@ session_start(struct sink *sink, const struct pipe_cmd *cmd, int inst,
     s->inst = inst;
     s->pidfd = s->out.fd = s->err.fd = s->tfd = s->reasonfd = -1;
     s->wpid.fd = s->out.w.fd = s->err.w.fd = s->wtimer.fd = -1;
-    if ((s->name = strdup(cmd->name)) == NULL) {
+    if ((s->name = strdup(TEXT_LOGSTR(cmd->name))) == NULL) {
 	sts = -ENOMEM;
 	goto fail;
     }
@@ -560,7 +561,7 @@ session_start(struct sink *sink, const struct pipe_cmd *cmd, int inst,
     if (s->cgroup &&
 	(sts = cgroup_write_limits(s->cgroup, &cmd->opts, enforced)) < 0) {
 	pmNotifyErr(LOG_WARNING, "%s[%lu]: cannot set cgroup limits in %s: "
-		    "%s; using rlimits", cmd->name, s->serial, s->cgroup,
+		    "%s; using rlimits", s->name, s->serial, s->cgroup,
 		    pmErrStr(sts));
 	enforced = 0;
     }
@@ -571,13 +572,14 @@ session_start(struct sink *sink, const struct pipe_cmd *cmd, int inst,
 	    sts = LAUNCH_NOUSER;
 	    pmNotifyErr(LOG_ERR, "fail: %s instance %s params \"%s\": its "
 			"run-as user \"%s\" does not exist (%s:%d)", who,
-			cmd->name, text, cmd->user, cmd->file, cmd->line);
+			s->name, TEXT_LOGSTR(text), TEXT_LOGSTR(cmd->user),
+			TEXT_LOGSTR(cmd->file), cmd->line);
 	} else if (sts == -EAGAIN) {
 	    sts = PM_ERR_AGAIN;
 	    pmNotifyErr(LOG_WARNING, "fail: %s instance %s params \"%s\": the "
 			"system has not answered who \"%s\" is within %d ms; "
-			"try again", who, cmd->name, text, cmd->user,
-			USERS_WAIT_MS);
+			"try again", who, s->name, TEXT_LOGSTR(text),
+			TEXT_LOGSTR(cmd->user), USERS_WAIT_MS);
 	}
 	goto fail;
     }
@@ -590,16 +592,17 @@ session_start(struct sink *sink, const struct pipe_cmd *cmd, int inst,
     if ((sts = launch_start(&req, &res, &step)) < 0) {
 	is->failures++;
 	pmNotifyErr(LOG_ERR, "fail: %s instance %s params \"%s\" as %s: "
-		    "%s: %s: %s", who, cmd->name, text, cmd->user,
-		    line ? line : cmd->command, launch_step_name(step),
-		    pmErrStr(sts));
+		    "%s: %s: %s", who, s->name, TEXT_LOGSTR(text),
+		    TEXT_LOGSTR(cmd->user),
+		    TEXT_LOGSTR(line ? line : cmd->command),
+		    launch_step_name(step), pmErrStr(sts));
 	goto fail;
     }
     user_info_clear(&runas);
     if (res.late)
 	pmNotifyErr(LOG_INFO, "%s: pid %d still setting up after %d ms: not "
 		    "waiting for its exec (a failure shows in its stderr and "
-		    "exit status)", cmd->name, (int)res.pid, EXEC_WAIT_MS);
+		    "exit status)", s->name, (int)res.pid, EXEC_WAIT_MS);
     s->pid = res.pid;
     s->pidfd = res.pidfd;
     s->out.s = s->err.s = s;
@@ -631,11 +634,12 @@ session_start(struct sink *sink, const struct pipe_cmd *cmd, int inst,
 	s->timeout_ms = cmd->opts.timeout_ms;
 	if (session_timer(s) < 0 || loop_timer_arm(s->tfd, s->timeout_ms) < 0)
 	    pmNotifyErr(LOG_WARNING, "%s[%lu]: cannot arm its %ld ms timeout",
-			cmd->name, s->serial, s->timeout_ms);
+			s->name, s->serial, s->timeout_ms);
     }
     pmNotifyErr(LOG_INFO, "start: %s instance %s params \"%s\" as %s pid "
-		"%d%s%s: %s", who, cmd->name, text, cmd->user, (int)s->pid,
-		s->cgroup ? " cgroup " : "", s->cgroup ? s->cgroup : "", line);
+		"%d%s%s: %s", who, s->name, TEXT_LOGSTR(text),
+		TEXT_LOGSTR(cmd->user), (int)s->pid, s->cgroup ? " cgroup " : "",
+		s->cgroup ? s->cgroup : "", TEXT_LOGSTR(line));
     free(line);
     argv_free(argv);
     return 0;

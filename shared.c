@@ -16,6 +16,7 @@
 #include "session.h"
 #include "shared.h"
 #include "sink.h"
+#include "text.h"
 #include "timeutil.h"
 
 #define BACKOFF_MIN_MS	1000
@@ -75,7 +76,7 @@ shared_start(struct shared *sh)
     sh->started = mono_now();
     if ((sts = params_parse(cmd->opts.params, &p)) < 0)
 	pmNotifyErr(LOG_ERR, "autostart: %s: params \"%s\" are not valid",
-		    cmd->name, cmd->opts.params);
+		    TEXT_LOGSTR(cmd->name), TEXT_LOGSTR(cmd->opts.params));
     else {
 	evq_run_start(&sh->q);
 	sts = session_start(&sh->sink, cmd, sh->id, &p, cmd->opts.params,
@@ -86,7 +87,8 @@ shared_start(struct shared *sh)
     if (sts < 0 && cmd->opts.restart != RESTART_NO && sh->tfd >= 0) {
 	ms = backoff_next(sh);
 	loop_timer_arm(sh->tfd, ms);
-	pmNotifyErr(LOG_INFO, "autostart: %s: retrying in %ld ms", cmd->name, ms);
+	pmNotifyErr(LOG_INFO, "autostart: %s: retrying in %ld ms",
+		    TEXT_LOGSTR(cmd->name), ms);
     }
 }
 
@@ -134,7 +136,7 @@ shared_end(void *arg, int status, const char *reason)
     if (cmd->opts.restart == RESTART_NO ||
 	(cmd->opts.restart == RESTART_ON_FAILURE && status == 0)) {
 	pmNotifyErr(LOG_INFO, "autostart: %s exited with status %d, not "
-		    "restarting (restart = %s)", cmd->name, status,
+		    "restarting (restart = %s)", TEXT_LOGSTR(cmd->name), status,
 		    cmd->opts.restart == RESTART_NO ? "no" : "on-failure");
 	return;
     }
@@ -142,7 +144,7 @@ shared_end(void *arg, int status, const char *reason)
 	sh->backoff_ms = BACKOFF_MIN_MS;
     ms = backoff_next(sh);
     pmNotifyErr(LOG_INFO, "autostart: %s exited with status %d, restarting "
-		"in %ld ms", cmd->name, status, ms);
+		"in %ld ms", TEXT_LOGSTR(cmd->name), status, ms);
     if (sh->tfd >= 0)
 	loop_timer_arm(sh->tfd, ms);
 }
@@ -249,7 +251,7 @@ shared_sync(size_t maxmem)
 	    if (shareds[id]) {
 		pmNotifyErr(LOG_INFO, "autostart: instance %s is no longer "
 			    "configured to autostart: stopping it",
-			    inst_name(id));
+			    TEXT_LOGSTR(inst_name(id)));
 		shared_stop(id);
 	    }
 	    continue;

@@ -102,3 +102,9 @@ text_log(const char *s, size_t len, size_t max, char *out)
     out[o] = '\0';
     return out;
 }
+
+char *
+text_log_str(const char *s, char *out)
+{
+    return text_log(s ? s : "", SIZE_MAX, TEXT_LOG_MAX, out);
+}

@@ -35,4 +35,14 @@ char *text_log(const char *s, size_t len, size_t max, char *out);
 /* text_log of a NUL-terminated string with TEXT_LOG_MAX, into a static-free buffer */
 #define TEXT_LOG_BUF		text_log_size(TEXT_LOG_MAX)
 
+/* text_log of the NUL-terminated s (NULL: "") with TEXT_LOG_MAX */
+char *text_log_str(const char *s, char *out);
+
+/*
+ * TEXT_LOGSTR(s): text_log_str into a buffer of the enclosing block (a
+ * compound literal), for the arguments of a log call or a diagnostic:
+ *	pmNotifyErr(LOG_INFO, "... \"%s\"", TEXT_LOGSTR(text));
+ */
+#define TEXT_LOGSTR(s)	text_log_str((s), (char[TEXT_LOG_BUF]){ 0 })
+
 #endif /* PIPE_TEXT_H */

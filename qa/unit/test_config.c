@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "../../config.h"
+#include "../../trust.h"
 #include "testutil.h"
 
 #define MAXMSGS		8
@@ -638,6 +639,9 @@ struct tmp {
     char	confd[128];	/* dir/pipe.conf.d */
 };
 
+/* the tree is trusted from the test's root down (trust.h) */
+static struct trust_rules	trust;
+
 static int
 setup_tmp(void **state)
 {
@@ -650,6 +654,9 @@ setup_tmp(void **state)
 	free(t);
 	return -1;
     }
+    (void)chmod(t->dir, 0755);	/* judged when a link goes up to it */
+    trust.owner = getuid();
+    trust.top = t->dir;
     snprintf(t->main, sizeof(t->main), "%s/pipe.conf", t->dir);
     snprintf(t->confd, sizeof(t->confd), "%s/pipe.conf.d", t->dir);
     if (mkdir(t->confd, 0755) < 0) {
@@ -715,7 +722,7 @@ test_load_order(void **state)
     snprintf(sub, sizeof(sub), "%s/sub", t->confd);
     assert_int_equal(mkdir(sub, 0755), 0);
 
-    assert_int_equal(config_load(t->main, 1, t->confd, &cfg, &d), 0);
+    assert_int_equal(config_load(t->main, 1, t->confd, &trust, &cfg, &d), 0);
     assert_int_equal(check_diag("load order", &d, none), 0);
     assert_int_equal(d.nerrors, 0);
     assert_non_null(cfg);
@@ -761,7 +768,7 @@ test_load_duplicate(void **state)
     snprintf(msg, sizeof(msg), "%s/a.conf:4: warning: instance \"foo\" is "
 	    "defined again: this definition replaces the one at %s:2",
 	    t->confd, t->main);
-    assert_int_equal(config_load(t->main, 0, t->confd, &cfg, &d), 0);
+    assert_int_equal(config_load(t->main, 0, t->confd, &trust, &cfg, &d), 0);
     assert_int_equal(d.nerrors, 0);
     assert_int_equal(check_diag("load duplicate", &d, want), 0);
     assert_non_null(cfg);
@@ -781,7 +788,7 @@ test_load_missing_optional(void **state)
     static const char	*none[] = { NULL };
 
     PUT(t->confd, "x", "x nobody echo x\n");
-    assert_int_equal(config_load(t->main, 0, t->confd, &cfg, &d), 0);
+    assert_int_equal(config_load(t->main, 0, t->confd, &trust, &cfg, &d), 0);
     assert_int_equal(check_diag("missing optional", &d, none), 0);
     assert_non_null(cfg);
     assert_int_equal(cfg->ncmds, 1);
@@ -802,7 +809,7 @@ test_load_missing_required(void **state)
 	    strerror(ENOENT));
     snprintf(msg[1], sizeof(msg[1]), "%s: warning: no commands configured",
 	    t->main);
-    assert_int_equal(config_load(t->main, 1, t->confd, &cfg, &d), 1);
+    assert_int_equal(config_load(t->main, 1, t->confd, &trust, &cfg, &d), 1);
     assert_int_equal(d.nerrors, 1);
     assert_int_equal(check_diag("missing required", &d, want), 0);
     assert_non_null(cfg);
@@ -824,7 +831,7 @@ test_load_nothing(void **state)
     snprintf(dir, sizeof(dir), "%s/no-such-dir", t->dir);
     snprintf(msg, sizeof(msg), "%s: warning: no commands configured",
 	    t->main);
-    assert_int_equal(config_load(t->main, 0, dir, &cfg, &d), 0);
+    assert_int_equal(config_load(t->main, 0, dir, &trust, &cfg, &d), 0);
     assert_int_equal(d.nerrors, 0);
     assert_int_equal(check_diag("nothing", &d, want), 0);
     assert_non_null(cfg);
@@ -861,7 +868,7 @@ test_load_accounts(void **state)
 	    "\"no_such_user_pipe\"", t->main);
     snprintf(msg[3], sizeof(msg[3]), "%s:7: warning: unknown group "
 	    "\"no_such_group_pipe\"", t->main);
-    assert_int_equal(config_load(t->main, 1, NULL, &cfg, &d), 0);
+    assert_int_equal(config_load(t->main, 1, NULL, &trust, &cfg, &d), 0);
     assert_int_equal(d.nerrors, 0);
     assert_int_equal(check_diag("accounts", &d, want), 0);
     assert_non_null(cfg);
@@ -885,7 +892,7 @@ test_load_warnings_only(void **state)
 	"real nobody echo\n");
     snprintf(msg, sizeof(msg), "%s/a:2: warning: rule names unknown "
 	    "instance \"ghost\"", t->confd);
-    assert_int_equal(config_load(NULL, 0, t->confd, &cfg, &d), 0);
+    assert_int_equal(config_load(NULL, 0, t->confd, &trust, &cfg, &d), 0);
     assert_int_equal(d.nerrors, 0);
     assert_int_equal(check_diag("warnings only", &d, want), 0);
     config_free(cfg);
@@ -910,7 +917,7 @@ test_load_errors_summed(void **state)
 	    "\"1\\x02bad\": it contains a control character", t->confd);
     snprintf(msg[2], sizeof(msg[2]), "%s/2:3: expected \"NAME : INSTANCE\" "
 	    "after \"allow user\"", t->confd);
-    assert_int_equal(config_load(t->main, 1, t->confd, &cfg, &d), 3);
+    assert_int_equal(config_load(t->main, 1, t->confd, &trust, &cfg, &d), 3);
     assert_int_equal(d.nerrors, 3);
     assert_int_equal(check_diag("errors summed", &d, want), 0);
     config_free(cfg);
@@ -933,7 +940,7 @@ test_load_nul_byte(void **state)
 
     put_file(t->dir, "pipe.conf", "a root echo\n\0b root echo\n", 25);
     snprintf(msg, sizeof(msg), "%s: file contains NUL bytes", t->main);
-    sts = config_load(t->main, 1, NULL, &cfg, &d);
+    sts = config_load(t->main, 1, NULL, &trust, &cfg, &d);
     nerrors = d.nerrors;
     same = d.nmsgs >= 1 && strcmp(d.msgs[0], msg) == 0;
     config_free(cfg);
@@ -942,6 +949,217 @@ test_load_nul_byte(void **state)
     assert_int_equal(nerrors, 1);
     assert_true(same);
     assert_int_equal(sts, 1);
+}
+
+/*
+ * Trust (trust.h): a file in pipe.conf.d that others may write, or a link
+ * to a file not every user may read, is refused whole and never read (no
+ * text of it in any message); the other files are still read, and every
+ * refusal counts as an error.  Without trust rules the same files load.
+ */
+static void
+test_load_refused(void **state)
+{
+    struct tmp		*t = *state;
+    struct pipe_config	*cfg = NULL;
+    struct config_diag	d = { 0 };
+    char		path[256], link[256], msg[2][1024];
+    const char		*want[] = { msg[0], msg[1], NULL };
+    size_t		i;
+    int			leaked = 0;
+
+    PUT(t->dir, "pipe.conf", "main nobody echo main\n");
+    PUT(t->confd, "10-world", "x nobody /usr/bin/id\n");
+    snprintf(path, sizeof(path), "%s/10-world", t->confd);
+    assert_int_equal(chmod(path, 0666), 0);
+    /* a secret outside the configuration: its one line is a parse error */
+    PUT(t->dir, "secret", "pipeqa-secret-marker\n");
+    snprintf(path, sizeof(path), "%s/secret", t->dir);
+    assert_int_equal(chmod(path, 0600), 0);
+    snprintf(link, sizeof(link), "%s/20-link", t->confd);
+    assert_int_equal(symlink("../secret", link), 0);
+    PUT(t->confd, "30-ok", "ok nobody echo ok\n");
+    snprintf(msg[0], sizeof(msg[0]), "%s/10-world: refused: %s/10-world is "
+	     "writable by every user (mode 0666)", t->confd, t->confd);
+    snprintf(msg[1], sizeof(msg[1]), "%s: refused: %s is not readable by "
+	     "every user (mode 0600)", link, path);
+
+    assert_int_equal(config_load(t->main, 1, t->confd, &trust, &cfg, &d), 2);
+    assert_int_equal(d.nerrors, 2);
+    assert_int_equal(check_diag("refused", &d, want), 0);
+    assert_non_null(cfg);
+    assert_int_equal(cfg->ncmds, 2);
+    assert_string_equal(cfg->cmds[0].name, "main");
+    assert_string_equal(cfg->cmds[1].name, "ok");
+    config_free(cfg);
+    diag_clear(&d);
+
+    /* without trust rules all of it is read, and the secret quoted */
+    cfg = NULL;
+    assert_int_equal(config_load(t->main, 1, t->confd, NULL, &cfg, &d), 1);
+    assert_int_equal(cfg->ncmds, 3);
+    for (i = 0; i < d.nmsgs; i++)
+	leaked += strstr(d.msgs[i], "pipeqa-secret-marker") != NULL;
+    assert_int_equal(leaked, 1);
+    config_free(cfg);
+    diag_clear(&d);
+}
+
+/* a refused pipe.conf.d: none of its files is read */
+static void
+test_load_refused_dir(void **state)
+{
+    struct tmp		*t = *state;
+    struct pipe_config	*cfg = NULL;
+    struct config_diag	d = { 0 };
+    char		msg[512];
+    const char		*want[] = { msg, NULL };
+
+    PUT(t->dir, "pipe.conf", "main nobody echo main\n");
+    PUT(t->confd, "a", "x nobody /usr/bin/id\n");
+    assert_int_equal(chmod(t->confd, 0777), 0);
+    snprintf(msg, sizeof(msg), "%s: refused: %s is writable by every user "
+	     "(mode 0777)", t->confd, t->confd);
+    assert_int_equal(config_load(t->main, 1, t->confd, &trust, &cfg, &d), 1);
+    assert_int_equal(check_diag("refused dir", &d, want), 0);
+    assert_int_equal(cfg->ncmds, 1);
+    config_free(cfg);
+    diag_clear(&d);
+
+    /* and a refused main file */
+    cfg = NULL;
+    assert_int_equal(chmod(t->confd, 0755), 0);
+    assert_int_equal(chmod(t->main, 0664), 0);
+    snprintf(msg, sizeof(msg), "%s: refused: %s is writable by group %u "
+	     "(mode 0664)", t->main, t->main, (unsigned)getegid());
+    assert_int_equal(config_load(t->main, 1, t->confd, &trust, &cfg, &d), 1);
+    assert_int_equal(check_diag("refused main", &d, want), 0);
+    assert_int_equal(cfg->ncmds, 1);
+    assert_string_equal(cfg->cmds[0].name, "x");
+    config_free(cfg);
+    diag_clear(&d);
+}
+
+/*
+ * The programs of root and capability commands (config_check_executables)
+ * on a PATH of the test's own: trusted ones pass, one in a directory
+ * others may write is a warning, and so is a trusted one a writable
+ * directory earlier on the PATH could shadow; strict_executables = yes
+ * makes each an error.
+ */
+static void
+test_executables(void **state)
+{
+    struct tmp		*t = *state;
+    struct pipe_config	*cfg;
+    struct config_diag	d = { 0 };
+    char		text[1024], path[512], ww[256], bin[256], msg[5][1024];
+    const char		*want[6];
+    int			i;
+
+    snprintf(bin, sizeof(bin), "%s/bin", t->dir);
+    snprintf(ww, sizeof(ww), "%s/ww", t->dir);
+    assert_int_equal(mkdir(bin, 0755), 0);
+    assert_int_equal(mkdir(ww, 0755), 0);
+    PUT(bin, "prog", "#!/bin/sh\n");
+    PUT(ww, "prog", "#!/bin/sh\n");
+    snprintf(path, sizeof(path), "%s/prog", bin);
+    assert_int_equal(chmod(path, 0755), 0);
+    snprintf(path, sizeof(path), "%s/prog", ww);
+    assert_int_equal(chmod(path, 0755), 0);
+    assert_int_equal(chmod(ww, 0777), 0);
+    snprintf(text, sizeof(text),
+	     "a root prog -x\n"
+	     "b nobody prog\n"
+	     "c root %s/prog\n"
+	     "d root prog | cat\n"
+	     "e root exit 1\n"
+	     "f nobody prog\n"
+	     "g root $1 x\n"
+	     "[options b]\ncaps = cap_net_raw\n", ww);
+
+    for (i = 0; i < 2; i++) {
+	cfg = config_new();
+	assert_int_equal(config_parse_text(cfg, "pipe.conf", text, &d), 0);
+	assert_int_equal(config_finish(cfg, &d), 0);
+	assert_int_equal(d.nmsgs, 0);
+	/* i == 1: the writable directory comes first on the PATH */
+	snprintf(path, sizeof(path), i ? "%s:%s" : "%s", i ? ww : bin, bin);
+	snprintf(msg[0], sizeof(msg[0]), "pipe.conf:1: warning: instance \"a\" "
+		 "runs prog as root, but %s is writable by every user (mode "
+		 "0777)", ww);
+	snprintf(msg[1], sizeof(msg[1]), "pipe.conf:2: warning: instance \"b\" "
+		 "runs prog as user nobody with capabilities cap_net_raw, but "
+		 "%s is writable by every user (mode 0777)", ww);
+	snprintf(msg[2], sizeof(msg[2]), "pipe.conf:3: warning: instance \"c\" "
+		 "runs %s/prog as root, but %s is writable by every user (mode "
+		 "0777)", ww, ww);
+	snprintf(msg[3], sizeof(msg[3]), "pipe.conf:4: warning: instance \"d\" "
+		 "runs prog as root, but %s is writable by every user (mode "
+		 "0777)", ww);
+	snprintf(msg[4], sizeof(msg[4]), "pipe.conf:7: warning: instance \"g\" "
+		 "runs as root a program its clients name (\"$1\")");
+	if (i == 0) {
+	    want[0] = msg[2];
+	    want[1] = msg[4];
+	    want[2] = NULL;
+	} else {
+	    want[0] = msg[0];
+	    want[1] = msg[1];
+	    want[2] = msg[2];
+	    want[3] = msg[3];
+	    want[4] = msg[4];
+	    want[5] = NULL;
+	}
+	assert_int_equal(config_check_executables(cfg, &trust, path, &d), 0);
+	assert_int_equal(d.nerrors, 0);
+	assert_int_equal(check_diag(i ? "shadowed" : "executables", &d, want), 0);
+	config_free(cfg);
+	diag_clear(&d);
+    }
+
+    /* strict_executables = yes: errors, for that instance only */
+    snprintf(text + strlen(text), sizeof(text) - strlen(text),
+	     "[options c]\nstrict_executables = yes\n");
+    cfg = config_new();
+    assert_int_equal(config_parse_text(cfg, "pipe.conf", text, &d), 0);
+    assert_int_equal(config_finish(cfg, &d), 0);
+    snprintf(msg[2], sizeof(msg[2]), "pipe.conf:3: instance \"c\" runs "
+	     "%s/prog as root, but %s is writable by every user (mode 0777) "
+	     "(strict_executables = yes)", ww, ww);
+    want[0] = msg[2];
+    want[1] = msg[4];
+    want[2] = NULL;
+    assert_int_equal(config_check_executables(cfg, &trust, bin, &d), 1);
+    assert_int_equal(d.nerrors, 1);
+    assert_int_equal(check_diag("strict", &d, want), 0);
+    config_free(cfg);
+    diag_clear(&d);
+}
+
+/*
+ * Configuration text quoted in a message is escaped ('"' and '\\' too,
+ * so a quote cannot end early) and cut after TEXT_LOG_MAX bytes.
+ */
+static void
+test_quote(void **state)
+{
+    struct pipe_config	*cfg = config_new();
+    struct config_diag	d = { 0 };
+    char		text[1200], msg[2][512];
+    const char		*want[] = { msg[0], msg[1], NULL };
+
+    (void)state;
+    memset(text, 'n', 1000);
+    snprintf(text + 1000, sizeof(text) - 1000, "\n[bo\"gus\\]\n");
+    snprintf(msg[0], sizeof(msg[0]), "pipe.conf:1: instance \"%.200s...\": "
+	     "missing user name", text);
+    snprintf(msg[1], sizeof(msg[1]), "pipe.conf:2: unknown section "
+	     "[bo\\\"gus\\\\]");
+    assert_int_equal(config_parse_text(cfg, "pipe.conf", text, &d), 2);
+    assert_int_equal(check_diag("quote", &d, want), 0);
+    config_free(cfg);
+    diag_clear(&d);
 }
 
 /* diag_add() formats with and without a line number */
@@ -1002,6 +1220,13 @@ main(void)
 		setup_tmp, teardown_tmp),
 	cmocka_unit_test_setup_teardown(test_load_nul_byte,
 		setup_tmp, teardown_tmp),
+	cmocka_unit_test_setup_teardown(test_load_refused,
+		setup_tmp, teardown_tmp),
+	cmocka_unit_test_setup_teardown(test_load_refused_dir,
+		setup_tmp, teardown_tmp),
+	cmocka_unit_test_setup_teardown(test_executables,
+		setup_tmp, teardown_tmp),
+	cmocka_unit_test(test_quote),
     };
 
     return cmocka_run_group_tests_name("config: pipe.conf parsing and loading",

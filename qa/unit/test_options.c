@@ -50,6 +50,7 @@
 #define E_SANDBOX(v)	"sandbox: expected none or private, found \"" v "\""
 #define E_NET(v)	"network: expected host or none, found \"" v "\""
 #define E_OVER(v)	"overflow: expected drop or block, found \"" v "\""
+#define E_STRICT(v)	"strict_executables: expected yes or no, found \"" v "\""
 
 #define E_SYSADMIN	"caps includes cap_sys_admin, which can undo sandbox " \
 			"= private (it may unmount or remount anything)"
@@ -88,6 +89,7 @@ opts_diff(const char *row, const struct pipe_options *got,
     DIFF(sandbox, "%d", int)
     DIFF(network, "%d", int)
     DIFF(overflow, "%d", int)
+    DIFF(strict_exec, "%d", int)
 #undef DIFF
     return bad;
 }
@@ -283,6 +285,16 @@ static const struct line_case line_cases[] = {
     { "overflow = block", 0,
       { .set = OPT_OVERFLOW, .overflow = OVERFLOW_BLOCK }, NULL },
     { "overflow = wait", -EINVAL, { 0 }, E_OVER("wait") },
+    { "strict_executables = yes", 0,
+      { .set = OPT_STRICT_EXEC, .strict_exec = 1 }, NULL },
+    { "strict_executables = true", 0,
+      { .set = OPT_STRICT_EXEC, .strict_exec = 1 }, NULL },
+    { "strict_executables = no", 0,
+      { .set = OPT_STRICT_EXEC, .strict_exec = 0 }, NULL },
+    { "strict_executables = false", 0,
+      { .set = OPT_STRICT_EXEC, .strict_exec = 0 }, NULL },
+    { "strict_executables = 1", -EINVAL, { 0 }, E_STRICT("1") },
+    { "strict_executables =", -EINVAL, { 0 }, E_STRICT("") },
 
     /* blanks around the key, '=' and the value */
     { "caps=cap_bpf", 0, { .set = OPT_CAPS, .caps = C_BPF }, NULL },
@@ -408,6 +420,8 @@ test_parse_line_failure_keeps_value(void **state)
 	{ "sandbox = private", "sandbox = yes", E_SANDBOX("yes") },
 	{ "network = none", "network = yes", E_NET("yes") },
 	{ "overflow = block", "overflow = yes", E_OVER("yes") },
+	{ "strict_executables = yes", "strict_executables = on",
+	  E_STRICT("on") },
     };
     struct pipe_options	o, before;
     char		err[256];
@@ -499,6 +513,14 @@ static const struct merge_case merge_cases[] = {
 	"network = host", "overflow = drop", "caps = none", NULL },
       { "nice = 0", "oom_score_adj = 0", "sandbox = none",
 	"network = host", "overflow = drop", "caps = none", NULL } },
+    { "strict_executables: a per-instance no overrides yes",
+      { "strict_executables = yes", NULL },
+      { "strict_executables = no", NULL },
+      { "strict_executables = no", NULL } },
+    { "strict_executables: kept when top does not set it",
+      { "strict_executables = yes", NULL },
+      { "timeout = 1m", NULL },
+      { "strict_executables = yes", "timeout = 1m", NULL } },
     { "caps are replaced, not added",
       { "caps = cap_bpf,cap_perfmon", NULL },
       { "caps = cap_sys_admin", NULL },

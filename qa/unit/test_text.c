@@ -149,6 +149,24 @@ test_log_worst(void **state)
     assert_int_equal(strlen(out), 4 * 10 + 3);
 }
 
+/* TEXT_LOGSTR: NULL-safe, cut at TEXT_LOG_MAX, a buffer of its own per use */
+static void
+test_logstr(void **state)
+{
+    char	in[TEXT_LOG_MAX + 50], want[TEXT_LOG_MAX + 4], both[64];
+
+    (void)state;
+    memset(in, 'a', sizeof(in) - 1);
+    in[sizeof(in) - 1] = '\0';
+    memset(want, 'a', TEXT_LOG_MAX);
+    strcpy(want + TEXT_LOG_MAX, "...");
+    assert_string_equal(TEXT_LOGSTR(in), want);
+    assert_string_equal(TEXT_LOGSTR(NULL), "");
+    snprintf(both, sizeof(both), "%s|%s", TEXT_LOGSTR("a\nb"),
+	     TEXT_LOGSTR("c\"d"));
+    assert_string_equal(both, "a\\nb|c\\\"d");
+}
+
 int
 main(void)
 {
@@ -158,6 +176,7 @@ main(void)
 	cmocka_unit_test(test_label_bytes),
 	cmocka_unit_test(test_log_table),
 	cmocka_unit_test(test_log_worst),
+	cmocka_unit_test(test_logstr),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
