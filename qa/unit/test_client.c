@@ -19,6 +19,7 @@
 #include "../../session.h"
 #include "../../users.h"
 #include "fakeloop.h"
+#include "userwarm.h"
 
 /* ---- fake session: remembers the sink, counts detaches ---- */
 
@@ -310,8 +311,9 @@ main(void)
 	cmocka_unit_test_setup_teardown(test_foreach_and_who, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_who_how, setup, teardown),
     };
+    static const char *const users[] = { "nobody", NULL };
 
-    if (users_init() < 0)
+    if (users_warm(users) < 0)
 	return 1;
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,6 +26,7 @@
 #include "../../timeutil.h"
 #include "../../users.h"
 #include "fakeloop.h"
+#include "userwarm.h"
 
 /* ---- fake launch: a child running child_fn ---- */
 
@@ -459,8 +460,10 @@ main(void)
 	cmocka_unit_test_setup(test_shutdown, setup),
     };
 
+    static const char *const users[] = { "nobody", NULL };
+
     signal(SIGPIPE, SIG_IGN);
-    if (users_init() < 0)
+    if (users_warm(users) < 0)
 	return 1;
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
