@@ -35,6 +35,7 @@
 #include <linux/capability.h>
 #include <linux/close_range.h>
 #include <pcp/pmapi.h>
+#include "dynuid.h"
 #include "launch.h"
 #include "supervise.h"
 #include "users.h"
@@ -59,6 +60,7 @@ struct child_plan {
     /* the supervisor's */
     int		ctl;			/* its end of the PMDA's socket */
     int		sigfd;			/* its signalfd, -1 until made */
+    int		uid_lock;		/* dynamic uid held, or -1 */
     long	grace_ms;
     char	cgdir[PATH_MAX];	/* the cgroup2 directory, or "" */
     char	comm[16];		/* the PMDA's name, for the command */
@@ -103,6 +105,7 @@ static const char *step_names[] = {
     [STEP_MOUNT] = "private /proc", [STEP_NETWORK] = "loopback",
     [STEP_INIT] = "sandbox init", [STEP_CAPS] = "capabilities",
     [STEP_SUPERVISOR] = "supervisor", [STEP_FORK] = "start the command",
+    [STEP_DYNUID] = "dynamic uid",
 };
 
 const char *
@@ -242,6 +245,8 @@ child_run(const struct child_plan *p)
     prctl(PR_SET_NAME, p->comm, 0, 0, 0);
     close(p->ctl);
     close(p->sigfd);
+    if (p->uid_lock >= 0)
+	close(p->uid_lock);
     sigemptyset(&all);
     for (sig = 1; sig < NSIG; sig++)
 	signal(sig, SIG_DFL);
@@ -533,14 +538,14 @@ clone_into_cgroup(struct child_plan *p, const char *cgroup)
 
 /*
  * The descriptors the supervisor keeps (its socket, the command's
- * pipes, /dev/null, the shared network namespace): it
+ * pipes, /dev/null, the shared network namespace, the uid lock): it
  * closes every other one the PMDA had, pmcd's pipes above all (pmcd must
  * see the PMDA's end when it dies) and other runs' sockets.
  */
 static int
 keep_only(const struct child_plan *p)
 {
-    int		keep[7], n = 0, i, j, t, from = 0;
+    int		keep[8], n = 0, i, j, t, from = 0;
 
     keep[n++] = p->ctl;
     keep[n++] = p->status;
@@ -550,6 +555,8 @@ keep_only(const struct child_plan *p)
     keep[n++] = p->devnull;
     if (p->netns_fd >= 0)
 	keep[n++] = p->netns_fd;
+    if (p->uid_lock >= 0)
+	keep[n++] = p->uid_lock;
     for (i = 1; i < n; i++)
 	for (j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
 	    t = keep[j];
@@ -638,6 +645,30 @@ supervisor_run(struct child_plan *p)
     supervise_run(&sp);
 }
 
+/*
+ * tasks left to RLIMIT_NPROC, counted per uid: a uid of the run's own,
+ * so that no other run's processes count against its limit (not root:
+ * RLIMIT_NPROC does not apply to root).  Returns the lock's fd, -1 when
+ * no dynamic uid is wanted, or -errno.
+ */
+static int
+plan_dynuid(struct child_plan *p, const struct launch_req *req)
+{
+    const struct pipe_options	*o = req->opts;
+    int				fd;
+
+    if (o == NULL || !(o->set & OPT_TASKS) ||
+	!(req->rlimit_fallback & OPT_TASKS) || p->uid == 0)
+	return -1;
+    if (o->set & OPT_DYNUIDS)
+	fd = dynuid_acquire(o->uid_lo, o->uid_hi, &p->uid);
+    else
+	fd = dynuid_acquire(DYNUID_LO, DYNUID_HI, &p->uid);
+    if (fd >= 0)
+	p->home = "/";
+    return fd;
+}
+
 int
 launch_start(const struct launch_req *req, struct launch_res *res,
 	enum launch_step *step)
@@ -651,6 +682,7 @@ launch_start(const struct launch_req *req, struct launch_res *res,
     int			outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
     int			statp[2] = { -1, -1 }, devnull = -1;
     int			reasonp[2] = { -1, -1 }, ctl[2] = { -1, -1 };
+    int			uid_lock = -1;
     struct pollfd	pfd;
     int			sts, status;
     struct sup_msg	m;
@@ -661,6 +693,7 @@ launch_start(const struct launch_req *req, struct launch_res *res,
     res->late = 0;
     res->pid = res->sup = -1;
     res->pidfd = res->ctlfd = res->outfd = res->errfd = res->reasonfd = -1;
+    res->dynuid = (uid_t)-1;
     if ((p = calloc(1, sizeof(*p))) == NULL)
 	return -ENOMEM;
 
@@ -697,6 +730,14 @@ launch_start(const struct launch_req *req, struct launch_res *res,
 	    goto fail;
 	}
     }
+    if ((uid_lock = plan_dynuid(p, req)) < -1) {
+	sts = uid_lock;
+	uid_lock = -1;
+	*step = STEP_DYNUID;
+	goto fail;
+    }
+    if (uid_lock >= 0)
+	res->dynuid = p->uid;
     if ((path = resolve_path(req->argv[0])) == NULL) {
 	sts = -errno;
 	goto fail;
@@ -715,6 +756,7 @@ launch_start(const struct launch_req *req, struct launch_res *res,
 	snprintf(p->procs, sizeof(p->procs), "%s/cgroup.procs", req->cgroup);
 	snprintf(p->cgdir, sizeof(p->cgdir), "%s", req->cgroup);
     }
+    p->uid_lock = uid_lock;
     p->sigfd = -1;
     p->grace_ms = req->grace_ms;
     plan_containment(p, req);
@@ -751,6 +793,7 @@ launch_start(const struct launch_req *req, struct launch_res *res,
     close_fd(&reasonp[1]);
     close_fd(&devnull);
     close_fd(&ctl[1]);
+    close_fd(&uid_lock);	/* the supervisor holds it now */
 
     /*
      * EOF: the command exec'd; a record: it (or its supervisor) failed at
@@ -819,6 +862,8 @@ launch_start(const struct launch_req *req, struct launch_res *res,
 fail:
     close_fd(&ctl[0]);
     close_fd(&ctl[1]);
+    close_fd(&uid_lock);
+    res->dynuid = (uid_t)-1;
     close_fd(&outp[0]);
     close_fd(&outp[1]);
     close_fd(&errp[0]);

@@ -26,7 +26,10 @@ struct launch_req {
     const char	*cgroup;	/* cgroup directory to join, or NULL */
     const struct pipe_options *opts;	/* containment, NULL: none */
     unsigned int rlimit_fallback;	/* OPT_MEMORY|OPT_TASKS|OPT_CPU the
-					   cgroup does not enforce */
+					   cgroup does not enforce; a run
+					   whose tasks limit is left to
+					   RLIMIT_NPROC gets a dynamic uid
+					   (dynuid.h) unless it runs as root */
     const struct user_info *runas;	/* user, resolved (users.h), or NULL */
     long	grace_ms;	/* the supervisor's SIGTERM to SIGKILL when
 				   the PMDA is gone */
@@ -42,6 +45,7 @@ struct launch_res {
     int		outfd;		/* read ends, O_NONBLOCK | O_CLOEXEC */
     int		errfd;
     int		reasonfd;	/* what it says on LAUNCH_REASON_FD */
+    uid_t	dynuid;		/* the dynamic uid it runs as, or (uid_t)-1 */
 };
 
 /* child set-up steps, reported with a failure */
@@ -50,7 +54,7 @@ enum launch_step {
     STEP_STDIO, STEP_FDS, STEP_GROUPS, STEP_GID, STEP_UID, STEP_CHDIR,
     STEP_NNP, STEP_EXEC, STEP_NICE, STEP_OOM, STEP_RLIMIT, STEP_UNSHARE,
     STEP_MOUNT, STEP_NETWORK, STEP_INIT, STEP_CAPS, STEP_SUPERVISOR,
-    STEP_FORK,
+    STEP_FORK, STEP_DYNUID,
 };
 
 /*

@@ -25,6 +25,7 @@ enum {
     OPT_RESTART		= 1 << 12,
     OPT_PIDPARAM	= 1 << 13,
     OPT_QUEUE		= 1 << 14,
+    OPT_DYNUIDS		= 1 << 15,
 };
 
 #define OPTIONS_MAXPARAMS	256	/* longest params = value */
@@ -51,6 +52,7 @@ struct pipe_options {
     enum restart_mode	restart;	/* when it exits */
     int			pidparam;	/* $N must be a PID the client owns */
     unsigned long long	queue;		/* per-client queue bound (-m) */
+    unsigned int	uid_lo, uid_hi;	/* dynamic_uids = LO-HI (dynuid.h) */
 };
 
 /*

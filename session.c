@@ -639,7 +639,7 @@ session_start(struct sink *sink, const struct pipe_cmd *cmd, int inst,
     struct session	*s = NULL;
     enum launch_step	step = STEP_NONE;
     char		**argv = NULL, *line = NULL;
-    char		label[TEXT_LABEL_MAX + 1];
+    char		label[TEXT_LABEL_MAX + 1], dynuid[32] = "";
     struct user_info	runas = { 0 };
     unsigned int	enforced;
     int			sts;
@@ -749,9 +749,12 @@ session_start(struct sink *sink, const struct pipe_cmd *cmd, int inst,
 	    pmNotifyErr(LOG_WARNING, "%s[%lu]: cannot arm its %ld ms timeout",
 			cmd->name, s->serial, s->timeout_ms);
     }
-    pmNotifyErr(LOG_INFO, "start: %s instance %s params \"%s\" as %s pid "
+    if (res.dynuid != (uid_t)-1)
+	snprintf(dynuid, sizeof(dynuid), " (dynamic uid %u)",
+		 (unsigned int)res.dynuid);
+    pmNotifyErr(LOG_INFO, "start: %s instance %s params \"%s\" as %s%s pid "
 		"%d supervisor %d%s%s: %s", who, cmd->name, text, cmd->user,
-		(int)s->pid, (int)s->sup, s->cgroup ? " cgroup " : "",
+		dynuid, (int)s->pid, (int)s->sup, s->cgroup ? " cgroup " : "",
 		s->cgroup ? s->cgroup : "", line);
     free(line);
     argv_free(argv);

@@ -67,6 +67,7 @@ launch_start(const struct launch_req *req, struct launch_res *res,
     res->pid = res->sup = last_pid = pid;
     res->pidfd = pidfd_open(pid, 0);
     res->ctlfd = -1;
+    res->dynuid = (uid_t)-1;
     res->outfd = out[0];
     res->errfd = err[0];
     return 0;
