@@ -14,6 +14,7 @@
 #include "cgroup.h"
 
 static char	*base;		/* <root>/pmdapipe */
+static unsigned long long self_start;	/* our start time (stat field 22) */
 static int	reap_stale(void);
 static unsigned int enforced;	/* OPT_* the session cgroups enforce */
 static char	**pending;	/* cgroups waiting to be removed */
@@ -68,6 +69,8 @@ cgroup_setup(const char *root)
     free(base);
     base = NULL;
     enforced = 0;
+    if (cgroup_proc_start("/proc", getpid(), &self_start) < 0)
+	self_start = 0;
     if (root == NULL || *root == '\0' || strcmp(root, "none") == 0)
 	return -ENOENT;
     if (strcmp(root, "auto") == 0) {
@@ -222,28 +225,94 @@ cgroup_read_usage(const char *dir, unsigned long long *peak,
     return 0;
 }
 
+int
+cgroup_proc_start(const char *procdir, long pid, unsigned long long *start)
+{
+    char		path[PATH_MAX], buf[1024], *p;
+    unsigned long long	v;
+    ssize_t		n;
+    int			fd, field;
+
+    snprintf(path, sizeof(path), "%s/%ld/stat", procdir, pid);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	return -errno;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+	return -EINVAL;
+    buf[n] = '\0';
+    /* PID (COMM) STATE ...: COMM may hold anything, so from its last ')' */
+    if ((p = strrchr(buf, ')')) == NULL)
+	return -EINVAL;
+    for (field = 2; field < 22 && p; field++)
+	p = strchr(p + 1, ' ');
+    if (p == NULL || sscanf(p + 1, "%llu", &v) != 1)
+	return -EINVAL;
+    *start = v;
+    return 0;
+}
+
 /*
- * Session cgroups are named INSTANCE.SERIAL.PID after the PMDA that made
- * them: kill and remove those of PMDAs that are gone (a crash or SIGKILL
- * must not leave their commands running).  Returns how many were reaped.
+ * Session cgroups are named INSTANCE.SERIAL.START.PID after the PMDA that
+ * made them (START: its start time, /proc/PID/stat field 22): a PID that
+ * now belongs to another process, with another start time, does not keep
+ * a dead PMDA's cgroup alive.  Names of the older form INSTANCE.SERIAL.PID
+ * are judged by the PID alone.
+ */
+int
+cgroup_stale(const char *name, const char *procdir, long self)
+{
+    const char		*dot, *prev, *p;
+    char		path[PATH_MAX], *end;
+    unsigned long long	want, start = 0;
+    struct stat		sb;
+    long		pid;
+    int			sts;
+
+    if (name[0] == '.' || (dot = strrchr(name, '.')) == NULL)
+	return 0;
+    errno = 0;
+    pid = strtol(dot + 1, &end, 10);
+    if (errno || end == dot + 1 || *end != '\0' || pid <= 0 || pid == self)
+	return 0;
+    /* the component before: START in the new form, SERIAL in the old */
+    for (prev = dot; prev > name && prev[-1] != '.'; prev--)
+	;
+    if (prev == name)
+	return 0;		/* INSTANCE.PID: not ours */
+    for (p = prev - 1; p > name && p[-1] != '.'; p--)
+	;
+    if (p > name) {
+	/* INSTANCE.SERIAL.START.PID */
+	errno = 0;
+	want = strtoull(prev, &end, 10);
+	if (errno || end != dot)
+	    return 0;
+	if ((sts = cgroup_proc_start(procdir, pid, &start)) < 0)
+	    return sts == -ENOENT;
+	return start != want;
+    }
+    snprintf(path, sizeof(path), "%s/%ld", procdir, pid);
+    return stat(path, &sb) < 0 && errno == ENOENT;
+}
+
+/*
+ * Kill and remove the session cgroups of PMDAs that are gone (a crash or
+ * SIGKILL must not leave their commands running; their supervisors
+ * normally have done so already).  Returns how many were reaped.
  */
 static int
 reap_stale(void)
 {
     struct dirent	*de;
     DIR			*dir;
-    char		*dot, *path;
-    long		pid;
+    char		*path;
     int			n = 0;
 
     if ((dir = opendir(base)) == NULL)
 	return 0;
     while ((de = readdir(dir)) != NULL) {
-	if (de->d_name[0] == '.' || (dot = strrchr(de->d_name, '.')) == NULL)
-	    continue;
-	pid = strtol(dot + 1, NULL, 10);
-	if (pid <= 0 || pid == getpid() || kill((pid_t)pid, 0) == 0 ||
-	    errno != ESRCH)
+	if (!cgroup_stale(de->d_name, "/proc", (long)getpid()))
 	    continue;
 	if (asprintf(&path, "%s/%s", base, de->d_name) < 0)
 	    continue;
@@ -268,7 +337,8 @@ cgroup_create(const char *instance, unsigned long serial)
 
     if (base == NULL)
 	return NULL;
-    if (asprintf(&path, "%s/%s.%lu.%d", base, instance, serial, (int)getpid()) < 0)
+    if (asprintf(&path, "%s/%s.%lu.%llu.%d", base, instance, serial,
+		 self_start, (int)getpid()) < 0)
 	return NULL;
     if (mkdir(path, 0755) < 0 && errno != EEXIST) {
 	free(path);

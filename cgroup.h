@@ -1,7 +1,8 @@
 /*
  * cgroup.h - cgroup v2 placement and kill for launched commands.
  *
- * Each session gets <root>/pmdapipe/<instance>.<serial>; the child joins
+ * Each session gets <root>/pmdapipe/<instance>.<serial>.<start>.<pid>
+ * (<start> and <pid> the PMDA's, see cgroup_stale); the child joins
  * it before exec, cgroup.kill ends the whole tree (setsid escapees
  * included) and the directory is removed once empty.  Without a writable
  * cgroup2 mount every call degrades to "no cgroup" and callers fall back
@@ -44,6 +45,16 @@ int cgroup_write_limits(const char *dir, const struct pipe_options *o,
 /* memory.peak (0 if absent) and cpu.stat usage_usec of a session cgroup */
 int cgroup_read_usage(const char *dir, unsigned long long *peak,
 		unsigned long long *cpu_usec);
+/*
+ * A directory name under pmdapipe/ that belongs to a PMDA which is gone:
+ * INSTANCE.SERIAL.START.PID whose PID does not exist or has another start
+ * time (/proc/PID/stat field 22) than START; INSTANCE.SERIAL.PID (older
+ * PMDAs) whose PID does not exist.  Never self's.  procdir is /proc, or a
+ * test's copy.
+ */
+int cgroup_stale(const char *name, const char *procdir, long self);
+/* a process's start time, field 22 of procdir/PID/stat; 0 or -errno */
+int cgroup_proc_start(const char *procdir, long pid, unsigned long long *start);
 /* make a session cgroup; returns malloc'd path or NULL (no cgroup) */
 char *cgroup_create(const char *instance, unsigned long serial);
 /* send sig to every process in the cgroup; returns how many, or -errno */

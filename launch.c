@@ -1,11 +1,13 @@
 /*
- * launch.c - fork/exec of a configured command.
+ * launch.c - fork/exec of a configured command, under its supervisor.
  *
  * Everything that can allocate or consult NSS (user, groups, PATH search,
- * environment) is resolved before fork; the child runs a flat list of
- * async-signal-safe steps and reports the first failure through a
- * close-on-exec status pipe, so the store that asked for the command
- * fails with the reason.
+ * environment) is resolved before fork.  The PMDA forks the supervisor
+ * (supervise.h): its own session, a child subreaper, only its own
+ * descriptors; it forks the command and then supervises the run.  The
+ * command runs a flat list of async-signal-safe steps and reports the
+ * first failure through a close-on-exec status pipe, so the store that
+ * asked for the command fails with the reason.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +26,7 @@
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -32,7 +35,9 @@
 #include <linux/capability.h>
 #include <linux/close_range.h>
 #include <pcp/pmapi.h>
+#include "dynuid.h"
 #include "launch.h"
+#include "supervise.h"
 #include "users.h"
 
 #define MAX_GROUPS	1024
@@ -52,6 +57,13 @@ struct child_plan {
     int		joined;			/* cloned into the cgroup already */
     pid_t	parent;
     int		devnull, out, err, status, reason;
+    /* the supervisor's */
+    int		ctl;			/* its end of the PMDA's socket */
+    int		sigfd;			/* its signalfd, -1 until made */
+    int		uid_lock;		/* dynamic uid held, or -1 */
+    long	grace_ms;
+    char	cgdir[PATH_MAX];	/* the cgroup2 directory, or "" */
+    char	comm[16];		/* the PMDA's name, for the command */
     /* containment, all decided before fork */
     int		set_nice, nice;
     char	oom[16];		/* oom_score_adj text, or "" */
@@ -92,6 +104,8 @@ static const char *step_names[] = {
     [STEP_RLIMIT] = "resource limits", [STEP_UNSHARE] = "namespaces",
     [STEP_MOUNT] = "private /proc", [STEP_NETWORK] = "loopback",
     [STEP_INIT] = "sandbox init", [STEP_CAPS] = "capabilities",
+    [STEP_SUPERVISOR] = "supervisor", [STEP_FORK] = "start the command",
+    [STEP_DYNUID] = "dynamic uid",
 };
 
 const char *
@@ -227,6 +241,12 @@ child_run(const struct child_plan *p)
     pid_t	pid;
     int		sig, fd, i;
 
+    /* the supervisor's own (a sandbox's init never execs: it keeps the name) */
+    prctl(PR_SET_NAME, p->comm, 0, 0, 0);
+    close(p->ctl);
+    close(p->sigfd);
+    if (p->uid_lock >= 0)
+	close(p->uid_lock);
     sigemptyset(&all);
     for (sig = 1; sig < NSIG; sig++)
 	signal(sig, SIG_DFL);
@@ -516,6 +536,139 @@ clone_into_cgroup(struct child_plan *p, const char *cgroup)
     return pid;
 }
 
+/*
+ * The descriptors the supervisor keeps (its socket, the command's
+ * pipes, /dev/null, the shared network namespace, the uid lock): it
+ * closes every other one the PMDA had, pmcd's pipes above all (pmcd must
+ * see the PMDA's end when it dies) and other runs' sockets.
+ */
+static int
+keep_only(const struct child_plan *p)
+{
+    int		keep[8], n = 0, i, j, t, from = 0;
+
+    keep[n++] = p->ctl;
+    keep[n++] = p->status;
+    keep[n++] = p->out;
+    keep[n++] = p->err;
+    keep[n++] = p->reason;
+    keep[n++] = p->devnull;
+    if (p->netns_fd >= 0)
+	keep[n++] = p->netns_fd;
+    if (p->uid_lock >= 0)
+	keep[n++] = p->uid_lock;
+    for (i = 1; i < n; i++)
+	for (j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+	    t = keep[j];
+	    keep[j] = keep[j - 1];
+	    keep[j - 1] = t;
+	}
+    for (i = 0; i < n; i++) {
+	if (keep[i] < from)
+	    continue;
+	if (keep[i] > from && close_range(from, keep[i] - 1, 0) < 0)
+	    return -1;
+	from = keep[i] + 1;
+    }
+    return close_range(from, ~0U, 0);
+}
+
+/*
+ * The supervisor, in the PMDA's fork: every signal blocked (SIGCHLD read
+ * from a signalfd), its own session, a child subreaper, only its own
+ * descriptors; then it starts the command (into its cgroup and
+ * namespaces) and supervises the run (supervise.c).
+ */
+static void __attribute__((noreturn))
+supervisor_run(struct child_plan *p)
+{
+    struct supervise_plan	sp;
+    struct sup_msg		m;
+    sigset_t			all, chld;
+    pid_t			pid;
+    int				sig;
+
+    sigfillset(&all);
+    if (sigprocmask(SIG_SETMASK, &all, NULL) < 0)
+	child_fail(p, STEP_SUPERVISOR);
+    for (sig = 1; sig < NSIG; sig++)
+	signal(sig, SIG_DFL);	/* SIGCHLD above all: never ignored here */
+    if (setsid() < 0 || prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0 ||
+	keep_only(p) < 0)
+	child_fail(p, STEP_SUPERVISOR);
+    if (prctl(PR_GET_NAME, p->comm, 0, 0, 0) < 0)
+	strcpy(p->comm, "pmdapipe");
+    prctl(PR_SET_NAME, "pmdapipe-super", 0, 0, 0);
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    if ((p->sigfd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
+	child_fail(p, STEP_SUPERVISOR);
+    p->parent = getpid();
+
+    /*
+     * A sandbox is cloned straight into its namespaces (no extra process),
+     * and a command with a cgroup straight into the cgroup where the
+     * kernel allows: joining through cgroup.procs afterwards waits for an
+     * RCU grace period (~15 ms) that the store, and so pmcd, would wait
+     * for too.  (A raw clone: no atfork handlers of the PMDA's libraries
+     * run here.)
+     */
+    errno = 0;
+    pid = p->cgdir[0] != '\0' ? clone_into_cgroup(p, p->cgdir) : -1;
+    if (pid < 0 && (errno == EAGAIN || errno == ENOMEM))
+	child_fail(p, STEP_FORK);  /* the cgroup's limits: joining later would evade them */
+    if (pid < 0)
+	pid = (pid_t)syscall(SYS_clone, SIGCHLD | (p->pidns ? p->ns_flags : 0),
+			     NULL, NULL, NULL, NULL);
+    if (pid < 0)
+	child_fail(p, STEP_FORK);
+    if (pid == 0)
+	child_run(p);
+
+    m.type = SUP_MSG_PID;
+    m.value = (int)pid;
+    if (send(p->ctl, &m, sizeof(m), MSG_NOSIGNAL) != (ssize_t)sizeof(m))
+	kill(pid, SIGKILL);	/* the PMDA cannot know the run: end it */
+    /* the command's copies are its own now; EOF on status once it exec'd */
+    close(p->status);
+    close(p->out);
+    close(p->err);
+    close(p->reason);
+    close(p->devnull);
+    if (p->netns_fd >= 0)
+	close(p->netns_fd);
+    sp.ctl = p->ctl;
+    sp.sigfd = p->sigfd;
+    sp.cmd = pid;
+    sp.grace_ms = p->grace_ms;
+    sp.cgroup = p->cgdir[0] != '\0' ? p->cgdir : NULL;
+    supervise_run(&sp);
+}
+
+/*
+ * tasks left to RLIMIT_NPROC, counted per uid: a uid of the run's own,
+ * so that no other run's processes count against its limit (not root:
+ * RLIMIT_NPROC does not apply to root).  Returns the lock's fd, -1 when
+ * no dynamic uid is wanted, or -errno.
+ */
+static int
+plan_dynuid(struct child_plan *p, const struct launch_req *req)
+{
+    const struct pipe_options	*o = req->opts;
+    int				fd;
+
+    if (o == NULL || !(o->set & OPT_TASKS) ||
+	!(req->rlimit_fallback & OPT_TASKS) || p->uid == 0)
+	return -1;
+    if (o->set & OPT_DYNUIDS)
+	fd = dynuid_acquire(o->uid_lo, o->uid_hi, &p->uid);
+    else
+	fd = dynuid_acquire(DYNUID_LO, DYNUID_HI, &p->uid);
+    if (fd >= 0)
+	p->home = "/";
+    return fd;
+}
+
 int
 launch_start(const struct launch_req *req, struct launch_res *res,
 	enum launch_step *step)
@@ -528,16 +681,19 @@ launch_start(const struct launch_req *req, struct launch_res *res,
     char		env_home[PATH_MAX + 8], env_user[300];
     int			outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
     int			statp[2] = { -1, -1 }, devnull = -1;
-    int			reasonp[2] = { -1, -1 };
+    int			reasonp[2] = { -1, -1 }, ctl[2] = { -1, -1 };
+    int			uid_lock = -1;
     struct pollfd	pfd;
     int			sts, status;
+    struct sup_msg	m;
     ssize_t		n;
     pid_t		pid;
 
     *step = STEP_NONE;
     res->late = 0;
-    res->pid = -1;
-    res->pidfd = res->outfd = res->errfd = res->reasonfd = -1;
+    res->pid = res->sup = -1;
+    res->pidfd = res->ctlfd = res->outfd = res->errfd = res->reasonfd = -1;
+    res->dynuid = (uid_t)-1;
     if ((p = calloc(1, sizeof(*p))) == NULL)
 	return -ENOMEM;
 
@@ -574,6 +730,14 @@ launch_start(const struct launch_req *req, struct launch_res *res,
 	    goto fail;
 	}
     }
+    if ((uid_lock = plan_dynuid(p, req)) < -1) {
+	sts = uid_lock;
+	uid_lock = -1;
+	*step = STEP_DYNUID;
+	goto fail;
+    }
+    if (uid_lock >= 0)
+	res->dynuid = p->uid;
     if ((path = resolve_path(req->argv[0])) == NULL) {
 	sts = -errno;
 	goto fail;
@@ -588,9 +752,13 @@ launch_start(const struct launch_req *req, struct launch_res *res,
     p->envp[5] = NULL;
     p->path = path;
     p->argv = req->argv;
-    if (req->cgroup)
+    if (req->cgroup) {
 	snprintf(p->procs, sizeof(p->procs), "%s/cgroup.procs", req->cgroup);
-    p->parent = getpid();
+	snprintf(p->cgdir, sizeof(p->cgdir), "%s", req->cgroup);
+    }
+    p->uid_lock = uid_lock;
+    p->sigfd = -1;
+    p->grace_ms = req->grace_ms;
     plan_containment(p, req);
     if (req->opts && req->opts->network == NETWORK_NONE && p->netns_fd < 0) {
 	sts = -errno;
@@ -600,7 +768,8 @@ launch_start(const struct launch_req *req, struct launch_res *res,
 
     if ((devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0 ||
 	pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
-	pipe2(statp, O_CLOEXEC) < 0 || pipe2(reasonp, O_CLOEXEC) < 0) {
+	pipe2(statp, O_CLOEXEC) < 0 || pipe2(reasonp, O_CLOEXEC) < 0 ||
+	socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0) {
 	sts = -errno;
 	goto fail;
     }
@@ -609,44 +778,29 @@ launch_start(const struct launch_req *req, struct launch_res *res,
     p->err = errp[1];
     p->status = statp[1];
     p->reason = reasonp[1];
+    p->ctl = ctl[1];
 
-    /*
-     * A sandbox is cloned straight into its namespaces (no extra process),
-     * and a command with a cgroup straight into the cgroup where the
-     * kernel allows: joining through cgroup.procs afterwards waits for an
-     * RCU grace period (~15 ms) that the store, and so pmcd, would wait
-     * for too.
-     */
-    errno = 0;
-    pid = req->cgroup ? clone_into_cgroup(p, req->cgroup) : -1;
-    if (pid < 0 && (errno == EAGAIN || errno == ENOMEM)) {
-	sts = -errno;	/* the cgroup's limits: joining later would evade them */
-	goto fail;
-    }
-    if (pid < 0 && p->pidns)
-	pid = (pid_t)syscall(SYS_clone, SIGCHLD | p->ns_flags, NULL, NULL,
-			     NULL, NULL);
-    else if (pid < 0)
-	pid = fork();
-    if (pid < 0) {
+    if ((pid = fork()) < 0) {
 	sts = -errno;
 	goto fail;
     }
     if (pid == 0)
-	child_run(p);
+	supervisor_run(p);
 
     close_fd(&outp[1]);
     close_fd(&errp[1]);
     close_fd(&statp[1]);
     close_fd(&reasonp[1]);
     close_fd(&devnull);
+    close_fd(&ctl[1]);
+    close_fd(&uid_lock);	/* the supervisor holds it now */
 
     /*
-     * EOF: the child exec'd; a record: it failed at some step.  The wait
-     * is bounded: steps that can block (chdir to an NFS home, exec from a
-     * slow filesystem) must not hold up the store, and so every client,
-     * for long; a failure after that reaches the client as a stderr line
-     * and an END record with status 127.
+     * EOF: the command exec'd; a record: it (or its supervisor) failed at
+     * some step.  The wait is bounded: steps that can block (chdir to an
+     * NFS home, exec from a slow filesystem) must not hold up the store,
+     * and so every client, for long; a failure after that reaches the
+     * client as a stderr line and an END record with status 127.
      */
     pfd.fd = statp[0];
     pfd.events = POLLIN;
@@ -661,15 +815,30 @@ launch_start(const struct launch_req *req, struct launch_res *res,
 	res->late = 1;	/* still setting up: it goes on, watched as a run */
     close_fd(&statp[0]);
     if (n == sizeof(cs)) {
+	/* the supervisor exits as soon as the command has */
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 	    ;
 	*step = cs.step;
 	sts = cs.err ? -cs.err : -EIO;
 	goto fail;
     }
-    if ((res->pidfd = pidfd_open(pid, 0)) < 0) {
-	/* cannot happen for our own unreaped child; fail safe anyway */
-	sts = -errno;
+    /*
+     * Which pid the command has: sent before the supervisor closed status,
+     * and right after its fork when the command is late (the supervisor
+     * does nothing that can block before it).
+     */
+    pfd.fd = ctl[0];
+    do {
+	n = poll(&pfd, 1, EXEC_WAIT_MS);
+    } while (n < 0 && errno == EINTR);
+    do {
+	n = recv(ctl[0], &m, sizeof(m), MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n != sizeof(m) || m.type != SUP_MSG_PID ||
+	(res->pidfd = pidfd_open(pid, 0)) < 0) {
+	/* cannot happen; fail safe anyway (the command dies with it) */
+	sts = n != sizeof(m) ? -EIO : -errno;
+	*step = STEP_SUPERVISOR;
 	kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 	    ;
@@ -678,7 +847,10 @@ launch_start(const struct launch_req *req, struct launch_res *res,
     fcntl(res->pidfd, F_SETFD, FD_CLOEXEC);
     fcntl(outp[0], F_SETFL, fcntl(outp[0], F_GETFL) | O_NONBLOCK);
     fcntl(errp[0], F_SETFL, fcntl(errp[0], F_GETFL) | O_NONBLOCK);
-    res->pid = pid;
+    fcntl(ctl[0], F_SETFL, fcntl(ctl[0], F_GETFL) | O_NONBLOCK);
+    res->pid = (pid_t)m.value;
+    res->sup = pid;
+    res->ctlfd = ctl[0];
     res->outfd = outp[0];
     res->errfd = errp[0];
     fcntl(reasonp[0], F_SETFL, fcntl(reasonp[0], F_GETFL) | O_NONBLOCK);
@@ -688,6 +860,10 @@ launch_start(const struct launch_req *req, struct launch_res *res,
     return 0;
 
 fail:
+    close_fd(&ctl[0]);
+    close_fd(&ctl[1]);
+    close_fd(&uid_lock);
+    res->dynuid = (uid_t)-1;
     close_fd(&outp[0]);
     close_fd(&outp[1]);
     close_fd(&errp[0]);

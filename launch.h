@@ -1,7 +1,8 @@
 /*
  * launch.h - fork/exec of a configured command as its configured user,
- * in its own session, with stdout/stderr on pipes.  The only module that
- * forks.
+ * in its own session, with stdout/stderr on pipes, under a supervisor
+ * (supervise.h) that is the PMDA's child and the command's parent.  The
+ * only module that forks.
  */
 #ifndef PIPE_LAUNCH_H
 #define PIPE_LAUNCH_H
@@ -25,17 +26,26 @@ struct launch_req {
     const char	*cgroup;	/* cgroup directory to join, or NULL */
     const struct pipe_options *opts;	/* containment, NULL: none */
     unsigned int rlimit_fallback;	/* OPT_MEMORY|OPT_TASKS|OPT_CPU the
-					   cgroup does not enforce */
+					   cgroup does not enforce; a run
+					   whose tasks limit is left to
+					   RLIMIT_NPROC gets a dynamic uid
+					   (dynuid.h) unless it runs as root */
     const struct user_info *runas;	/* user, resolved (users.h), or NULL */
+    long	grace_ms;	/* the supervisor's SIGTERM to SIGKILL when
+				   the PMDA is gone */
 };
 
 struct launch_res {
     int		late;		/* still setting up after EXEC_WAIT_MS */
-    pid_t	pid;
-    int		pidfd;		/* O_CLOEXEC */
+    pid_t	pid;		/* the command (not our child) */
+    pid_t	sup;		/* its supervisor, our child */
+    int		pidfd;		/* the supervisor's, O_CLOEXEC */
+    int		ctlfd;		/* socket to the supervisor (supervise.h),
+				   O_NONBLOCK | O_CLOEXEC */
     int		outfd;		/* read ends, O_NONBLOCK | O_CLOEXEC */
     int		errfd;
     int		reasonfd;	/* what it says on LAUNCH_REASON_FD */
+    uid_t	dynuid;		/* the dynamic uid it runs as, or (uid_t)-1 */
 };
 
 /* child set-up steps, reported with a failure */
@@ -43,7 +53,8 @@ enum launch_step {
     STEP_NONE, STEP_SIGNALS, STEP_SETSID, STEP_PDEATHSIG, STEP_CGROUP,
     STEP_STDIO, STEP_FDS, STEP_GROUPS, STEP_GID, STEP_UID, STEP_CHDIR,
     STEP_NNP, STEP_EXEC, STEP_NICE, STEP_OOM, STEP_RLIMIT, STEP_UNSHARE,
-    STEP_MOUNT, STEP_NETWORK, STEP_INIT, STEP_CAPS,
+    STEP_MOUNT, STEP_NETWORK, STEP_INIT, STEP_CAPS, STEP_SUPERVISOR,
+    STEP_FORK, STEP_DYNUID,
 };
 
 /*
@@ -56,9 +67,11 @@ enum launch_step {
 #define LAUNCH_NOUSER	(-ESRCH)
 
 /*
- * Start the command.  Returns 0 with res filled in once the child has
+ * Start the command.  Returns 0 with res filled in once the command has
  * exec'd; otherwise a negative errno (or PM_ERR_*) and, in step, where it
  * failed (STEP_NONE: before fork).  No child is left behind on failure.
+ * The supervisor exits with the command's status once the command and
+ * all it left are gone; reap it through res->pidfd.
  */
 int launch_start(const struct launch_req *, struct launch_res *,
 		enum launch_step *step);

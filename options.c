@@ -76,6 +76,33 @@ parse_duration(const char *v, long *ms)
     return 0;
 }
 
+/*
+ * dynamic_uids = LO-HI: no root, no 65534 (nobody, the kernel's overflow
+ * uid) and nothing from 2^31 up (uid_t (-1) and its like)
+ */
+#define UID_RANGE_MAX	2147483646L
+
+static int
+parse_uid_range(const char *v, unsigned int *lo, unsigned int *hi)
+{
+    char	num[32];
+    size_t	n = strspn(v, "0123456789");
+    long	a, b;
+
+    if (n == 0 || n >= sizeof(num) || v[n] != '-' ||
+	strspn(v + n + 1, "0123456789") != strlen(v + n + 1))
+	return -EINVAL;
+    memcpy(num, v, n);
+    num[n] = '\0';
+    if (parse_long(num, 1, UID_RANGE_MAX, &a) < 0 ||
+	parse_long(v + n + 1, 1, UID_RANGE_MAX, &b) < 0 || a > b ||
+	(a <= 65534 && b >= 65534))
+	return -EINVAL;
+    *lo = (unsigned int)a;
+    *hi = (unsigned int)b;
+    return 0;
+}
+
 int
 options_parse_bytes(const char *v, unsigned long long *out)
 {
@@ -278,6 +305,11 @@ options_parse_line(struct pipe_options *o, const char *line, char *err,
 	    BAD("pidparam: expected a parameter number from 1 to 99 (or $1..$99), found \"%s\"", val);
 	o->pidparam = (int)n;
 	o->set |= OPT_PIDPARAM;
+    } else if (strcmp(key, "dynamic_uids") == 0) {
+	if (parse_uid_range(val, &o->uid_lo, &o->uid_hi) < 0)
+	    BAD("dynamic_uids: expected a range of uids like 61184-65519 "
+		"(from 1 to %ld, not 65534), found \"%s\"", UID_RANGE_MAX, val);
+	o->set |= OPT_DYNUIDS;
     } else if (strcmp(key, "restart") == 0) {
 	if (strcmp(val, "on-failure") == 0)
 	    o->restart = RESTART_ON_FAILURE;
@@ -334,6 +366,10 @@ options_merge(struct pipe_options *base, const struct pipe_options *top)
 	base->queue = top->queue;
     if (top->set & OPT_STRICT_EXEC)
 	base->strict_exec = top->strict_exec;
+    if (top->set & OPT_DYNUIDS) {
+	base->uid_lo = top->uid_lo;
+	base->uid_hi = top->uid_hi;
+    }
     base->set |= top->set;
 }
 

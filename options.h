@@ -26,6 +26,7 @@ enum {
     OPT_PIDPARAM	= 1 << 13,
     OPT_QUEUE		= 1 << 14,
     OPT_STRICT_EXEC	= 1 << 15,
+    OPT_DYNUIDS		= 1 << 16,
 };
 
 #define OPTIONS_MAXPARAMS	256	/* longest params = value */
@@ -53,6 +54,7 @@ struct pipe_options {
     int			pidparam;	/* $N must be a PID the client owns */
     unsigned long long	queue;		/* per-client queue bound (-m) */
     int			strict_exec;	/* an untrusted program is an error */
+    unsigned int	uid_lo, uid_hi;	/* dynamic_uids = LO-HI (dynuid.h) */
 };
 
 /*

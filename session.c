@@ -6,9 +6,20 @@
  * owner may go away first, in which case the session is "detached" and
  * only tears down.  Teardown is one path and never blocks: SIGTERM to the
  * process tree, a timerfd for the grace period, SIGKILL (cgroup.kill when
- * the session has a cgroup), reap on pidfd readiness (or, when the pidfd
- * or the timer could not be watched, on the PMDA's 1 s tick), drain the
- * pipes, the END record to the sink, remove the cgroup, free.
+ * the session has a cgroup), the command's status, drain the pipes, the
+ * END record to the sink once its supervisor is reaped, remove the
+ * cgroup, free.
+ *
+ * The PMDA's child is the run's supervisor (supervise.h), the command's
+ * parent: signals go to the run through it (it reaches the command's
+ * process group while it is provably the command's, and whatever left
+ * the group as its adopted children) and through cgroup.kill, never by a
+ * pid or process group id that may have been reused.  The command's
+ * status comes as the supervisor's exit status, or in a SUP_MSG_EXIT
+ * when the command left processes behind (the supervisor then stays
+ * until they are stopped: SUP_END once the output is drained).  Reaping
+ * is on readiness of its pidfd and socket (or, when those or the timer
+ * could not be watched, on the PMDA's 1 s tick).
  */
 #include <errno.h>
 #include <signal.h>
@@ -18,6 +29,7 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/pidfd.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
@@ -32,6 +44,7 @@
 #include "loop.h"
 #include "session.h"
 #include "sink.h"
+#include "supervise.h"
 #include "text.h"
 #include "timeutil.h"
 #include "users.h"
@@ -58,10 +71,15 @@ struct session {
     int			inst;
     char		*name;		/* instance name, for logs (escaped, cut) */
     unsigned long	serial;
-    pid_t		pid;
-    int			pidfd;
+    pid_t		pid;		/* the command */
+    pid_t		sup;		/* its supervisor, our child */
+    int			pidfd;		/* the supervisor's */
     struct loop_watch	wpid;
-    int			reaped;
+    int			ctl;		/* socket to the supervisor */
+    struct loop_watch	wctl;
+    int			reaped;		/* the command's status is known */
+    int			sup_reaped;	/* and its supervisor is reaped */
+    int			end_sent;	/* SUP_END sent */
     int			status;		/* exit code or 128+signal */
     struct stream	out, err;
     int			tfd;		/* timerfd, -1 until needed */
@@ -122,8 +140,11 @@ session_count(void)
 }
 
 static void session_check_done(struct session *);
+static void sup_close(struct session *);
+static int sup_send(struct session *, char);
 static void on_timer(void *, uint32_t);
 static void session_start_kill(struct session *, const char *why);
+static int session_timer(struct session *);
 
 /* PCP strings end at a NUL: show NUL bytes as "\0" rather than cut lines */
 static int
@@ -309,6 +330,7 @@ session_finish(struct session *s)
     stream_close(&s->out);
     stream_close(&s->err);
     take_reason(s);
+    sup_close(s);
     if (s->tfd >= 0) {
 	loop_del(&s->wtimer);
 	close(s->tfd);
@@ -350,6 +372,20 @@ session_check_done(struct session *s)
     if (!s->reaped)
 	return;
     if (s->out.fd < 0 && s->err.fd < 0) {
+	/* what the command left is stopped by its supervisor, which then exits */
+	if (!s->sup_reaped) {
+	    if (!s->end_sent) {
+		s->end_sent = 1;
+		sup_send(s, SUP_END);
+		/* it exits at once unless something it kills hangs: retry then */
+		if (s->kill == ALIVE) {
+		    s->kill = KILLED;
+		    if (session_timer(s) >= 0)
+			loop_timer_arm(s->tfd, FINAL_WAIT_MS);
+		}
+	    }
+	    return;
+	}
 	session_finish(s);
 	return;
     }
@@ -367,28 +403,90 @@ session_check_done(struct session *s)
     }
 }
 
-/* reap the command if it has exited; returns 1 once it is reaped */
+static void
+sup_close(struct session *s)
+{
+    if (s->ctl < 0)
+	return;
+    loop_del(&s->wctl);
+    close(s->ctl);
+    s->ctl = -1;
+}
+
+/* a command byte to the supervisor (supervise.h); 0, or -1 if it is gone */
+static int
+sup_send(struct session *s, char c)
+{
+    if (s->ctl < 0)
+	return -1;
+    if (send(s->ctl, &c, 1, MSG_NOSIGNAL | MSG_DONTWAIT) == 1)
+	return 0;
+    if (errno != EAGAIN && errno != EINTR)
+	sup_close(s);	/* gone: its pidfd says when it is reaped */
+    return -1;
+}
+
+/* the command's status */
+static void
+session_exited(struct session *s, int status)
+{
+    if (s->reaped)
+	return;
+    s->status = status;
+    s->reaped = 1;
+    /* pick up whatever the command wrote before it exited */
+    stream_read(&s->out);
+    stream_read(&s->err);
+}
+
+/* what the supervisor says: SUP_MSG_EXIT, or EOF */
+static void
+sup_read(struct session *s)
+{
+    struct sup_msg	m;
+    ssize_t		n;
+
+    while (s->ctl >= 0) {
+	n = recv(s->ctl, &m, sizeof(m), MSG_DONTWAIT);
+	if (n < 0 && errno == EINTR)
+	    continue;
+	if (n < 0 && errno == EAGAIN)
+	    return;
+	if (n != sizeof(m)) {
+	    sup_close(s);	/* EOF (it exits), or as good as one */
+	    return;
+	}
+	if (m.type == SUP_MSG_EXIT)
+	    session_exited(s, m.value);
+    }
+}
+
+/*
+ * Reap the supervisor if it has exited (its status is the command's,
+ * unless SUP_MSG_EXIT said so first); returns 1 once it is reaped.
+ * May finish (free) the session.
+ */
 static int
 session_try_reap(struct session *s)
 {
     siginfo_t		si;
 
-    if (s->reaped)
+    if (s->sup_reaped)
 	return 1;
+    sup_read(s);
     memset(&si, 0, sizeof(si));
-    if (waitid(P_PIDFD, s->pidfd, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0)
+    if (waitid(P_PIDFD, s->pidfd, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0) {
+	if (s->reaped)
+	    session_check_done(s);
 	return 0;
-    if (si.si_code == CLD_EXITED)
-	s->status = si.si_status;
-    else
-	s->status = 128 + si.si_status;
-    s->reaped = 1;
+    }
+    session_exited(s, si.si_code == CLD_EXITED ? si.si_status :
+		   128 + si.si_status);
+    s->sup_reaped = 1;
     loop_del(&s->wpid);
     close(s->pidfd);
     s->pidfd = -1;
-    /* pick up whatever the command wrote before it exited */
-    stream_read(&s->out);
-    stream_read(&s->err);
+    sup_close(s);
     session_check_done(s);
     return 1;
 }
@@ -401,18 +499,29 @@ on_pidfd(void *arg, uint32_t events)
 }
 
 static void
+on_ctl(void *arg, uint32_t events)
+{
+    struct session	*s = arg;
+
+    (void)events;
+    sup_read(s);
+    session_check_done(s);
+}
+
+/*
+ * sig (SIGTERM or SIGKILL) to the run: cgroup.kill, and through the
+ * supervisor.  Without a supervisor to ask (its socket is gone), its
+ * pidfd while it is unreaped: it cannot forward signals then, but the
+ * command dies with it (parent-death signal).
+ */
+static void
 signal_tree(struct session *s, int sig)
 {
-    if (s->cgroup) {
-	if (sig == SIGKILL)
-	    cgroup_kill(s->cgroup);
-	else
-	    cgroup_signal(s->cgroup, sig);
-    }
-    if (!s->reaped)
+    if (s->cgroup && sig == SIGKILL)
+	cgroup_kill(s->cgroup);
+    if (sup_send(s, sig == SIGKILL ? SUP_KILL : SUP_TERM) < 0 &&
+	!s->sup_reaped && s->pidfd >= 0)
 	pidfd_send_signal(s->pidfd, sig, NULL, 0);
-    /* the process group outlives its leader while members remain */
-    killpg(s->pid, sig);
 }
 
 static void
@@ -438,9 +547,9 @@ on_timer(void *arg, uint32_t events)
 	return;
     }
     /* killed and still not finished: stop waiting for the pipes */
-    if (!s->reaped && session_try_reap(s))
+    if (session_try_reap(s))
 	return;		/* (it may be freed by now) */
-    if (s->reaped) {
+    if (s->reaped && (s->out.fd >= 0 || s->err.fd >= 0)) {
 	pmNotifyErr(LOG_WARNING, "%s[%lu]: output still open after SIGKILL, "
 		    "closing it", s->name, s->serial);
 	stream_read(&s->out);
@@ -448,10 +557,12 @@ on_timer(void *arg, uint32_t events)
 	stream_close(&s->out);
 	stream_close(&s->err);
 	session_check_done(s);
-    } else {
-	signal_tree(s, SIGKILL);
-	loop_timer_arm(s->tfd, FINAL_WAIT_MS);
+	if (s->sup_reaped)
+	    return;	/* (freed) */
     }
+    /* the command, or what it left, not gone yet */
+    signal_tree(s, SIGKILL);
+    loop_timer_arm(s->tfd, FINAL_WAIT_MS);
 }
 
 /* the session's timerfd, created on first use; -1 if it cannot be */
@@ -528,7 +639,7 @@ session_start(struct sink *sink, const struct pipe_cmd *cmd, int inst,
     struct session	*s = NULL;
     enum launch_step	step = STEP_NONE;
     char		**argv = NULL, *line = NULL;
-    char		label[TEXT_LABEL_MAX + 1];
+    char		label[TEXT_LABEL_MAX + 1], dynuid[32] = "";
     struct user_info	runas = { 0 };
     unsigned int	enforced;
     int			sts;
@@ -549,8 +660,8 @@ session_start(struct sink *sink, const struct pipe_cmd *cmd, int inst,
     }
     s->serial = ++serials;
     s->inst = inst;
-    s->pidfd = s->out.fd = s->err.fd = s->tfd = s->reasonfd = -1;
-    s->wpid.fd = s->out.w.fd = s->err.w.fd = s->wtimer.fd = -1;
+    s->pidfd = s->ctl = s->out.fd = s->err.fd = s->tfd = s->reasonfd = -1;
+    s->wpid.fd = s->wctl.fd = s->out.w.fd = s->err.w.fd = s->wtimer.fd = -1;
     if ((s->name = strdup(TEXT_LOGSTR(cmd->name))) == NULL) {
 	sts = -ENOMEM;
 	goto fail;
@@ -589,6 +700,7 @@ session_start(struct sink *sink, const struct pipe_cmd *cmd, int inst,
     req.cgroup = s->cgroup;
     req.opts = &cmd->opts;
     req.rlimit_fallback = (OPT_MEMORY | OPT_TASKS | OPT_CPU) & ~enforced;
+    req.grace_ms = opts.grace_ms;
     if ((sts = launch_start(&req, &res, &step)) < 0) {
 	is->failures++;
 	pmNotifyErr(LOG_ERR, "fail: %s instance %s params \"%s\" as %s: "
@@ -604,7 +716,9 @@ session_start(struct sink *sink, const struct pipe_cmd *cmd, int inst,
 		    "waiting for its exec (a failure shows in its stderr and "
 		    "exit status)", s->name, (int)res.pid, EXEC_WAIT_MS);
     s->pid = res.pid;
+    s->sup = res.sup;
     s->pidfd = res.pidfd;
+    s->ctl = res.ctlfd;
     s->out.s = s->err.s = s;
     s->out.kind = EV_LINE;
     s->err.kind = EV_STDERR;
@@ -621,6 +735,8 @@ session_start(struct sink *sink, const struct pipe_cmd *cmd, int inst,
     nsessions++;
     is->running++;
     if ((sts = loop_add(&s->wpid, s->pidfd, EPOLLIN, on_pidfd, s)) < 0 ||
+	(s->ctl >= 0 &&
+	 (sts = loop_add(&s->wctl, s->ctl, EPOLLIN, on_ctl, s)) < 0) ||
 	(sts = loop_add(&s->out.w, s->out.fd, EPOLLIN, on_stream, &s->out)) < 0 ||
 	(sts = loop_add(&s->err.w, s->err.fd, EPOLLIN, on_stream, &s->err)) < 0) {
 	free(line);
@@ -636,10 +752,14 @@ session_start(struct sink *sink, const struct pipe_cmd *cmd, int inst,
 	    pmNotifyErr(LOG_WARNING, "%s[%lu]: cannot arm its %ld ms timeout",
 			s->name, s->serial, s->timeout_ms);
     }
-    pmNotifyErr(LOG_INFO, "start: %s instance %s params \"%s\" as %s pid "
-		"%d%s%s: %s", who, s->name, TEXT_LOGSTR(text),
-		TEXT_LOGSTR(cmd->user), (int)s->pid, s->cgroup ? " cgroup " : "",
-		s->cgroup ? s->cgroup : "", TEXT_LOGSTR(line));
+    if (res.dynuid != (uid_t)-1)
+	snprintf(dynuid, sizeof(dynuid), " (dynamic uid %u)",
+		 (unsigned int)res.dynuid);
+    pmNotifyErr(LOG_INFO, "start: %s instance %s params \"%s\" as %s%s pid "
+		"%d supervisor %d%s%s: %s", who, s->name, TEXT_LOGSTR(text),
+		TEXT_LOGSTR(cmd->user), dynuid, (int)s->pid, (int)s->sup,
+		s->cgroup ? " cgroup " : "", s->cgroup ? s->cgroup : "",
+		TEXT_LOGSTR(line));
     free(line);
     argv_free(argv);
     return 0;
@@ -667,7 +787,8 @@ session_tick(void)
 
     for (s = sessions; s; s = next) {
 	next = s->next;
-	if (s->reaped || (s->wpid.fd >= 0 && s->tfd >= 0))
+	if (s->sup_reaped ||
+	    (s->wpid.fd >= 0 && (s->ctl < 0 || s->wctl.fd >= 0) && s->tfd >= 0))
 	    continue;
 	if (!session_try_reap(s) && s->kill != ALIVE)
 	    signal_tree(s, SIGKILL);

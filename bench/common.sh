@@ -52,9 +52,10 @@ wait_for()
 
 pmda_pid()
 {
-    ps -e -o pid= -o args= | \
+    # (a run's supervisor shows the PMDA's command line: comm pmdapipe-super)
+    ps -e -o pid= -o comm= -o args= | \
     awk -v ours="$dir/pmdapipe" -v stock="${stock_dir:-/}/pmdapipe" \
-	'$2 == ours || $2 == stock { print $1; exit }'
+	'$2 == "pmdapipe" && ($3 == ours || $3 == stock) { print $1; exit }'
 }
 
 pmda_cpu()

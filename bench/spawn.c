@@ -1,6 +1,7 @@
 /*
  * spawn.c - cost of starting a command: plain fork+exec+wait against the
- * PMDA's launch path (launch.c) without and with containment.
+ * PMDA's launch path (launch.c: the run's supervisor, then the command)
+ * without and with containment.
  *
  *	build/spawn [N]		(run as root; prints a table)
  */
@@ -47,7 +48,8 @@ plain(int n)
 static double
 launched(int n, const struct pipe_options *o, int use_cgroup)
 {
-    struct launch_req	req = { argv_true, "nobody", NULL, o, 0 };
+    struct launch_req	req = { .argv = argv_true, .user = "nobody",
+				  .opts = o, .grace_ms = 5000 };
     struct launch_res	res;
     enum launch_step	step;
     double		t0 = now_us();
@@ -65,8 +67,9 @@ launched(int n, const struct pipe_options *o, int use_cgroup)
 		    launch_step_name(step), strerror(-sts));
 	    exit(1);
 	}
-	waitpid(res.pid, &status, 0);
+	waitpid(res.sup, &status, 0);	/* exits with the command */
 	close(res.pidfd);
+	close(res.ctlfd);
 	close(res.outfd);
 	close(res.errfd);
 	close(res.reasonfd);

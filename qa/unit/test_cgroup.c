@@ -480,9 +480,20 @@ test_setup_plain_dir(void **state)
     assert_int_equal(count_entries(base), 0);
 }
 
+/* a session cgroup's name, as cgroup_create makes it: INSTANCE.SERIAL.START.PID */
+static char *
+run_name(char *buf, size_t len, const char *instance, unsigned long serial)
+{
+    unsigned long long	start = 0;
+
+    assert_int_equal(cgroup_proc_start("/proc", getpid(), &start), 0);
+    snprintf(buf, len, "%s.%lu.%llu.%d", instance, serial, start, (int)getpid());
+    return buf;
+}
+
 /*
  * A fabricated cgroup2 tree, to reach the tiers above rlimits: the probe
- * directory (named <instance>.<serial>.<pid> by cgroup_create) is made in
+ * directory (named <instance>.<serial>.<start>.<pid> by cgroup_create) is made in
  * advance with a cgroup.procs, and cgroup.subtree_control lists what the
  * kernel would after the module's "+memory" "+pids" "+cpu" writes.  The
  * list is indented so those writes, landing at offset 0 as on any regular
@@ -491,16 +502,16 @@ test_setup_plain_dir(void **state)
 static void
 fake_cgroup(const char *dir, const char *controllers, char *base, size_t len)
 {
-    char	probe[256], text[256];
+    char	probe[256], text[256], path[PATHLEN];
 
     snprintf(base, len, "%s/pmdapipe", dir);
     if (!exists(dir, "pmdapipe"))
 	make_dir(dir, "pmdapipe");
-    snprintf(probe, sizeof(probe), "probe.0.%d", (int)getpid());
+    run_name(probe, sizeof(probe), "probe", 0);
     if (!exists(base, probe)) {
 	make_dir(base, probe);
-	snprintf(probe, sizeof(probe), "%s/probe.0.%d", base, (int)getpid());
-	put_file(probe, "cgroup.procs", "");
+	snprintf(path, sizeof(path), "%s/%s", base, probe);
+	put_file(path, "cgroup.procs", "");
     }
     snprintf(text, sizeof(text), "%16s%s\n", "", controllers);
     put_file(base, "cgroup.subtree_control", text);
@@ -559,11 +570,11 @@ test_create_release(void **state)
     errno = 0;
     assert_null(cgroup_create("job", 7));
     assert_int_equal(errno, EACCES);
-    snprintf(job, sizeof(job), "job.7.%d", (int)getpid());
+    run_name(job, sizeof(job), "job", 7);
     assert_false(exists(base, job));
 
     /* one that has it (as the kernel would make it) */
-    snprintf(job, sizeof(job), "job.8.%d", (int)getpid());
+    run_name(job, sizeof(job), "job", 8);
     make_dir(base, job);
     snprintf(path, sizeof(path), "%s/%s", base, job);
     put_file(path, "cgroup.procs", "");
@@ -620,6 +631,112 @@ wait_signal(pid_t pid)
     if (waitpid(pid, &status, 0) != pid || !WIFSIGNALED(status))
 	return -1;
     return WTERMSIG(status);
+}
+
+/* a fake /proc/PID/stat whose comm holds blanks and ')', start time at field 22 */
+static void
+fake_proc(const char *dir, long pid, unsigned long long start)
+{
+    char	name[32], path[PATHLEN], text[256];
+
+    snprintf(name, sizeof(name), "%ld", pid);
+    if (!exists(dir, name))
+	make_dir(dir, name);
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    snprintf(text, sizeof(text), "%ld (a) b ) S 1 %ld %ld 0 -1 4194560 1 0 0 0 "
+	     "0 0 0 0 20 0 1 0 %llu 2000 100 18446744073709551615\n",
+	     pid, pid, pid, start);
+    put_file(path, "stat", text);
+}
+
+/* start times: field 22 after the last ')'; a missing pid is -ENOENT */
+static void
+test_proc_start(void **state)
+{
+    struct tmp		*t = *state;
+    unsigned long long	v = 0;
+    char		proc[PATHLEN];
+
+    snprintf(proc, sizeof(proc), "%s/proc", t->dir);
+    make_dir(t->dir, "proc");
+    fake_proc(proc, 100, 555);
+    assert_int_equal(cgroup_proc_start(proc, 100, &v), 0);
+    assert_int_equal(v, 555);
+    assert_int_equal(cgroup_proc_start(proc, 101, &v), -ENOENT);
+    put_file(proc, "102", "");
+    assert_true(cgroup_proc_start(proc, 102, &v) < 0);
+    /* and the real one of this process: after boot, not in the future */
+    assert_int_equal(cgroup_proc_start("/proc", getpid(), &v), 0);
+    assert_true(v > 0);
+}
+
+/*
+ * Which names belong to a PMDA that is gone: pid and start time both
+ * have to match a live process; a pid now held by another process (a
+ * different start time) does not keep a dead PMDA's cgroup alive.
+ */
+static void
+test_stale_names(void **state)
+{
+    struct tmp	*t = *state;
+    char	proc[PATHLEN];
+    static const struct { const char *name; int stale; } rows[] = {
+	{ "job.1.555.100", 0 },		/* pid 100 with its start time: alive */
+	{ "job.1.556.100", 1 },		/* pid 100 is another process now */
+	{ "job.1.555.101", 1 },		/* no pid 101 */
+	{ "job.1.555.200", 0 },		/* our own */
+	{ "job.1.100", 0 },		/* the older form: pid alone, alive */
+	{ "job.1.101", 1 },		/* ... gone */
+	{ "job.100", 0 },		/* not a session cgroup */
+	{ "job.1.5x5.100", 0 },		/* not a start time */
+	{ "job.1.555.10x", 0 },
+	{ "job.1.555.-100", 0 },
+	{ ".hidden.1.555.101", 0 },
+	{ "cgroup.procs", 0 },
+	{ "memory.peak", 0 },
+	{ "cgroup.max.depth", 0 },
+    };
+    size_t	i;
+
+    snprintf(proc, sizeof(proc), "%s/proc", t->dir);
+    make_dir(t->dir, "proc");
+    fake_proc(proc, 100, 555);
+    for (i = 0; i < NELEM(rows); i++)
+	if (cgroup_stale(rows[i].name, proc, 200) != rows[i].stale)
+	    fail_msg("%s: stale %d, expected %d", rows[i].name,
+		     !rows[i].stale, rows[i].stale);
+}
+
+/*
+ * At setup, the cgroups of gone PMDAs are killed and removed, including
+ * one named for a pid that a live process (a child of this test) holds
+ * with another start time; one named with its real start time stays.
+ */
+static void
+test_reap_stale(void **state)
+{
+    struct tmp		*t = *state;
+    char		base[256], reused[128], live[128], probe[128];
+    unsigned long long	start = 0;
+    pid_t		pid;
+
+    if ((pid = fork()) == 0) {
+	for (;;)
+	    pause();
+    }
+    assert_true(pid > 0);
+    t->child[0] = pid;
+    assert_int_equal(cgroup_proc_start("/proc", pid, &start), 0);
+    fake_cgroup(t->dir, "memory pids cpu", base, sizeof(base));
+    snprintf(reused, sizeof(reused), "job.1.%llu.%d", start + 1, (int)pid);
+    snprintf(live, sizeof(live), "job.2.%llu.%d", start, (int)pid);
+    make_dir(base, reused);
+    make_dir(base, live);
+    assert_int_equal(cgroup_setup(t->dir), 1);
+    assert_false(exists(base, reused));
+    assert_true(exists(base, live));
+    assert_true(exists(base, run_name(probe, sizeof(probe), "probe", 0)));
+    assert_int_equal(kill(pid, 0), 0);	/* (it was in no cgroup of ours) */
 }
 
 /* cgroup_signal() and cgroup_kill() read cgroup.procs, on any directory */
@@ -699,6 +816,12 @@ main(void)
 	cmocka_unit_test_setup_teardown(test_create_release, setup_tmp,
 					teardown_tmp),
 	cmocka_unit_test_setup_teardown(test_signal_kill, setup_tmp,
+					teardown_tmp),
+	cmocka_unit_test_setup_teardown(test_proc_start, setup_tmp,
+					teardown_tmp),
+	cmocka_unit_test_setup_teardown(test_stale_names, setup_tmp,
+					teardown_tmp),
+	cmocka_unit_test_setup_teardown(test_reap_stale, setup_tmp,
 					teardown_tmp),
 	cmocka_unit_test(test_tier_names),
     };

@@ -51,6 +51,9 @@
 #define E_NET(v)	"network: expected host or none, found \"" v "\""
 #define E_OVER(v)	"overflow: expected drop or block, found \"" v "\""
 #define E_STRICT(v)	"strict_executables: expected yes or no, found \"" v "\""
+#define E_UIDS(v)	"dynamic_uids: expected a range of uids like " \
+			"61184-65519 (from 1 to 2147483646, not 65534), " \
+			"found \"" v "\""
 
 #define E_SYSADMIN	"caps includes cap_sys_admin, which can undo sandbox " \
 			"= private (it may unmount or remount anything)"
@@ -90,6 +93,8 @@ opts_diff(const char *row, const struct pipe_options *got,
     DIFF(network, "%d", int)
     DIFF(overflow, "%d", int)
     DIFF(strict_exec, "%d", int)
+    DIFF(uid_lo, "%u", unsigned int)
+    DIFF(uid_hi, "%u", unsigned int)
 #undef DIFF
     return bad;
 }
@@ -295,6 +300,25 @@ static const struct line_case line_cases[] = {
       { .set = OPT_STRICT_EXEC, .strict_exec = 0 }, NULL },
     { "strict_executables = 1", -EINVAL, { 0 }, E_STRICT("1") },
     { "strict_executables =", -EINVAL, { 0 }, E_STRICT("") },
+
+    /* dynamic_uids = LO-HI: no root, no 65534, nothing from 2^31 - 1 */
+    { "dynamic_uids = 61184-65519", 0,
+      { .set = OPT_DYNUIDS, .uid_lo = 61184, .uid_hi = 65519 }, NULL },
+    { "dynamic_uids = 70000-70000", 0,
+      { .set = OPT_DYNUIDS, .uid_lo = 70000, .uid_hi = 70000 }, NULL },
+    { "dynamic_uids = 1-65533", 0,
+      { .set = OPT_DYNUIDS, .uid_lo = 1, .uid_hi = 65533 }, NULL },
+    { "dynamic_uids = 65535-2147483646", 0,
+      { .set = OPT_DYNUIDS, .uid_lo = 65535, .uid_hi = 2147483646 }, NULL },
+    { "dynamic_uids = 0-100", -EINVAL, { 0 }, E_UIDS("0-100") },
+    { "dynamic_uids = 65000-66000", -EINVAL, { 0 }, E_UIDS("65000-66000") },
+    { "dynamic_uids = 200-100", -EINVAL, { 0 }, E_UIDS("200-100") },
+    { "dynamic_uids = 1-2147483647", -EINVAL, { 0 }, E_UIDS("1-2147483647") },
+    { "dynamic_uids = 61184", -EINVAL, { 0 }, E_UIDS("61184") },
+    { "dynamic_uids = 61184-", -EINVAL, { 0 }, E_UIDS("61184-") },
+    { "dynamic_uids = -5-10", -EINVAL, { 0 }, E_UIDS("-5-10") },
+    { "dynamic_uids = 1 - 5", -EINVAL, { 0 }, E_UIDS("1 - 5") },
+    { "dynamic_uids = 10-+20", -EINVAL, { 0 }, E_UIDS("10-+20") },
 
     /* blanks around the key, '=' and the value */
     { "caps=cap_bpf", 0, { .set = OPT_CAPS, .caps = C_BPF }, NULL },

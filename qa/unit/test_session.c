@@ -28,7 +28,11 @@
 #include "fakeloop.h"
 #include "userwarm.h"
 
-/* ---- fake launch: a child running child_fn ---- */
+/*
+ * ---- fake launch: a child running child_fn ----
+ * It stands for the supervisor too (no socket to it): its exit status is
+ * the run's, and signals reach it through its pidfd.
+ */
 
 static void	(*child_fn)(void);
 static int	launch_fails;		/* launch_start returns this when set */
@@ -61,8 +65,10 @@ launch_start(const struct launch_req *req, struct launch_res *res,
     close(err[1]);
     fcntl(out[0], F_SETFL, O_NONBLOCK);
     fcntl(err[0], F_SETFL, O_NONBLOCK);
-    res->pid = last_pid = pid;
+    res->pid = res->sup = last_pid = pid;
     res->pidfd = pidfd_open(pid, 0);
+    res->ctlfd = -1;
+    res->dynuid = (uid_t)-1;
     res->outfd = out[0];
     res->errfd = err[0];
     return 0;

@@ -22,12 +22,14 @@
 #include <sys/mman.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "../../cgroup.h"
 #include "../../launch.h"
 #include "../../options.h"
+#include "../../supervise.h"
 
 #define MB		(1ULL << 20)
 #define ALL_LIMITS	(OPT_MEMORY | OPT_TASKS | OPT_CPU)
@@ -162,6 +164,10 @@ work_escape(void)
 
 struct run {
     int			status;		/* waitpid status, or -1 */
+    pid_t		sup;		/* its supervisor, when still running
+					   (the command left processes) */
+    int			ctlfd;		/* the socket to it, then: closing
+					   it would tell it the PMDA is gone */
     double		wall;		/* launch to exit, seconds */
     char		out[4096];	/* stdout, then stderr */
     unsigned long long	peak;		/* memory.peak */
@@ -212,6 +218,41 @@ drain(int outfd, int errfd, char *buf, size_t size, int timeout_ms)
 }
 
 /*
+ * The command's status as a waitpid status: its supervisor's exit status
+ * (128+N for signal N), or what it says when the command exited and left
+ * processes (*sup is then the supervisor, still running, else 0).
+ */
+static int
+wait_run(const struct launch_res *res, pid_t *sup)
+{
+    struct pollfd	pfd[2] = { { res->pidfd, POLLIN, 0 },
+				   { res->ctlfd, POLLIN, 0 } };
+    struct sup_msg	m;
+    int			status = -1, code = -1;
+
+    *sup = 0;
+    while (code < 0 && poll(pfd, 2, RUN_TIMEOUT_MS) > 0) {
+	if (pfd[1].revents) {
+	    if (recv(res->ctlfd, &m, sizeof(m), MSG_DONTWAIT) == sizeof(m) &&
+		m.type == SUP_MSG_EXIT) {
+		code = m.value;
+		*sup = res->sup;
+		break;
+	    }
+	    pfd[1].fd = -1;
+	}
+	if (pfd[0].revents) {
+	    while (waitpid(res->sup, &status, 0) < 0 && errno == EINTR)
+		;
+	    code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	}
+    }
+    if (code < 0)
+	return -1;
+    return code > 128 ? code - 128 : code << 8;
+}
+
+/*
  * Run "self WORKLOAD ARG" as nobody in a new session cgroup with o's
  * limits, wait for it and read the cgroup's usage.  The cgroup is
  * released unless cgp is given, where it is handed back.  Returns 0 or
@@ -222,7 +263,8 @@ run(const char *name, const struct pipe_options *o, const char *work,
 	const char *arg, struct run *r, char **cgp)
 {
     char *const		argv[] = { self, (char *)work, (char *)arg, NULL };
-    struct launch_req	req = { argv, "nobody", NULL, o, 0 };
+    struct launch_req	req = { .argv = argv, .user = "nobody",
+				  .opts = o, .grace_ms = 5000 };
     struct launch_res	res;
     enum launch_step	step;
     char		*cg;
@@ -256,10 +298,14 @@ run(const char *name, const struct pipe_options *o, const char *work,
 	check(0, name, "no EOF from the workload: %s", strerror(-sts));
 	cgroup_kill(cg);
     }
-    while (waitpid(res.pid, &r->status, 0) < 0 && errno == EINTR)
-	;
+    r->status = wait_run(&res, &r->sup);
     r->wall = now() - t0;
     close(res.pidfd);
+    r->ctlfd = -1;
+    if (r->sup)
+	r->ctlfd = res.ctlfd;
+    else
+	close(res.ctlfd);
     close(res.outfd);
     close(res.errfd);
     close(res.reasonfd);
@@ -411,30 +457,28 @@ in_cgroup(const char *cg, pid_t pid)
 }
 
 /*
- * Wait for the escapee to die: it was reparented to us (child subreaper),
- * so it can be reaped, and once reaped it is gone from the cgroup.
- * Returns its wait status, or -1 if it outlived the timeout.
+ * Wait for the escapee to die: it was reparented to the run's supervisor
+ * (a child subreaper), which reaps it and then exits; once reaped it is
+ * gone from the cgroup.  Returns the supervisor's wait status, or -1 if
+ * the escapee outlived the timeout.
  */
 static int
-reap_escapee(pid_t pid, int timeout_ms)
+reap_escapee(pid_t pid, pid_t sup, int timeout_ms)
 {
     struct pollfd	pfd = { -1, POLLIN, 0 };
     int			status = -1, sts;
 
-    if ((pfd.fd = pidfd_open(pid, 0)) < 0)
+    if ((pfd.fd = pidfd_open(pid, 0)) < 0 || sup <= 0)
 	return -1;
     do {
 	sts = poll(&pfd, 1, timeout_ms);
     } while (sts < 0 && errno == EINTR);
-    if (sts <= 0) {
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	status = -1;
-    } else
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-	    ;
+    if (sts <= 0)
+	kill(sup, SIGKILL);	/* give up (the test fails) */
+    while (waitpid(sup, &status, 0) < 0 && errno == EINTR)
+	;
     close(pfd.fd);
-    return status;
+    return sts <= 0 ? -1 : status;
 }
 
 static void
@@ -461,21 +505,79 @@ test_escapee(int use_release)
     if (use_release) {
 	/* kill, rmdir (EBUSY while it dies: queued), reap, retry */
 	cgroup_release(cg);
-	status = reap_escapee(pid, 10000);
+	status = reap_escapee(pid, r.sup, 10000);
 	pending = cgroup_retry();
     } else {
 	cgroup_kill(cg);
-	status = reap_escapee(pid, 10000);
+	status = reap_escapee(pid, r.sup, 10000);
 	cgroup_release(cg);
 	pending = cgroup_retry();
     }
-    check(status >= 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL &&
+    close(r.ctlfd);
+    /* the supervisor exits with the command's status once the escapee is gone */
+    check(status >= 0 && r.status == 0 && WIFEXITED(status) &&
+	  WEXITSTATUS(status) == 0 &&
 	  pending == 0 && access(dir, F_OK) < 0 && errno == ENOENT, name,
-	  "setsid escapee %d (its parent: %s) after %s: %s; cgroup %s, %d pending",
-	  (int)pid, status_str(r.status),
+	  "setsid escapee %d (its parent: %s) after %s: gone, supervisor %s; "
+	  "cgroup %s, %d pending", (int)pid, status_str(r.status),
 	  use_release ? "cgroup_release" : "cgroup_kill",
 	  status_str(status), access(dir, F_OK) < 0 ? "removed" : "still there",
 	  pending);
+}
+
+/*
+ * The PMDA goes away (its end of the socket closes) while a busy command
+ * runs under pids.max 1 (the command alone: its supervisor is not in the
+ * cgroup): the supervisor ends the run and removes its cgroup itself.
+ */
+static void
+test_pmda_gone(void)
+{
+    char *const		argv[] = { self, "spin", "100000", NULL };
+    struct pipe_options	o = { 0 };
+    struct launch_req	req = { .argv = argv, .user = "nobody",
+				  .opts = &o, .grace_ms = 500 };
+    struct launch_res	res;
+    struct pollfd	pfd = { -1, POLLIN, 0 };
+    enum launch_step	step;
+    char		*cg, dir[4096];
+    double		t0;
+    int			sts, status = -1, gone, removed = 0, i;
+
+    o.set = OPT_TASKS;
+    o.tasks = 1;
+    if ((cg = cgroup_create("pmda-gone", ++serial)) == NULL ||
+	cgroup_write_limits(cg, &o, cgroup_enforced()) < 0) {
+	check(0, "pmda-gone", "no cgroup: %s", strerror(errno));
+	cgroup_release(cg);
+	return;
+    }
+    snprintf(dir, sizeof(dir), "%s", cg);
+    req.cgroup = cg;
+    req.rlimit_fallback = ALL_LIMITS & ~cgroup_enforced();
+    if ((sts = launch_start(&req, &res, &step)) < 0) {
+	check(0, "pmda-gone", "launch_start failed at %s: %s",
+	      launch_step_name(step), strerror(-sts));
+	cgroup_release(cg);
+	return;
+    }
+    pfd.fd = pidfd_open(res.pid, 0);
+    t0 = now();
+    close(res.ctlfd);
+    gone = pfd.fd >= 0 && poll(&pfd, 1, 5000) == 1;
+    while (waitpid(res.sup, &status, 0) < 0 && errno == EINTR)
+	;
+    for (i = 0; i < 200 && !(removed = access(dir, F_OK) < 0); i++)
+	usleep(10000);
+    check(gone && WIFEXITED(status) && WEXITSTATUS(status) == 128 + SIGTERM &&
+	  removed, "pmda-gone", "busy command under pids.max 1, the PMDA gone: "
+	  "%s after %.2f s, supervisor %s, cgroup %s", gone ? "ended" : "still running",
+	  now() - t0, status_str(status), removed ? "removed" : "still there");
+    close(pfd.fd);
+    close(res.pidfd);
+    close(res.outfd);
+    close(res.errfd);
+    cgroup_release(cg);
 }
 
 int
@@ -505,8 +607,6 @@ main(int argc, char **argv)
 	return 1;
     }
     self[n] = '\0';
-    /* orphaned escapees come to us, so we can see them die */
-    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 
     sts = cgroup_setup(root);
     check(sts >= 0, "setup", "cgroup_setup(\"%s\"): %s, base %s", root,
@@ -519,6 +619,7 @@ main(int argc, char **argv)
 	test_cpu();
 	test_escapee(0);
 	test_escapee(1);
+	test_pmda_gone();
     }
     printf("%d passed, %d failed\n", npassed, nfailed);
     return nfailed ? 1 : 0;
