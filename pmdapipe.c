@@ -588,7 +588,11 @@ setup_loop(void)
     timerfd_settime(pmda.tickfd, 0, &its, NULL);
     if ((sts = loop_add(&pmda.wtick, pmda.tickfd, EPOLLIN, on_tick, NULL)) < 0)
 	return sts;
-    return loop_add(&pmda.wpmcd, __pmdaInFd(&pmda.dispatch), EPOLLIN, on_pmcd, NULL);
+    if ((sts = loop_add(&pmda.wpmcd, __pmdaInFd(&pmda.dispatch), EPOLLIN,
+			on_pmcd, NULL)) < 0)
+	return sts;
+    /* pmcd's requests before command output, however much there is */
+    return loop_prio(&pmda.wpmcd);
 }
 
 /* ---- start-up ---- */

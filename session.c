@@ -37,7 +37,13 @@
 #include "timeutil.h"
 #include "users.h"
 
-#define READS_PER_WAKEUP	16	/* fairness between busy pipes */
+/*
+ * Fairness between busy pipes, and to pmcd: a wakeup reads at most this
+ * many LINES_MIN_READ-sized reads (256 KiB) before the loop serves pmcd
+ * and the other streams; a stream with more is still readable and is
+ * called again.
+ */
+#define READS_PER_WAKEUP	4
 #define FINAL_WAIT_MS		2000	/* after SIGKILL, before giving up on pipes */
 
 enum kill_state { ALIVE, TERMINATING, KILLED };
