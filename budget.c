@@ -240,6 +240,12 @@ budget_usage(const struct budget_acct *a, struct budget_usage *u)
     *u = a ? a->u : total;
 }
 
+size_t
+budget_used(const struct budget_acct *a)
+{
+    return a ? a->u.used : total.used;
+}
+
 uid_t
 budget_uid(const struct budget_acct *a)
 {

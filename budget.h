@@ -93,6 +93,8 @@ struct budget_usage {
 };
 /* a's usage, or with a NULL the total over every account */
 void budget_usage(const struct budget_acct *a, struct budget_usage *);
+/* bytes charged to a, or with a NULL to every account */
+size_t budget_used(const struct budget_acct *a);
 uid_t budget_uid(const struct budget_acct *a);
 int budget_exempt(const struct budget_acct *a);
 

@@ -388,6 +388,29 @@ percentile(const double *v, int n, double p)
     return v[i < 0 ? 0 : i >= n ? n - 1 : i];
 }
 
+/*
+ * A helper process (churner, flooder, prober): in the child, dies with
+ * the parent and closes the write end of the go pipe; -1 (said) when
+ * fork fails.
+ */
+static pid_t
+helper_fork(pid_t parent, int gofd)
+{
+    pid_t	pid;
+
+    if ((pid = fork()) < 0) {
+	perror("churn: fork");
+	return -1;
+    }
+    if (pid == 0) {
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+	    _exit(1);
+	close(gofd);
+    }
+    return pid;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -461,15 +484,9 @@ main(int argc, char **argv)
     nproc = nchurn;
     /* the floods first: they must run before anything is measured */
     if (nflood > 0) {
-	if ((pids[nproc] = fork()) < 0) {
-	    perror("churn: fork");
+	if ((pids[nproc] = helper_fork(parent, go[1])) < 0)
 	    return 1;
-	}
 	if (pids[nproc] == 0) {
-	    prctl(PR_SET_PDEATHSIG, SIGKILL);
-	    if (getppid() != parent)
-		_exit(1);
-	    close(go[1]);
 	    close(ready[0]);
 	    flooder(sh, nflood, flood, ready[1], go[0]);
 	}
@@ -484,31 +501,20 @@ main(int argc, char **argv)
     }
     close(ready[0]);
     if (probe) {
-	if ((pids[nproc] = fork()) < 0) {
-	    perror("churn: fork");
+	if ((pids[nproc] = helper_fork(parent, go[1])) < 0)
 	    return 1;
-	}
 	if (pids[nproc] == 0) {
-	    prctl(PR_SET_PDEATHSIG, SIGKILL);
-	    if (getppid() != parent)
-		_exit(1);
-	    close(go[1]);
 	    prober(sh, go[0]);
 	    _exit(0);
 	}
 	nproc++;
     }
     for (i = 0; i < nchurn; i++) {
-	if ((pids[i] = fork()) < 0) {
-	    perror("churn: fork");
+	if ((pids[i] = helper_fork(parent, go[1])) < 0) {
 	    reap(pids, i, 0);
 	    return 1;
 	}
 	if (pids[i] == 0) {
-	    prctl(PR_SET_PDEATHSIG, SIGKILL);
-	    if (getppid() != parent)
-		_exit(1);
-	    close(go[1]);
 	    churner(sh, i, go[0]);
 	    _exit(0);
 	}

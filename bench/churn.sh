@@ -58,20 +58,7 @@ churn	nobody	$tmp/cmd 1
 EOF
 
 # command processes (and any sh -c around them) still running
-leftover()
-{
-    pgrep -f "$tmp/cmd" | wc -l
-}
-
-# what a PMDA left running would load the next phase: stop it, by pid
-stop_leftovers()
-{
-    local pids
-    pids=$(pgrep -f "$tmp/cmd")
-    [ -z "$pids" ] && return
-    kill -KILL $pids 2>/dev/null
-    wait_for '[ $(leftover) -eq 0 ]' 10
-}
+leftover_re="$tmp/cmd"
 
 row()
 {

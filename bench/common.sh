@@ -10,6 +10,8 @@
 #	install_stock CONF-FILE		run pcp's stock agent with CONF-FILE
 #	pmda_pid pmda_cpu pmcd_pid	the running PMDA's pid, CPU seconds; pmcd's pid
 #	wait_for CMD SECS		poll CMD every 0.1 s, bounded
+#	leftover stop_leftovers		commands matching $leftover_re (pgrep -f) still
+#					running: how many; kill them, by pid
 #
 # Ours is the pmdapipe package's agent (scripts/setup.sh, or what
 # scripts/qa-run.sh last installed); the package diverts pcp's stock
@@ -48,6 +50,24 @@ wait_for()
 	i=$((i + 1))
     done
     eval "$1"
+}
+
+# command processes a phase left running (the script sets leftover_re)
+leftover()
+{
+    [ -n "${leftover_re:-}" ] || { echo 0; return; }
+    pgrep -f "$leftover_re" | wc -l
+}
+
+# what a PMDA left running would load the next phase: stop it, by pid
+stop_leftovers()
+{
+    local pids
+    [ -n "${leftover_re:-}" ] || return 0
+    pids=$(pgrep -f "$leftover_re")
+    [ -z "$pids" ] && return
+    kill -KILL $pids 2>/dev/null
+    wait_for '[ $(leftover) -eq 0 ]' 10
 }
 
 pmda_pid()

@@ -70,19 +70,7 @@ measure	nobody	$tmp/cmd 1
 flood	nobody	$tmp/flood 3600 /dev/null y
 EOF2
 
-leftover()
-{
-    pgrep -f "^$tmp/(cmd|flood)" | wc -l
-}
-
-stop_leftovers()
-{
-    local pids
-    pids=$(pgrep -f "^$tmp/(cmd|flood)")
-    [ -z "$pids" ] && return
-    kill -KILL $pids 2>/dev/null
-    wait_for '[ $(leftover) -eq 0 ]' 10
-}
+leftover_re="^$tmp/(cmd|flood)"
 
 results=$tmp/results
 notes=$tmp/notes

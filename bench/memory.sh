@@ -78,19 +78,7 @@ printf '%s\nmemtrack\troot\t%s -m summary $1\n' "$common" $memtrack > $tmp/stock
 printf '%s\nmemtrack\tnobody\t%s -m summary $1\n\n[options memtrack]\ncaps = cap_bpf,cap_perfmon\npidparam = 1\n' \
     "$common" $memtrack > $tmp/ours.conf
 
-leftover()
-{
-    pgrep -f "sleep 987150$|^$tmp/flood|$memtrack" | wc -l
-}
-
-stop_leftovers()
-{
-    local pids
-    pids=$(pgrep -f "sleep 987150$|^$tmp/flood|$memtrack")
-    [ -z "$pids" ] && return
-    kill -KILL $pids 2>/dev/null
-    wait_for '[ $(leftover) -eq 0 ]' 10
-}
+leftover_re="sleep 987150$|^$tmp/flood|$memtrack"
 
 rss()
 {

@@ -25,15 +25,6 @@ configure(const struct budget_limits *l)
     budget_configure(l);
 }
 
-static size_t
-used(const struct budget_acct *a)
-{
-    struct budget_usage	u;
-
-    budget_usage(a, &u);
-    return u.used;
-}
-
 /* the default total: 256 MiB, an eighth of smaller machines, 4 MiB at least */
 static void
 test_default_total(void **state)
@@ -168,13 +159,13 @@ test_charges(void **state)
 	    sts = budget_over(a);
 	    break;
 	}
-	if (sts != s->sts || used(acct[A]) != s->a || used(acct[B]) != s->b ||
-	    used(acct[PMDA]) != s->pmda ||
-	    used(NULL) != s->a + s->b + s->pmda) {
+	if (sts != s->sts || budget_used(acct[A]) != s->a || budget_used(acct[B]) != s->b ||
+	    budget_used(acct[PMDA]) != s->pmda ||
+	    budget_used(NULL) != s->a + s->b + s->pmda) {
 	    print_error("step %zu: sts %d (want %d), charged %zu %zu %zu "
 			"(want %zu %zu %zu), total %zu\n", i, sts, s->sts,
-			used(acct[A]), used(acct[B]), used(acct[PMDA]),
-			s->a, s->b, s->pmda, used(NULL));
+			budget_used(acct[A]), budget_used(acct[B]), budget_used(acct[PMDA]),
+			s->a, s->b, s->pmda, budget_used(NULL));
 	    bad++;
 	}
     }
@@ -229,7 +220,7 @@ test_accounts(void **state)
     budget_put(pmda);
     budget_put(pmda);
     assert_int_equal(budget_charge(budget_pmda(), 1), 0);
-    assert_int_equal(used(budget_pmda()), 1);
+    assert_int_equal(budget_used(budget_pmda()), 1);
     budget_release(budget_pmda(), 1);
 
     budget_put(a);

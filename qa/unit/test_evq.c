@@ -514,15 +514,6 @@ test_start_after_drop(void **state)
 
 /* ---- the budget: chunks are charged to the queue's account ---- */
 
-static size_t
-charged(const struct budget_acct *a)
-{
-    struct budget_usage	u;
-
-    budget_usage(a, &u);
-    return u.used;
-}
-
 /*
  * Over its user's share a queue drops lines, counted as missed and as
  * budget drops, and tries a chunk of just the record's size first; END
@@ -553,7 +544,7 @@ test_budget(void **state)
 	    queued++;
 	else
 	    dropped++;
-	assert_true(charged(a) <= 8 << 10);
+	assert_true(budget_used(a) <= 8 << 10);
     }
     assert_true(queued > 0);
     assert_true(dropped > 0);
@@ -569,16 +560,16 @@ test_budget(void **state)
     lossless.acct = b;
     assert_int_equal(push(&lossless, EV_LINE, "b"), 0);
     evq_clear(&lossless);
-    assert_int_equal(charged(b), 0);
+    assert_int_equal(budget_used(b), 0);
     /* a lossless queue goes on past the share (its producer waits) */
     lossless.acct = a;
     lossless.lossless = 1;
     for (i = 0; i < 10; i++)
 	assert_int_equal(evq_push(&lossless, EV_LINE, line, sizeof(line), 0, &tv0), 0);
-    assert_true(charged(a) > 8 << 10);
+    assert_true(budget_used(a) > 8 << 10);
     evq_clear(&lossless);
     evq_clear(&q);
-    assert_int_equal(charged(a), 0);
+    assert_int_equal(budget_used(a), 0);
     budget_put(a);
     budget_put(b);
 }

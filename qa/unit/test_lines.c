@@ -508,15 +508,6 @@ test_space(void **state)
 
 /* ---- the budget: the buffer is charged, and cut short when refused ---- */
 
-static size_t
-charged(const struct budget_acct *a)
-{
-    struct budget_usage	u;
-
-    budget_usage(a, &u);
-    return u.used;
-}
-
 /* reassemble what was delivered; pieces never hold a newline */
 static size_t
 reassemble(const struct collect *c, char *out)
@@ -557,12 +548,12 @@ test_budget_charged(void **state)
     for (i = 0; i < len; i += 1000) {
 	assert_int_equal(lines_feed(&lb, in + i, len - i < 1000 ? len - i : 1000,
 				    collect_cb, &c), 0);
-	assert_int_equal(charged(a), lb.cap);
+	assert_int_equal(budget_used(a), lb.cap);
 	assert_true(lb.cap <= 256 * 1024 + LINES_MIN_READ);
     }
     assert_int_equal(lines_feed(&lb, in + len, 1, collect_cb, &c), 0);
     assert_int_equal(c.n, 2);			/* 256 KiB, then the rest */
-    assert_int_equal(charged(a), 0);		/* nothing held, nothing kept */
+    assert_int_equal(budget_used(a), 0);		/* nothing held, nothing kept */
     assert_null(lb.buf);
     lines_free(&lb);
     collect_free(&c);
@@ -609,7 +600,7 @@ test_budget_refused(void **state)
 	for (i = 0; i < len; i += n) {
 	    n = len - i < rows[k].chunk ? len - i : rows[k].chunk;
 	    assert_int_equal(lines_feed(&lb, in + i, n, collect_cb, &c), 0);
-	    assert_true(charged(a) <= rows[k].share);
+	    assert_true(budget_used(a) <= rows[k].share);
 	}
 	assert_int_equal(lines_flush(&lb, collect_cb, &c), 0);
 	for (i = pieces = 0; i < c.n; i++)
@@ -620,7 +611,7 @@ test_budget_refused(void **state)
 			rows[k].name, c.n, pieces, lb.cuts, reassemble(&c, out));
 	    fail();
 	}
-	assert_int_equal(charged(a), 0);
+	assert_int_equal(budget_used(a), 0);
 	lines_free(&lb);
 	collect_free(&c);
 	budget_release(hog, (4 << 20) - rows[k].share);
@@ -666,8 +657,8 @@ test_budget_lends(void **state)
     assert_int_equal(lines_feed(&lb, in, sizeof(in), queue_cb, &c), 0);
     assert_int_equal(c.n, 0);
     assert_int_equal(lb.len, sizeof(in));
-    assert_true(charged(queue_acct) > share / 2);	/* no room for a copy */
-    assert_true(charged(queue_acct) <= share);
+    assert_true(budget_used(queue_acct) > share / 2);	/* no room for a copy */
+    assert_true(budget_used(queue_acct) <= share);
     /* the line ends, with the start of the next behind it */
     assert_int_equal(lines_feed(&lb, "\nnext", 5, queue_cb, &c), 0);
     assert_int_equal(c.n, 1);
@@ -676,10 +667,10 @@ test_budget_lends(void **state)
     /* the buffer now holds 4 bytes: it was shrunk, and charged for that */
     assert_int_equal(lb.len, 4);
     assert_int_equal(lb.cap, 4 + LINES_MIN_READ);
-    assert_int_equal(charged(queue_acct), sizeof(in) + lb.cap);
+    assert_int_equal(budget_used(queue_acct), sizeof(in) + lb.cap);
     lines_free(&lb);
     budget_release(queue_acct, sizeof(in));
-    assert_int_equal(charged(queue_acct), 0);
+    assert_int_equal(budget_used(queue_acct), 0);
     collect_free(&c);
     queue_acct = budget_put(queue_acct);
 }

@@ -452,15 +452,6 @@ test_shutdown(void **state)
 
 /* ---- the budget: run caps, and what the line buffers are charged ---- */
 
-static size_t
-charged(const struct budget_acct *a)
-{
-    struct budget_usage	u;
-
-    budget_usage(a, &u);
-    return u.used;
-}
-
 /* a user's runs beyond its cap are refused before anything starts */
 static void
 test_run_cap(void **state)
@@ -501,7 +492,7 @@ test_run_cap(void **state)
 	session_detach(run[i]);
     RUN_UNTIL(session_count() == 0, 5000);
     assert_int_equal(session_count(), 0);
-    assert_int_equal(charged(a), 0);
+    assert_int_equal(budget_used(a), 0);
     /* a user whose memory share is spent starts nothing: -ENOMEM */
     assert_int_equal(budget_charge(a, 16 << 20), 0);
     assert_int_equal(start(&r[0], &sink[0], &run[0]), -ENOMEM);
