@@ -10,6 +10,8 @@
 #	install_stock CONF-FILE		run pcp's stock agent with CONF-FILE
 #	pmda_pid pmda_cpu pmcd_pid	the running PMDA's pid, CPU seconds; pmcd's pid
 #	wait_for CMD SECS		poll CMD every 0.1 s, bounded
+#	bench_pmdas WHICH		-P stock|ours|both into $pmdas
+#	churn_results ARRAY OUT		build/churn's output: notes, name-value pairs
 #	leftover stop_leftovers		commands matching $leftover_re (pgrep -f) still
 #					running: how many; kill them, by pid
 #
@@ -68,6 +70,32 @@ stop_leftovers()
     [ -z "$pids" ] && return
     kill -KILL $pids 2>/dev/null
     wait_for '[ $(leftover) -eq 0 ]' 10
+}
+
+# -P stock|ours|both: the PMDAs to run, in order, into $pmdas
+bench_pmdas()
+{
+    case $1 in
+	both) pmdas="stock ours" ;;
+	stock|ours) pmdas=$1 ;;
+	*) echo "$0: -P stock, ours or both" >&2; exit 1 ;;
+    esac
+}
+
+# build/churn's output: its stderr as notes (each message once, with a
+# count), its "name value" pairs into the associative array named $1
+churn_results()
+{
+    local -n _cr=$1
+    local out=$2
+    [ -s $out.err ] && sort $out.err | uniq -c | while read -r count msg; do
+	note "$count x $msg"
+    done
+    set -- $(cat $out)
+    while [ $# -ge 2 ]; do
+	_cr[$1]=$2
+	shift 2
+    done
 }
 
 pmda_pid()

@@ -42,11 +42,7 @@ do
 	*) echo "Usage: $0 [-q] [-n FLOODERS] [-t SECS] [-P stock|ours|both]" >&2; exit 1 ;;
     esac
 done
-case $which in
-    both) pmdas="stock ours" ;;
-    stock|ours) pmdas=$which ;;
-    *) echo "$0: -P stock, ours or both" >&2; exit 1 ;;
-esac
+bench_pmdas $which
 
 make -s -C "$here" build/churn build/flood || exit 1
 bench_lock
@@ -102,14 +98,7 @@ phase()
     [ $(leftover) -gt 0 ] && note "$(leftover) commands still running 15 s after" \
 	"their clients left; killed"
     stop_leftovers
-    [ -s $out.err ] && sort $out.err | uniq -c | while read -r count msg; do
-	note "$count x $msg"
-    done
-    set -- $(cat $out)
-    while [ $# -ge 2 ]; do
-	v[$1]=$2
-	shift 2
-    done
+    churn_results v $out
     if [ $sts -ne 0 ] || [ -z "${v[conn_max]:-}" ]; then
 	note "build/churn failed (exit status $sts)"
 	echo "$pmda|$name|-|-|-|-|-|-|-|-|-|$cpu" >> $results

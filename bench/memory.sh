@@ -36,11 +36,7 @@ do
 	*) echo "Usage: $0 [-n CLIENTS] [-r RUNS] [-P stock|ours|both]" >&2; exit 1 ;;
     esac
 done
-case $which in
-    both) pmdas="stock ours" ;;
-    stock|ours) pmdas=$which ;;
-    *) echo "$0: -P stock, ours or both" >&2; exit 1 ;;
-esac
+bench_pmdas $which
 client=$here/qa/src/pipeclient
 memtrack=$dir/pmpipe-memtrack
 user=pipebench
