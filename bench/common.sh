@@ -4,7 +4,8 @@
 # setting nothing; it sets:
 #
 #	here dir stock stock_kit	paths
-#	bench_lock			take the lock the qa suite also takes
+#	bench_lock			take the lock the qa suite also takes (unless
+#					$PIPEQA_LOCKED says the caller holds it)
 #	bench_save			save pipe.conf, put it and our agent back at exit
 #	install_ours CONF-FILE		run our agent (the package's, $dir) with CONF-FILE
 #	install_stock CONF-FILE		run pcp's stock agent with CONF-FILE
@@ -36,6 +37,8 @@ stock_dir=""			# where the stock agent runs from (bench_save)
 # the qa suite and the benchmarks all reinstall the PMDA: take turns
 bench_lock()
 {
+    # a caller that holds it already (flock -o LOCK, as scripts/qa-run.sh)
+    [ -n "${PIPEQA_LOCKED:-}" ] && return 0
     { exec 9>/run/lock/pmdapipe-qa.lock; } 2>/dev/null || exec 9>/tmp/pmdapipe-qa.lock
     if ! flock -n 9; then
 	echo "$0: waiting for a QA run or benchmark to finish ..." >&2
