@@ -55,12 +55,13 @@ reader_line(void *arg, enum evkind kind, const char *data, size_t len,
     return evq_push(&r->q, kind, data, len, 0, tv);
 }
 
+/* overflow = block: the queue is full, or its user's memory is spent */
 static int
 reader_blocked(void *arg)
 {
     struct reader	*r = arg;
 
-    return r->q.lossless && evq_full(&r->q);
+    return r->q.lossless && (evq_full(&r->q) || budget_over(r->q.acct) < 0);
 }
 
 static void
@@ -77,6 +78,19 @@ reader_end(void *arg, int status, const char *reason)
 static const struct sink_ops reader_ops = {
     reader_line, reader_blocked, reader_end
 };
+
+/*
+ * The budget account its queues and runs are charged to: its user's (the
+ * uid pmcd passed; clients without one share an account), taken when
+ * its first reader is made.
+ */
+static struct budget_acct *
+client_acct(struct client *c)
+{
+    if (c->acct == NULL)
+	c->acct = budget_get(c->id.have_uid ? c->id.uid : BUDGET_ANON);
+    return c->acct;
+}
 
 struct reader *
 client_reader(struct client *c, int inst, int create)
@@ -98,12 +112,14 @@ client_reader(struct client *c, int inst, int create)
 	c->readers = nr;
 	c->nreaders = n;
     }
-    if ((r = calloc(1, sizeof(*r))) == NULL)
+    if (client_acct(c) == NULL || (r = calloc(1, sizeof(*r))) == NULL)
 	return NULL;
     r->inst = inst;
     evq_init(&r->q, 0);
+    r->q.acct = c->acct;
     r->sink.ops = &reader_ops;
     r->sink.arg = r;
+    r->sink.acct = c->acct;
     c->readers[inst] = r;
     return r;
 }
@@ -181,6 +197,8 @@ client_end(int ctx)
 	if (c->readers[i])
 	    reader_free(c->readers[i]);
     free(c->readers);
+    /* its queues are gone: so is what they were charged */
+    c->acct = budget_put(c->acct);
     identity_end(&c->id);
     free(c);
     clients[ctx] = NULL;

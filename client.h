@@ -9,6 +9,7 @@
 
 #include <pcp/pmapi.h>
 #include <sys/types.h>
+#include "budget.h"
 #include "config.h"
 #include "evq.h"
 #include "params.h"
@@ -31,6 +32,7 @@ struct reader {
 struct client {
     int			ctx;
     struct identity	id;		/* from pmcd's attributes; names by policy */
+    struct budget_acct	*acct;		/* its user's, from its first reader on */
     struct reader	**readers;	/* indexed by instance id */
     int			nreaders;
 };

@@ -19,20 +19,53 @@ evq_init(struct evq *q, size_t maxmem)
     q->chunk_size = CHUNK_MIN;
 }
 
-/* room for a record of size bytes at the queue's tail, or NULL */
+/*
+ * Charge a new chunk of *csize bytes to the queue's account; when the
+ * budget refuses it, a chunk of just the record's size will do.  A
+ * lossless queue is charged regardless: its producer stops reading once
+ * the budget is spent (budget_over); so is a record that must be queued
+ * (force: an END record).  Returns 0, or 1 when refused.
+ */
+static int
+chunk_charge(struct evq *q, size_t *csize, size_t size, int force)
+{
+    if (budget_charge(q->acct, sizeof(struct evchunk) + *csize) == 0)
+	return 0;
+    if (*csize > size &&
+	budget_charge(q->acct, sizeof(struct evchunk) + size) == 0) {
+	*csize = size;
+	return 0;
+    }
+    if (!q->lossless && !force)
+	return 1;
+    budget_force(q->acct, sizeof(struct evchunk) + *csize);
+    return 0;
+}
+
+/*
+ * Room for a record of size bytes at the queue's tail, or NULL with
+ * *sts set: -ENOMEM (malloc failed), or 1 (the budget refused it).
+ */
 static struct evrec *
-chunk_alloc(struct evq *q, size_t size)
+chunk_alloc(struct evq *q, size_t size, int force, int *sts)
 {
     struct evchunk	*c = q->ctail;
     size_t		csize;
+
+    *sts = 0;
 
     size = (size + _Alignof(max_align_t) - 1) & ~(_Alignof(max_align_t) - 1);
     if (c == NULL || c->size - c->used < size) {
 	if (c != NULL && q->chunk_size < CHUNK_MAX)
 	    q->chunk_size *= 2;		/* still filling: grow */
 	csize = size > q->chunk_size ? size : q->chunk_size;
-	if ((c = malloc(sizeof(*c) + csize)) == NULL)
+	if ((*sts = chunk_charge(q, &csize, size, force)) != 0)
 	    return NULL;
+	if ((c = malloc(sizeof(*c) + csize)) == NULL) {
+	    budget_uncharge(q->acct, sizeof(*c) + csize);
+	    *sts = -ENOMEM;
+	    return NULL;
+	}
 	c->next = NULL;
 	c->size = csize;
 	c->used = c->live = 0;
@@ -60,6 +93,7 @@ chunk_release(struct evq *q)
 	q->ctail = NULL;
 	q->chunk_size = CHUNK_MIN;	/* drained: start small again */
     }
+    budget_release(q->acct, sizeof(*c) + c->size);
     free(c);
 }
 
@@ -114,6 +148,7 @@ evq_push(struct evq *q, enum evkind kind, const char *data, size_t len,
 {
     struct evrec	*r;
     size_t		cost = evq_cost(len);
+    int			sts;
 
     if (kind != EV_EXIT) {
 	q->lines++;
@@ -124,10 +159,13 @@ evq_push(struct evq *q, enum evkind kind, const char *data, size_t len,
 	    return 1;
 	}
     }
-    if ((r = chunk_alloc(q, cost)) == NULL) {
+    if ((r = chunk_alloc(q, cost, kind == EV_EXIT, &sts)) == NULL) {
 	q->dropped++;
 	q->pending_missed++;
-	return -ENOMEM;
+	if (sts == -ENOMEM)
+	    return -ENOMEM;
+	budget_dropped(q->acct);	/* the budget refused it */
+	return 1;
     }
     r->next = NULL;
     r->tv = *tv;

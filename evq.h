@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <sys/time.h>
+#include "budget.h"
 
 enum evkind {
     EV_LINE,		/* a line of stdout: pipe.line */
@@ -30,7 +31,8 @@ struct evrec {
  * Records live in chunks appended in queue order and freed once their
  * last record is popped (records leave a queue only from its head), so a
  * line costs no malloc of its own.  Chunks grow from 1 KiB to 1 MiB while
- * a queue keeps filling.
+ * a queue keeps filling; each is charged to the queue's budget account
+ * (header included) until it is freed.
  */
 struct evchunk {
     struct evchunk	*next;
@@ -55,6 +57,7 @@ struct evq {
     int			lossless;	/* overflow = block: never drop */
     int			ring;		/* shared queue: drop the oldest */
     unsigned long long	head_seq;	/* sequence number of head */
+    struct budget_acct	*acct;		/* chunks are charged to it (NULL: none) */
 };
 
 void evq_init(struct evq *, size_t maxmem);
@@ -66,9 +69,10 @@ void evq_run_start(struct evq *);
 /*
  * Queue a record.  Lines are dropped (counted, and reported to the client
  * with the next record or fetch) when they would take the queue over
- * maxmem, unless the queue is lossless (the producer is then expected to
- * stop reading once evq_full says so); an EV_EXIT record is always
- * queued.  Returns 0 queued, 1 dropped, -ENOMEM.
+ * maxmem, or when the memory budget refuses the queue's account the
+ * chunk they need, unless the queue is lossless (the producer is then
+ * expected to stop reading once evq_full or budget_over says so); an
+ * EV_EXIT record is always queued.  Returns 0 queued, 1 dropped, -ENOMEM.
  */
 int evq_push(struct evq *, enum evkind, const char *data, size_t len,
 		int status, const struct timeval *);

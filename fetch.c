@@ -8,8 +8,12 @@
 #include <pcp/pmda.h>
 #include "fetch.h"
 
+/* an array that carried more than this is released on the next tick */
+#define FETCH_KEEP	(64 * 1024)
+
 static struct fetch_pmids	pmids;
 static int			*arrays;	/* by instance, -1: none yet */
+static size_t			*filled;	/* by instance: most bytes put in */
 static int			narrays;
 
 void
@@ -22,14 +26,20 @@ int
 fetch_begin(int inst)
 {
     int		*na, i, arr;
+    size_t	*nf;
 
     if (inst < 0)
 	return PM_ERR_INST;
     if (inst >= narrays) {
+	if ((nf = realloc(filled, (inst + 1) * sizeof(*nf))) == NULL)
+	    return -ENOMEM;
+	filled = nf;
 	if ((na = realloc(arrays, (inst + 1) * sizeof(*na))) == NULL)
 	    return -ENOMEM;
-	for (i = narrays; i <= inst; i++)
+	for (i = narrays; i <= inst; i++) {
 	    na[i] = -1;
+	    nf[i] = 0;
+	}
 	arrays = na;
 	narrays = inst + 1;
     }
@@ -40,6 +50,20 @@ fetch_begin(int inst)
     }
     pmdaEventResetArray(arr);
     return arr;
+}
+
+/* array arr carries n bytes: its buffer is at least that large */
+static void
+note_filled(int arr, size_t n)
+{
+    int		i;
+
+    for (i = 0; i < narrays; i++)
+	if (arrays[i] == arr) {
+	    if (filled[i] < n)
+		filled[i] = n;
+	    return;
+	}
 }
 
 /* bytes a record takes in a packed event array (and its missed record) */
@@ -97,6 +121,7 @@ fetch_records(int arr, const struct evrec *r)
 	bytes += record_size(r);
 	n++;
     }
+    note_filled(arr, bytes);
     return n;
 }
 
@@ -122,6 +147,23 @@ fetch_done(int arr, pmAtomValue *atom)
     return PMDA_FETCH_STATIC;
 }
 
+size_t
+fetch_trim(void)
+{
+    size_t	freed = 0;
+    int		i;
+
+    for (i = 0; i < narrays; i++) {
+	if (arrays[i] < 0 || filled[i] <= FETCH_KEEP)
+	    continue;
+	pmdaEventReleaseArray(arrays[i]);
+	arrays[i] = -1;
+	freed += filled[i];
+	filled[i] = 0;
+    }
+    return freed;
+}
+
 void
 fetch_fini(void)
 {
@@ -131,6 +173,8 @@ fetch_fini(void)
 	if (arrays[i] >= 0)
 	    pmdaEventReleaseArray(arrays[i]);
     free(arrays);
+    free(filled);
     arrays = NULL;
+    filled = NULL;
     narrays = 0;
 }

@@ -30,6 +30,12 @@ int fetch_records(int arr, const struct evrec *r);
 int fetch_missed(int arr, unsigned int n);
 /* the fetch's value: PMDA_FETCH_NOVALUES when arr holds no record */
 int fetch_done(int arr, pmAtomValue *atom);
+/*
+ * Between requests (the PMDA's tick): release the arrays a fetch filled
+ * with more than a little, rather than keep their memory for the next
+ * one; returns about how many bytes that freed.
+ */
+size_t fetch_trim(void);
 /* release every array (PMDA exit) */
 void fetch_fini(void);
 

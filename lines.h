@@ -6,6 +6,7 @@
 #define PIPE_LINES_H
 
 #include <stddef.h>
+#include "budget.h"
 
 #define LINES_DEFAULT_MAX	(1024 * 1024)	/* longest line delivered whole */
 #define LINES_MIN_READ		(64 * 1024)	/* free space offered to read() */
@@ -23,13 +24,26 @@ struct lines {
     size_t	cap;
     size_t	maxline;
     size_t	scanned;	/* bytes of buf known to hold no newline */
+    struct budget_acct *acct;	/* the buffer is charged to it (NULL: none) */
+    int		scratch;	/* this read went to the shared scratch buffer */
+    unsigned long cuts;		/* lines cut short because the budget was spent */
 };
 
 void lines_init(struct lines *, size_t maxline);
 void lines_free(struct lines *);
 
-/* free space to read into (at least LINES_MIN_READ bytes), NULL on ENOMEM */
-char *lines_space(struct lines *, size_t *avail);
+/*
+ * Free space to read into (at least LINES_MIN_READ bytes), NULL on ENOMEM.
+ * The buffer is charged to acct as it grows (up to maxline plus
+ * LINES_MIN_READ) and given back once it holds nothing.  When the budget
+ * refuses it more, the line held so far is delivered through cb as a
+ * piece (flagged continued) and the space offered is what the buffer
+ * has, or, with no buffer, a scratch buffer shared by every splitter:
+ * whatever is read into that is delivered by the commit, an incomplete
+ * line at its end as a piece.  Delivery through cb here is not stopped by
+ * a non-zero return.
+ */
+char *lines_space(struct lines *, size_t *avail, lines_cb, void *arg);
 /* account for n bytes read into lines_space() and deliver complete lines */
 int lines_commit(struct lines *, size_t n, lines_cb, void *arg);
 /* at end of stream: deliver a final unterminated line, if any */

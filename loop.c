@@ -2,6 +2,7 @@
  * loop.c - epoll registry and dispatch.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -22,6 +23,9 @@ static size_t		ndefers, maxdefers;
 /* watches removed during a batch: their pending events are skipped */
 static struct loop_watch **dead;
 static size_t		ndead, maxdead;
+/* watches served first (loop_prio) */
+static struct loop_watch *prio[LOOP_MAXPRIO];
+static int		nprio;
 
 int
 loop_init(void)
@@ -42,6 +46,34 @@ loop_fini(void)
     defers = NULL;
     dead = NULL;
     ndefers = maxdefers = ndead = maxdead = 0;
+    nprio = 0;
+}
+
+int
+loop_prio(struct loop_watch *w)
+{
+    int		i;
+
+    if (w->fd < 0)
+	return -EBADF;
+    for (i = 0; i < nprio; i++)
+	if (prio[i] == w)
+	    return 0;
+    if (nprio == LOOP_MAXPRIO)
+	return -ENOSPC;
+    prio[nprio++] = w;
+    return 0;
+}
+
+static int
+is_prio(const struct loop_watch *w)
+{
+    int		i;
+
+    for (i = 0; i < nprio; i++)
+	if (prio[i] == w)
+	    return 1;
+    return 0;
 }
 
 int
@@ -73,11 +105,17 @@ void
 loop_del(struct loop_watch *w)
 {
     struct loop_watch	**nd;
+    int			i;
 
     if (w->fd < 0)
 	return;
     epoll_ctl(epfd, EPOLL_CTL_DEL, w->fd, NULL);
     w->fd = -1;
+    for (i = 0; i < nprio; i++)
+	if (prio[i] == w) {
+	    prio[i] = prio[--nprio];
+	    break;
+	}
     if (ndead == maxdead) {
 	maxdead = maxdead ? maxdead * 2 : 16;
 	if ((nd = realloc(dead, maxdead * sizeof(*nd))) == NULL) {
@@ -130,6 +168,41 @@ run_deferred(void)
     ndefers = 0;
 }
 
+/* a watch removed (and maybe re-added) earlier in this batch */
+static int
+gone(struct loop_watch *w)
+{
+    return w->fd < 0 || (ndead && is_dead(w));
+}
+
+/*
+ * Between two other handlers: serve the priority watches whose fds are
+ * readable now (one poll(2), no wait).
+ */
+static void
+serve_prio(void)
+{
+    struct pollfd	pfd[LOOP_MAXPRIO];
+    struct loop_watch	*w[LOOP_MAXPRIO];
+    int			i, n = nprio;
+
+    for (i = 0; i < n; i++) {
+	w[i] = prio[i];
+	pfd[i].fd = w[i]->fd;
+	pfd[i].events = POLLIN;
+	pfd[i].revents = 0;
+    }
+    if (n == 0 || poll(pfd, n, 0) <= 0)
+	return;
+    for (i = 0; i < n; i++) {
+	if (pfd[i].revents == 0 || gone(w[i]) || w[i]->fd != pfd[i].fd)
+	    continue;
+	w[i]->fn(w[i]->arg, (pfd[i].revents & POLLIN ? EPOLLIN : 0) |
+		 (pfd[i].revents & POLLHUP ? EPOLLHUP : 0) |
+		 (pfd[i].revents & POLLERR ? EPOLLERR : 0));
+    }
+}
+
 int
 loop_once(int timeout_ms)
 {
@@ -141,12 +214,22 @@ loop_once(int timeout_ms)
     n = epoll_wait(epfd, ev, LOOP_BATCH, timeout_ms);
     if (n < 0)
 	return errno == EINTR ? 0 : -errno;
-    for (i = 0; i < n; i++) {
+    /* priority watches of the batch first */
+    for (i = 0; i < n && nprio > 0; i++) {
 	w = ev[i].data.ptr;
-	/* a watch removed (and maybe re-added) earlier in this batch */
-	if (w->fd < 0 || (ndead && is_dead(w)))
+	if (!is_prio(w))
+	    continue;
+	ev[i].data.ptr = NULL;
+	if (!gone(w))
+	    w->fn(w->arg, ev[i].events);
+    }
+    for (i = 0; i < n; i++) {
+	if ((w = ev[i].data.ptr) == NULL || gone(w))
 	    continue;
 	w->fn(w->arg, ev[i].events);
+	/* what arrived meanwhile goes before the rest of the batch */
+	if (nprio > 0 && i + 1 < n)
+	    serve_prio();
     }
     run_deferred();
     ndead = 0;

@@ -24,6 +24,13 @@ int loop_mod(struct loop_watch *w, uint32_t events);
 /* unregister (safe on an unregistered watch); the fd is not closed */
 void loop_del(struct loop_watch *w);
 /*
+ * Serve a registered watch first (pmcd's requests): in each batch before
+ * the other watches, and between them whenever its fd has become
+ * readable.  At most LOOP_MAXPRIO watches; -ENOSPC beyond.
+ */
+#define LOOP_MAXPRIO	4
+int loop_prio(struct loop_watch *w);
+/*
  * Run fn(arg) once the current batch of events is dispatched: the way to
  * free an object whose watches may still be in that batch.
  */

@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <pcp/pmapi.h>
 #include <pcp/pmda.h>
+#include "budget.h"
 #include "cgroup.h"
 #include "client.h"
 #include "config.h"
@@ -51,7 +52,9 @@ enum {
     M_NUMCLIENTS, M_MAXMEMORY, M_COMMANDS, M_LINE, M_FIREHOSE,
     M_QMEMUSED, M_QCOUNT, M_QBYTES, M_QNUMCLIENTS, M_STDERR, M_EXITSTATUS,
     M_STARTS, M_FAILURES, M_RUNNING, M_DENIED, M_ENDREASON, M_PEAKMEM,
-    M_CPUTIME, M_CONTAINMENT, M_QDROPPED, M_RELOAD, M_AUTOSTART, M_NMETRICS
+    M_CPUTIME, M_CONTAINMENT, M_QDROPPED, M_RELOAD, M_AUTOSTART,
+    M_MEMUSED, M_MEMLIMIT, M_MEMUSERLIMIT, M_MEMDROPPED, M_MEMREFUSED,
+    M_NMETRICS
 };
 
 static pmdaIndom indomtab[] = {
@@ -88,6 +91,11 @@ static pmdaMetric metrictab[] = {
     [M_RELOAD] = METRIC(2, 1, PM_TYPE_U32, PM_INDOM_NULL, PM_SEM_COUNTER, UNITS_COUNT),
     [M_CONTAINMENT] = METRIC(2, 0, PM_TYPE_STRING, PM_INDOM_NULL, PM_SEM_DISCRETE, UNITS_NONE),
     [M_AUTOSTART] = METRIC(1, 6, PM_TYPE_U32, PIPE_INDOM_SERIAL, PM_SEM_DISCRETE, UNITS_NONE),
+    [M_MEMUSED] = METRIC(3, 0, PM_TYPE_U64, PM_INDOM_NULL, PM_SEM_INSTANT, UNITS_BYTES),
+    [M_MEMLIMIT] = METRIC(3, 1, PM_TYPE_U64, PM_INDOM_NULL, PM_SEM_DISCRETE, UNITS_BYTES),
+    [M_MEMUSERLIMIT] = METRIC(3, 2, PM_TYPE_U64, PM_INDOM_NULL, PM_SEM_DISCRETE, UNITS_BYTES),
+    [M_MEMDROPPED] = METRIC(3, 3, PM_TYPE_U64, PM_INDOM_NULL, PM_SEM_COUNTER, UNITS_COUNT),
+    [M_MEMREFUSED] = METRIC(3, 4, PM_TYPE_U64, PM_INDOM_NULL, PM_SEM_COUNTER, UNITS_COUNT),
 };
 
 /* the PMDA's state: one instance of it, owned by main() */
@@ -96,6 +104,7 @@ static struct {
     struct pipe_config	*cfg;		/* current; reloads swap it */
     const char		*config;	/* -c FILE, or NULL for the defaults */
     struct session_opts	so;
+    struct budget_limits budget;	/* -M, -S, -R, -P */
     size_t		maxmem;
     unsigned int	reloads;
     int			fetch_ctx;	/* context of the fetch in progress */
@@ -185,6 +194,7 @@ pipe_fetch_cb(pmdaMetric *mdesc, unsigned int inst, pmAtomValue *atom)
     unsigned int	cluster = pmID_cluster(mdesc->m_desc.pmid);
     unsigned int	item = pmID_item(mdesc->m_desc.pmid);
     struct inst_stats	*is;
+    struct budget_usage	bu;
     struct qsum		q;
 
     if (mdesc->m_desc.indom != PM_INDOM_NULL && (int)inst >= inst_count())
@@ -259,6 +269,25 @@ pipe_fetch_cb(pmdaMetric *mdesc, unsigned int inst, pmAtomValue *atom)
     } else if (cluster == 2 && item == 1) {
 	atom->ul = pmda.reloads;
 	return PMDA_FETCH_STATIC;
+    } else if (cluster == 3) {
+	budget_usage(NULL, &bu);
+	switch (item) {
+	case 0:
+	    atom->ull = bu.used;
+	    return PMDA_FETCH_STATIC;
+	case 1:
+	    atom->ull = budget_limits()->total;
+	    return PMDA_FETCH_STATIC;
+	case 2:
+	    atom->ull = budget_limits()->user;
+	    return PMDA_FETCH_STATIC;
+	case 3:
+	    atom->ull = bu.dropped;
+	    return PMDA_FETCH_STATIC;
+	case 4:
+	    atom->ull = bu.refused;
+	    return PMDA_FETCH_STATIC;
+	}
     }
     return PM_ERR_PMID;
 }
@@ -526,6 +555,9 @@ on_tick(void *arg, uint32_t events)
     loop_timer_ack(pmda.tickfd);
     cgroup_retry();
     session_tick();
+    /* between requests: large event arrays go, freed pages go back */
+    budget_note_freed(fetch_trim());
+    budget_trim();
 }
 
 static int
@@ -556,7 +588,11 @@ setup_loop(void)
     timerfd_settime(pmda.tickfd, 0, &its, NULL);
     if ((sts = loop_add(&pmda.wtick, pmda.tickfd, EPOLLIN, on_tick, NULL)) < 0)
 	return sts;
-    return loop_add(&pmda.wpmcd, __pmdaInFd(&pmda.dispatch), EPOLLIN, on_pmcd, NULL);
+    if ((sts = loop_add(&pmda.wpmcd, __pmdaInFd(&pmda.dispatch), EPOLLIN,
+			on_pmcd, NULL)) < 0)
+	return sts;
+    /* pmcd's requests before command output, however much there is */
+    return loop_prio(&pmda.wpmcd);
 }
 
 /* ---- start-up ---- */
@@ -593,7 +629,23 @@ parse_seconds(const char *s, double max, double *out)
     return 0;
 }
 
-/* -m, -L: a size (options.c's parser), at least min bytes */
+/* -R, -P: a count, 1 to max */
+static int
+parse_count(const char *s, long max, int *out)
+{
+    char	*end = NULL;
+    long	v;
+
+    if (s == NULL || *s == '\0')
+	return -EINVAL;
+    v = strtol(s, &end, 10);
+    if (end == NULL || *end != '\0' || v < 1 || v > max)
+	return -EINVAL;
+    *out = (int)v;
+    return 0;
+}
+
+/* -m, -L, -M, -S: a size (options.c's parser), at least min bytes */
 static int
 parse_size(const char *s, size_t min, size_t *out)
 {
@@ -759,12 +811,16 @@ static pmLongOptions longopts[] = {
     { "grace", 1, 'k', "SECS", "SIGTERM to SIGKILL grace period (default 5)" },
     { "maxline", 1, 'L', "SIZE", "longest line delivered whole (default 1M)" },
     { "memory", 1, 'm', "SIZE", "maximum queued bytes per client (default 2M)" },
+    { "budget", 1, 'M', "SIZE", "memory budget for all queues and buffers (default 256M, or RAM/8 if less)" },
+    { "user-budget", 1, 'S', "SIZE", "each user's share of the budget (default a quarter of -M)" },
+    { "user-runs", 1, 'R', "N", "concurrent runs per user (default 16)" },
+    { "user-privileged-runs", 1, 'P', "N", "of them, runs that keep capabilities (default 4)" },
     PMOPT_HELP,
     PMDA_OPTIONS_END
 };
 
 static pmdaOptions opts = {
-    .short_options = "c:CD:d:G:k:l:L:m:?",
+    .short_options = "c:CD:d:G:k:l:L:m:M:P:R:S:?",
     .long_options = longopts,
 };
 
@@ -814,6 +870,30 @@ main(int argc, char **argv)
 		opts.errors++;
 	    }
 	    break;
+	case 'M':
+	    if (parse_size(opts.optarg, BUDGET_MIN_TOTAL, &pmda.budget.total) < 0) {
+		pmprintf("%s: -M wants a size of at least 4M\n", pmGetProgname());
+		opts.errors++;
+	    }
+	    break;
+	case 'S':
+	    if (parse_size(opts.optarg, LINES_MIN_READ, &pmda.budget.user) < 0) {
+		pmprintf("%s: -S wants a size of at least 64K\n", pmGetProgname());
+		opts.errors++;
+	    }
+	    break;
+	case 'R':
+	    if (parse_count(opts.optarg, 100000, &pmda.budget.runs) < 0) {
+		pmprintf("%s: -R wants a count (1 to 100000)\n", pmGetProgname());
+		opts.errors++;
+	    }
+	    break;
+	case 'P':
+	    if (parse_count(opts.optarg, 100000, &pmda.budget.privruns) < 0) {
+		pmprintf("%s: -P wants a count (1 to 100000)\n", pmGetProgname());
+		opts.errors++;
+	    }
+	    break;
 	default:
 	    opts.errors++;
 	}
@@ -838,6 +918,8 @@ main(int argc, char **argv)
     }
 
     pmdaOpenLog(&pmda.dispatch);
+    budget_malloc_init();
+    budget_configure(&pmda.budget);
     errors = load_config(config, 0, &cfg);
     if (errors != 0) {
 	/* fail closed: a broken access rule must not open anything */
@@ -868,6 +950,10 @@ main(int argc, char **argv)
 		"%zu bytes per client, line limit %zu bytes, grace %ld ms",
 		pmda.cfg->ncmds, pmda.cfg->nrules, pmda.maxmem, so.maxline,
 		so.grace_ms);
+    pmNotifyErr(LOG_INFO, "memory budget %zu bytes, %zu per user; per user "
+		"at most %d runs, %d of them keeping capabilities",
+		budget_limits()->total, budget_limits()->user,
+		budget_limits()->runs, budget_limits()->privruns);
 
     if ((sts = cgroup_setup(cgroot)) < 0)
 	pmNotifyErr(LOG_WARNING, "containment: %s: no usable cgroup2 (%s: %s): "

@@ -38,6 +38,7 @@
 #include <pcp/pmapi.h>
 #include <pcp/pmda.h>
 #include "argv.h"
+#include "budget.h"
 #include "cgroup.h"
 #include "launch.h"
 #include "lines.h"
@@ -49,7 +50,13 @@
 #include "timeutil.h"
 #include "users.h"
 
-#define READS_PER_WAKEUP	16	/* fairness between busy pipes */
+/*
+ * Fairness between busy pipes, and to pmcd: a wakeup reads at most this
+ * many LINES_MIN_READ-sized reads (256 KiB) before the loop serves pmcd
+ * and the other streams; a stream with more is still readable and is
+ * called again.
+ */
+#define READS_PER_WAKEUP	4
 #define FINAL_WAIT_MS		2000	/* after SIGKILL, before giving up on pipes */
 
 enum kill_state { ALIVE, TERMINATING, KILLED };
@@ -91,6 +98,9 @@ struct session {
     char		reason[TEXT_LOG_BUF];
     struct timeval	now;		/* stamp for the current read batch */
     long		timeout_ms;
+    struct budget_acct	*acct;		/* whose run: charged its buffers */
+    int			privileged;	/* counts against the -P cap */
+    int			admitted;	/* counted as a run by the budget */
 };
 
 static struct session	*sessions;
@@ -247,7 +257,7 @@ stream_read(struct stream *st)
 	    stream_pause(st);
 	    return;
 	}
-	if ((space = lines_space(&st->lb, &avail)) == NULL) {
+	if ((space = lines_space(&st->lb, &avail, on_line, st)) == NULL) {
 	    pmNotifyErr(LOG_ERR, "%s[%lu]: out of memory reading output",
 			st->s->name, st->s->serial);
 	    stream_close(st);
@@ -293,6 +303,7 @@ session_free(void *arg)
 {
     struct session	*s = arg;
 
+    budget_put(s->acct);
     free(s->name);
     free(s);
 }
@@ -353,6 +364,7 @@ session_finish(struct session *s)
 	sink->ops->end(sink->arg, s->status, s->endreason);
     }
     session_stats(s->inst)->running--;
+    budget_run_end(s->acct, s->privileged);
     pmNotifyErr(LOG_INFO, "end: %s[%lu] pid %d exit status %d%s%s",
 		s->name, s->serial, (int)s->pid, s->status,
 		s->endreason ? ": " : "", s->endreason ? s->endreason : "");
@@ -613,6 +625,54 @@ session_detach(struct session *s)
     session_start_kill(s, "client disconnected");
 }
 
+/* a run that keeps capabilities counts against the smaller cap (-P) */
+static int
+run_privileged(const struct pipe_cmd *cmd)
+{
+    if (cmd->opts.set & OPT_CAPS)
+	return cmd->opts.caps != 0;
+    return strcmp(cmd->user, "root") == 0;
+}
+
+/*
+ * The budget's word on a new run (counted from here to session_finish):
+ * refused with -EAGAIN while its user has its cap of runs, with -ENOMEM
+ * while the user's memory share or the PMDA's total is spent.
+ */
+static int
+session_admit(struct session *s, const struct pipe_cmd *cmd, const char *who)
+{
+    const struct budget_limits	*l = budget_limits();
+    struct budget_usage		u, all;
+    int				sts;
+
+    if ((sts = budget_run_begin(s->acct, s->privileged)) == 0) {
+	s->admitted = 1;
+	return 0;
+    }
+    budget_usage(s->acct, &u);
+    budget_usage(NULL, &all);
+    if (sts == -EAGAIN && u.runs >= l->runs)
+	pmNotifyErr(LOG_INFO, "deny: %s instance %s: per-user cap reached: "
+		    "%d of %d runs going on (pmdapipe -R)", who, cmd->name,
+		    u.runs, l->runs);
+    else if (sts == -EAGAIN)
+	pmNotifyErr(LOG_INFO, "deny: %s instance %s: per-user cap reached: "
+		    "%d of %d runs keeping capabilities going on (pmdapipe -P)",
+		    who, cmd->name, u.privruns, l->privruns);
+    if (sts == -EAGAIN)
+	return -EAGAIN;
+    if (sts == -EDQUOT)
+	pmNotifyErr(LOG_INFO, "deny: %s instance %s: its memory share is "
+		    "spent (%zu of %zu bytes, pmdapipe -S)", who, cmd->name,
+		    u.used, l->user);
+    else
+	pmNotifyErr(LOG_INFO, "deny: %s instance %s: the PMDA's memory budget "
+		    "is spent (%zu of %zu bytes, pmdapipe -M)", who, cmd->name,
+		    all.used, l->total);
+    return -ENOMEM;
+}
+
 /* a session that never got watched: stop it the one way sessions stop */
 static int
 session_abort(struct session *s, const char *who, int sts)
@@ -666,6 +726,10 @@ session_start(struct sink *sink, const struct pipe_cmd *cmd, int inst,
 	sts = -ENOMEM;
 	goto fail;
     }
+    s->acct = budget_ref(sink->acct);
+    s->privileged = run_privileged(cmd);
+    if ((sts = session_admit(s, cmd, who)) < 0)
+	goto fail;
     /* the instance name, encoded: no name can escape or collide */
     s->cgroup = cgroup_create(text_path_label(cmd->name, label), s->serial);
     enforced = s->cgroup ? cgroup_enforced() : 0;
@@ -727,6 +791,7 @@ session_start(struct sink *sink, const struct pipe_cmd *cmd, int inst,
     s->reasonfd = res.reasonfd;
     lines_init(&s->out.lb, opts.maxline);
     lines_init(&s->err.lb, opts.maxline);
+    s->out.lb.acct = s->err.lb.acct = s->acct;
     /* from here on the session has a process: it ends the one way */
     s->next = sessions;
     if (sessions)
@@ -767,6 +832,9 @@ session_start(struct sink *sink, const struct pipe_cmd *cmd, int inst,
 fail:
     user_info_clear(&runas);
     if (s) {
+	if (s->admitted)
+	    budget_run_end(s->acct, s->privileged);
+	budget_put(s->acct);
 	cgroup_release(s->cgroup);
 	free(s->name);
 	free(s);

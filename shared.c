@@ -208,6 +208,7 @@ shared_free(void *arg)
     struct shared	*sh = arg;
 
     evq_clear(&sh->q);
+    budget_put(sh->q.acct);
     free(sh);
 }
 
@@ -268,6 +269,8 @@ shared_sync(size_t maxmem)
 	sh->sink.arg = sh;
 	evq_init(&sh->q, (cmd->opts.set & OPT_QUEUE) ? cmd->opts.queue : maxmem);
 	sh->q.ring = 1;
+	/* the PMDA's own: within the total, not a user's share or caps */
+	sh->q.acct = sh->sink.acct = budget_pmda();
 	sh->backoff_ms = BACKOFF_MIN_MS;
 	sh->wtimer.fd = -1;
 	if ((sh->tfd = loop_timer_new(&sh->wtimer, on_restart_timer, sh)) < 0)

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <sys/time.h>
+#include "budget.h"
 #include "evq.h"
 
 struct sink_ops {
@@ -26,6 +27,7 @@ struct sink_ops {
 struct sink {
     const struct sink_ops	*ops;
     void			*arg;
+    struct budget_acct		*acct;	/* whom a run's memory is charged to */
 };
 
 #endif /* PIPE_SINK_H */

@@ -2,7 +2,8 @@
  * churn.c - fetch latency while commands start and stop, for
  * bench/churn.sh.
  *
- *	build/churn [-h host] [-n churners] [-t secs] MEASURE [CHURN]
+ *	build/churn [-h host] [-n churners] [-t secs] [-f flooders -F FLOOD]
+ *		[-c] MEASURE [CHURN]
  *
  * The measuring client (this process) starts the command of instance
  * MEASURE by storing its parameters into pipe.firehose, waits for its
@@ -13,6 +14,14 @@
  * record in 2 s is a failure), disconnect (the PMDA then stops the
  * command).  A cycle still running at the end is not counted.
  *
+ * With -f, before anything is measured one more process opens FLOODERS
+ * contexts and starts the command of instance FLOOD in each (a flood of
+ * output nobody fetches), then holds them until the end; measuring
+ * starts 2 s after the last started.  With -c a prober process opens a
+ * new context every 0.2 s while measuring: connect, look up
+ * pipe.numclients, fetch it (from the PMDA), disconnect, and records how
+ * long that took.
+ *
  * Connections go to "unix:" by default: identity reaches the PMDA only
  * over the local socket, and "local:" would fall back to TCP when pmcd's
  * listen backlog (5) is full.  A refused connection is retried after a
@@ -22,7 +31,9 @@
  * and max fetch time in ms, records the measuring client received, and
  * for the churners: cycles, failures by kind, connection retries,
  * churners that had to be killed because they did not stop in time, and
- * p50, p99 and max of their pmStore times (the PMDA starting a command).
+ * p50, p99 and max of their pmStore times (the PMDA starting a command);
+ * flooders started and failed; probes, failed probes and p50, p99 and
+ * max of the probes' times.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +53,9 @@
 #define FIRST_LIMIT	2.0	/* a churner's store to first record, s */
 #define REAP_LIMIT	15.0	/* churners must be gone this long after the end */
 #define MAX_STORES	2048	/* store times kept per churner */
+#define PROBE_STEP	0.2	/* a new connection every 0.2 s (-c) */
+#define MAX_PROBES	4096
+#define FLOOD_WARMUP	2.0	/* s from the last flood started to measuring */
 
 /* what one churner did; only that churner writes its slot */
 struct tally {
@@ -61,6 +75,11 @@ struct shared {
     pmInDom		indom;
     int			inst;		/* CHURN */
     double		deadline;	/* CLOCK_MONOTONIC, s */
+    int			floods;		/* flood commands started (-f) */
+    int			floodfail;
+    int			nprobes;	/* -c: connections measured */
+    int			probefail;
+    float		probe_ms[MAX_PROBES];
     struct tally	tally[];
 };
 
@@ -70,7 +89,7 @@ static void
 usage(void)
 {
     fprintf(stderr, "Usage: %s [-h host] [-n churners] [-t secs] "
-	    "MEASURE [CHURN]\n", pmGetProgname());
+	    "[-f flooders -F FLOOD] [-c] MEASURE [CHURN]\n", pmGetProgname());
     exit(2);
 }
 
@@ -232,6 +251,95 @@ churner(struct shared *sh, int id, int go)
     }
 }
 
+/*
+ * -f: open n contexts, start instance flood's command in each, say so on
+ * ready (one byte), then hold them until the parent's go and the
+ * deadline are past.
+ */
+static void
+flooder(struct shared *sh, int n, const char *flood, int ready, int go)
+{
+    const char	*name = "pipe.firehose";
+    pmDesc	desc;
+    pmID	pmid;
+    char	params[32], c = 1;
+    unsigned long retries = 0;
+    int		*ctxs, i, inst = -1, sts, said = 0;
+
+    if ((ctxs = calloc(n, sizeof(int))) == NULL)
+	_exit(1);
+    for (i = 0; i < n; i++) {
+	if ((ctxs[i] = connect_retry(now() + 30, &retries)) < 0) {
+	    sh->floodfail++;
+	    continue;
+	}
+	if (inst < 0 &&
+	    ((sts = pmLookupName(1, &name, &pmid)) < 0 ||
+	     (sts = pmLookupDesc(pmid, &desc)) < 0 ||
+	     (sts = inst = pmLookupInDom(desc.indom, flood)) < 0)) {
+	    fprintf(stderr, "%s: flooder: %s: %s\n", pmGetProgname(), flood,
+		    pmErrStr(sts));
+	    _exit(1);
+	}
+	pmsprintf(params, sizeof(params), "flood%d", i);
+	if ((sts = firehose_start(pmid, desc.indom, inst, params)) < 0) {
+	    sh->floodfail++;
+	    once(&said, "flood store", sts);
+	} else
+	    sh->floods++;
+    }
+    if (write(ready, &c, 1) != 1)
+	_exit(1);
+    close(ready);
+    while (read(go, &c, 1) < 0 && errno == EINTR)
+	;
+    if (sh->ready)
+	sleep_until(sh->deadline);
+    for (i = 0; i < n; i++)
+	if (ctxs[i] >= 0)
+	    pmDestroyContext(ctxs[i]);
+    _exit(0);
+}
+
+/* -c: a new connection and a fetch from the PMDA every PROBE_STEP */
+static void
+prober(struct shared *sh, int go)
+{
+    const char	*name = "pipe.numclients";
+    unsigned long retries = 0;
+    pmResult	*rp;
+    pmID	pmid;
+    double	t0, next;
+    char	c;
+    int		ctx, sts, said = 0;
+
+    while (read(go, &c, 1) < 0 && errno == EINTR)
+	;
+    close(go);
+    if (!sh->ready)
+	return;
+    for (next = now(); now() < sh->deadline && sh->nprobes < MAX_PROBES;
+	 next += PROBE_STEP) {
+	sleep_until(next);
+	t0 = now();
+	if ((sts = ctx = connect_retry(sh->deadline, &retries)) >= 0 &&
+	    (sts = pmLookupName(1, &name, &pmid)) >= 0 &&
+	    (sts = pmFetch(1, &pmid, &rp)) >= 0) {
+	    sts = rp->vset[0]->numval > 0 ? 0 :
+		  rp->vset[0]->numval < 0 ? rp->vset[0]->numval : PM_ERR_VALUE;
+	    pmFreeResult(rp);
+	}
+	if (ctx >= 0)
+	    pmDestroyContext(ctx);
+	if (sts < 0) {
+	    sh->probefail++;
+	    once(&said, "probe", sts);
+	    continue;
+	}
+	sh->probe_ms[sh->nprobes++] = (now() - t0) * 1e3;
+    }
+}
+
 /* wait for the churners, bounded; kill those still there: how many */
 static int
 reap(pid_t *pids, int n, double limit)
@@ -280,10 +388,34 @@ percentile(const double *v, int n, double p)
     return v[i < 0 ? 0 : i >= n ? n - 1 : i];
 }
 
+/*
+ * A helper process (churner, flooder, prober): in the child, dies with
+ * the parent and closes the write end of the go pipe; -1 (said) when
+ * fork fails.
+ */
+static pid_t
+helper_fork(pid_t parent, int gofd)
+{
+    pid_t	pid;
+
+    if ((pid = fork()) < 0) {
+	perror("churn: fork");
+	return -1;
+    }
+    if (pid == 0) {
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+	    _exit(1);
+	close(gofd);
+    }
+    return pid;
+}
+
 int
 main(int argc, char **argv)
 {
     const char		*name = "pipe.firehose", *measure, *churn = NULL;
+    const char		*flood = NULL;
     struct shared	*sh;
     struct tally	sum = { 0 };
     pmDesc		desc;
@@ -296,10 +428,24 @@ main(int argc, char **argv)
     char		*end;
     int			opt, nchurn = 0, go[2], inst, sts, i, stuck = 0;
     int			nfetch = 0, maxfetch, errors = 0, said = 0, nstore = 0, j;
+    int			nflood = 0, probe = 0, nproc, ready[2];
+    double		*probes = NULL;
+    char		c;
 
     pmSetProgname(argv[0]);
-    while ((opt = getopt(argc, argv, "h:n:t:?")) != -1) {
+    while ((opt = getopt(argc, argv, "cf:F:h:n:t:?")) != -1) {
 	switch (opt) {
+	case 'c':
+	    probe = 1;
+	    break;
+	case 'f':
+	    nflood = (int)strtol(optarg, &end, 10);
+	    if (*end != '\0' || nflood < 0 || nflood > 1000)
+		usage();
+	    break;
+	case 'F':
+	    flood = optarg;
+	    break;
 	case 'h':
 	    host = optarg;
 	    break;
@@ -322,7 +468,7 @@ main(int argc, char **argv)
     measure = argv[optind];
     if (optind + 1 < argc)
 	churn = argv[optind + 1];
-    if (nchurn > 0 && churn == NULL)
+    if ((nchurn > 0 && churn == NULL) || (nflood > 0 && flood == NULL))
 	usage();
 
     /* fork the churners first, so that they share no context with us */
@@ -330,21 +476,45 @@ main(int argc, char **argv)
     sh = mmap(NULL, shsize, PROT_READ | PROT_WRITE,
 	      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (sh == MAP_FAILED || pipe2(go, O_CLOEXEC) < 0 ||
-	(pids = calloc(nchurn + 1, sizeof(pid_t))) == NULL) {
+	pipe2(ready, O_CLOEXEC) < 0 ||
+	(pids = calloc(nchurn + 3, sizeof(pid_t))) == NULL) {
 	perror("churn: setup");
 	return 1;
     }
+    nproc = nchurn;
+    /* the floods first: they must run before anything is measured */
+    if (nflood > 0) {
+	if ((pids[nproc] = helper_fork(parent, go[1])) < 0)
+	    return 1;
+	if (pids[nproc] == 0) {
+	    close(ready[0]);
+	    flooder(sh, nflood, flood, ready[1], go[0]);
+	}
+	nproc++;
+	close(ready[1]);
+	if (read(ready[0], &c, 1) != 1) {
+	    fprintf(stderr, "%s: the flooder failed\n", pmGetProgname());
+	    reap(pids + nchurn, 1, 0);
+	    return 1;
+	}
+	sleep_until(now() + FLOOD_WARMUP);
+    }
+    close(ready[0]);
+    if (probe) {
+	if ((pids[nproc] = helper_fork(parent, go[1])) < 0)
+	    return 1;
+	if (pids[nproc] == 0) {
+	    prober(sh, go[0]);
+	    _exit(0);
+	}
+	nproc++;
+    }
     for (i = 0; i < nchurn; i++) {
-	if ((pids[i] = fork()) < 0) {
-	    perror("churn: fork");
+	if ((pids[i] = helper_fork(parent, go[1])) < 0) {
 	    reap(pids, i, 0);
 	    return 1;
 	}
 	if (pids[i] == 0) {
-	    prctl(PR_SET_PDEATHSIG, SIGKILL);
-	    if (getppid() != parent)
-		_exit(1);
-	    close(go[1]);
 	    churner(sh, i, go[0]);
 	    _exit(0);
 	}
@@ -407,7 +577,7 @@ main(int argc, char **argv)
     span = now() - start;
     pmDestroyContext(pmWhichContext());
 
-    stuck = reap(pids, nchurn, sh->deadline + REAP_LIMIT);
+    stuck = reap(pids, nproc, sh->deadline + REAP_LIMIT);
     if (nchurn > 0 &&
 	(stores = malloc(nchurn * MAX_STORES * sizeof(double))) == NULL) {
 	perror("churn: malloc");
@@ -425,16 +595,31 @@ main(int argc, char **argv)
     qsort(times, nfetch, sizeof(double), cmp_double);
     if (nstore > 0)
 	qsort(stores, nstore, sizeof(double), cmp_double);
+    if (sh->nprobes > 0 &&
+	(probes = malloc(sh->nprobes * sizeof(double))) == NULL) {
+	perror("churn: malloc");
+	return 1;
+    }
+    for (i = 0; i < sh->nprobes; i++)
+	probes[i] = sh->probe_ms[i];
+    if (sh->nprobes > 0)
+	qsort(probes, sh->nprobes, sizeof(double), cmp_double);
     printf("fetches %d errors %d p50 %.3f p99 %.3f max %.3f records %lu "
 	   "retries %lu churners %d secs %.3f cycles %lu timeouts %lu "
 	   "storefail %lu fetchfail %lu connretry %lu stuck %d "
-	   "stores %d store_p50 %.3f store_p99 %.3f store_max %.3f\n",
+	   "stores %d store_p50 %.3f store_p99 %.3f store_max %.3f "
+	   "floods %d floodfail %d probes %d probefail %d conn_p50 %.3f "
+	   "conn_p99 %.3f conn_max %.3f\n",
 	   nfetch, errors, percentile(times, nfetch, 0.50),
 	   percentile(times, nfetch, 0.99), nfetch ? times[nfetch - 1] : 0,
 	   records, retries, nchurn, span, sum.cycles, sum.timeouts,
 	   sum.storefail, sum.fetchfail, sum.connretry, stuck, nstore,
 	   percentile(stores, nstore, 0.50), percentile(stores, nstore, 0.99),
-	   nstore ? stores[nstore - 1] : 0);
+	   nstore ? stores[nstore - 1] : 0, sh->floods, sh->floodfail,
+	   sh->nprobes, sh->probefail, percentile(probes, sh->nprobes, 0.50),
+	   percentile(probes, sh->nprobes, 0.99),
+	   sh->nprobes ? probes[sh->nprobes - 1] : 0);
+    free(probes);
     free(stores);
     free(times);
     free(pids);
@@ -443,7 +628,7 @@ main(int argc, char **argv)
 fail:
     /* the churners see ready == 0 and leave */
     close(go[1]);
-    reap(pids, nchurn, now() + REAP_LIMIT);
+    reap(pids, nproc, now() + REAP_LIMIT);
     free(pids);
     return 1;
 }

@@ -58,20 +58,7 @@ churn	nobody	$tmp/cmd 1
 EOF
 
 # command processes (and any sh -c around them) still running
-leftover()
-{
-    pgrep -f "$tmp/cmd" | wc -l
-}
-
-# what a PMDA left running would load the next phase: stop it, by pid
-stop_leftovers()
-{
-    local pids
-    pids=$(pgrep -f "$tmp/cmd")
-    [ -z "$pids" ] && return
-    kill -KILL $pids 2>/dev/null
-    wait_for '[ $(leftover) -eq 0 ]' 10
-}
+leftover_re="$tmp/cmd"
 
 row()
 {
@@ -112,15 +99,7 @@ phase()
     stop_leftovers
     [ $sts -eq 124 ] || [ $sts -eq 137 ] &&
 	note "build/churn hung: killed after $((secs + 60)) s"
-    [ -s $out.err ] && sort $out.err | uniq -c | while read -r count msg; do
-	note "$count x $msg"
-    done
-    # "name value" pairs
-    set -- $(cat $out)
-    while [ $# -ge 2 ]; do
-	v[$1]=$2
-	shift 2
-    done
+    churn_results v $out
     if [ $sts -ne 0 ] || [ -z "${v[store_max]:-}" ]; then
 	note "build/churn failed (exit status $sts)"
 	echo "$which|$name|-|-|-|-|-|-|-|-|-|$cpu|$left" >> $results

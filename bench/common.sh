@@ -4,12 +4,17 @@
 # setting nothing; it sets:
 #
 #	here dir stock stock_kit	paths
-#	bench_lock			take the lock the qa suite also takes
+#	bench_lock			take the lock the qa suite also takes (unless
+#					$PIPEQA_LOCKED says the caller holds it)
 #	bench_save			save pipe.conf, put it and our agent back at exit
 #	install_ours CONF-FILE		run our agent (the package's, $dir) with CONF-FILE
 #	install_stock CONF-FILE		run pcp's stock agent with CONF-FILE
 #	pmda_pid pmda_cpu pmcd_pid	the running PMDA's pid, CPU seconds; pmcd's pid
 #	wait_for CMD SECS		poll CMD every 0.1 s, bounded
+#	bench_pmdas WHICH		-P stock|ours|both into $pmdas
+#	churn_results ARRAY OUT		build/churn's output: notes, name-value pairs
+#	leftover stop_leftovers		commands matching $leftover_re (pgrep -f) still
+#					running: how many; kill them, by pid
 #
 # Ours is the pmdapipe package's agent (scripts/setup.sh, or what
 # scripts/qa-run.sh last installed); the package diverts pcp's stock
@@ -32,6 +37,8 @@ stock_dir=""			# where the stock agent runs from (bench_save)
 # the qa suite and the benchmarks all reinstall the PMDA: take turns
 bench_lock()
 {
+    # a caller that holds it already (flock -o LOCK, as scripts/qa-run.sh)
+    [ -n "${PIPEQA_LOCKED:-}" ] && return 0
     { exec 9>/run/lock/pmdapipe-qa.lock; } 2>/dev/null || exec 9>/tmp/pmdapipe-qa.lock
     if ! flock -n 9; then
 	echo "$0: waiting for a QA run or benchmark to finish ..." >&2
@@ -48,6 +55,50 @@ wait_for()
 	i=$((i + 1))
     done
     eval "$1"
+}
+
+# command processes a phase left running (the script sets leftover_re)
+leftover()
+{
+    [ -n "${leftover_re:-}" ] || { echo 0; return; }
+    pgrep -f "$leftover_re" | wc -l
+}
+
+# what a PMDA left running would load the next phase: stop it, by pid
+stop_leftovers()
+{
+    local pids
+    [ -n "${leftover_re:-}" ] || return 0
+    pids=$(pgrep -f "$leftover_re")
+    [ -z "$pids" ] && return
+    kill -KILL $pids 2>/dev/null
+    wait_for '[ $(leftover) -eq 0 ]' 10
+}
+
+# -P stock|ours|both: the PMDAs to run, in order, into $pmdas
+bench_pmdas()
+{
+    case $1 in
+	both) pmdas="stock ours" ;;
+	stock|ours) pmdas=$1 ;;
+	*) echo "$0: -P stock, ours or both" >&2; exit 1 ;;
+    esac
+}
+
+# build/churn's output: its stderr as notes (each message once, with a
+# count), its "name value" pairs into the associative array named $1
+churn_results()
+{
+    local -n _cr=$1
+    local out=$2
+    [ -s $out.err ] && sort $out.err | uniq -c | while read -r count msg; do
+	note "$count x $msg"
+    done
+    set -- $(cat $out)
+    while [ $# -ge 2 ]; do
+	_cr[$1]=$2
+	shift 2
+    done
 }
 
 pmda_pid()

@@ -512,6 +512,68 @@ test_start_after_drop(void **state)
     evq_clear(&q);
 }
 
+/* ---- the budget: chunks are charged to the queue's account ---- */
+
+/*
+ * Over its user's share a queue drops lines, counted as missed and as
+ * budget drops, and tries a chunk of just the record's size first; END
+ * records and lossless queues are charged regardless; everything is
+ * given back when the records go.
+ */
+static void
+test_budget(void **state)
+{
+    struct budget_acct	*a, *b;
+    struct budget_usage	u;
+    struct evq		q, lossless;
+    char		line[100];
+    int			i, queued = 0, dropped = 0, sts;
+
+    (void)state;
+    budget_configure(&(struct budget_limits){ 64 << 20, 8 << 10, 1, 1 });
+    a = budget_get(6000);
+    b = budget_get(6001);
+    evq_init(&q, 1 << 20);
+    q.acct = a;
+    evq_run_start(&q);
+    memset(line, 'z', sizeof(line));
+    for (i = 0; i < 200; i++) {
+	sts = evq_push(&q, EV_LINE, line, sizeof(line), 0, &tv0);
+	assert_true(sts == 0 || sts == 1);
+	if (sts == 0)
+	    queued++;
+	else
+	    dropped++;
+	assert_true(budget_used(a) <= 8 << 10);
+    }
+    assert_true(queued > 0);
+    assert_true(dropped > 0);
+    assert_true(queued * evq_cost(sizeof(line)) > 4 << 10);	/* used the share */
+    budget_usage(a, &u);
+    assert_int_equal(u.dropped, dropped);
+    assert_int_equal(q.pending_missed, dropped);
+    /* the END record is queued whatever the budget says */
+    assert_int_equal(push_exit(&q, 0), 0);
+    assert_int_equal(q.tail->missed, dropped);
+    /* another user's queue is not held back by this one's share */
+    evq_init(&lossless, 1 << 20);
+    lossless.acct = b;
+    assert_int_equal(push(&lossless, EV_LINE, "b"), 0);
+    evq_clear(&lossless);
+    assert_int_equal(budget_used(b), 0);
+    /* a lossless queue goes on past the share (its producer waits) */
+    lossless.acct = a;
+    lossless.lossless = 1;
+    for (i = 0; i < 10; i++)
+	assert_int_equal(evq_push(&lossless, EV_LINE, line, sizeof(line), 0, &tv0), 0);
+    assert_true(budget_used(a) > 8 << 10);
+    evq_clear(&lossless);
+    evq_clear(&q);
+    assert_int_equal(budget_used(a), 0);
+    budget_put(a);
+    budget_put(b);
+}
+
 int
 main(void)
 {
@@ -527,6 +589,7 @@ main(void)
 	cmocka_unit_test(test_accounting),
 	cmocka_unit_test(test_clear),
 	cmocka_unit_test(test_start_after_drop),
+	cmocka_unit_test(test_budget),
     };
 
     return cmocka_run_group_tests_name("evq: event records, flags and loss "

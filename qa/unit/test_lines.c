@@ -183,7 +183,7 @@ feed_chunks(struct lines *lb, const char *in, size_t len, size_t chunk,
     char	*space;
 
     for (off = 0; off < len; off += n) {
-	space = lines_space(lb, &avail);
+	space = lines_space(lb, &avail, collect_cb, c);
 	assert_non_null(space);
 	assert_true(avail >= LINES_MIN_READ);
 	n = len - off < chunk ? len - off : chunk;
@@ -379,13 +379,13 @@ test_callback_stops(void **state)
 
     c.stop_at = 2;
     c.stop_sts = -1;
-    assert_non_null(lines_space(&lb, &avail));
+    assert_non_null(lines_space(&lb, &avail, collect_cb, &c));
     assert_int_equal(lines_commit(&lb, 0, collect_cb, &c), -1);
     assert_int_equal(c.n, 2);
     assert_int_equal(lb.len, 8);		/* "three\nfo" */
 
     c.stop_at = 0;
-    assert_non_null(space = lines_space(&lb, &avail));
+    assert_non_null(space = lines_space(&lb, &avail, collect_cb, &c));
     memcpy(space, "ur\n", 3);
     assert_int_equal(lines_commit(&lb, 3, collect_cb, &c), 0);
     assert_int_equal(lb.len, 0);
@@ -488,7 +488,7 @@ test_space(void **state)
     (void)state;
     lines_init(&lb, 0);
     for (i = 0; i < 5; i++) {
-	assert_non_null(space = lines_space(&lb, &avail));
+	assert_non_null(space = lines_space(&lb, &avail, collect_cb, &c));
 	assert_true(avail >= LINES_MIN_READ);
 	assert_ptr_equal(space, lb.buf + lb.len);
 	memset(space, 'q', avail);
@@ -506,6 +506,175 @@ test_space(void **state)
     lines_free(&lb);
 }
 
+/* ---- the budget: the buffer is charged, and cut short when refused ---- */
+
+/* reassemble what was delivered; pieces never hold a newline */
+static size_t
+reassemble(const struct collect *c, char *out)
+{
+    size_t	i, n = 0;
+
+    for (i = 0; i < c->n; i++) {
+	assert_null(memchr(c->p[i].data, '\n', c->p[i].len));
+	memcpy(out + n, c->p[i].data, c->p[i].len);
+	n += c->p[i].len;
+	if (!c->p[i].continued)
+	    out[n++] = '\n';
+    }
+    return n;
+}
+
+/*
+ * The buffer is charged as it grows (at most maxline + LINES_MIN_READ)
+ * and given back when a line completes.
+ */
+static void
+test_budget_charged(void **state)
+{
+    struct budget_acct	*a;
+    struct collect	c = { 0 };
+    struct lines	lb;
+    char		*in;
+    size_t		len = 300 * 1024, i;
+
+    (void)state;
+    budget_configure(&(struct budget_limits){ 64 << 20, 16 << 20, 1, 1 });
+    a = budget_get(7000);
+    assert_non_null(in = malloc(len + 1));
+    memset(in, 'y', len);
+    in[len] = '\n';
+    lines_init(&lb, 256 * 1024);
+    lb.acct = a;
+    for (i = 0; i < len; i += 1000) {
+	assert_int_equal(lines_feed(&lb, in + i, len - i < 1000 ? len - i : 1000,
+				    collect_cb, &c), 0);
+	assert_int_equal(budget_used(a), lb.cap);
+	assert_true(lb.cap <= 256 * 1024 + LINES_MIN_READ);
+    }
+    assert_int_equal(lines_feed(&lb, in + len, 1, collect_cb, &c), 0);
+    assert_int_equal(c.n, 2);			/* 256 KiB, then the rest */
+    assert_int_equal(budget_used(a), 0);		/* nothing held, nothing kept */
+    assert_null(lb.buf);
+    lines_free(&lb);
+    collect_free(&c);
+    free(in);
+    budget_put(a);
+}
+
+/*
+ * A share too small for the line: what was held is delivered as a piece
+ * whenever the buffer cannot grow, and with no room at all the scratch
+ * buffer is read into; every byte arrives once, in order, and nothing
+ * is charged beyond the share.
+ */
+static void
+test_budget_refused(void **state)
+{
+    static const struct { size_t share, chunk; const char *name; } rows[] = {
+	{ 96 * 1024, 1000, "room for one buffer, small reads" },
+	{ 96 * 1024, 65536, "room for one buffer, full reads" },
+	{ 0, 777, "no room: the scratch buffer" },
+	{ 0, 65536, "no room, full reads" },
+    };
+    struct budget_acct	*a, *hog;
+    struct collect	c = { 0 };
+    struct lines	lb;
+    char		*in, *out;
+    size_t		len = 400 * 1024 + 10, i, k, n, pieces;
+
+    (void)state;
+    assert_non_null(in = malloc(len));
+    assert_non_null(out = malloc(2 * len));
+    for (i = 0; i < len; i++)
+	in[i] = i % 100000 == 99999 ? '\n' : 'a' + i % 26;
+    in[len - 1] = '\n';
+    for (k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+	budget_configure(&(struct budget_limits){ 64 << 20, 128 << 10, 1, 1 });
+	a = budget_get(7001);
+	hog = budget_get(7002);
+	/* another user holds all but a share's worth of the total... */
+	budget_configure(&(struct budget_limits){ 4 << 20, 4 << 20, 1, 1 });
+	assert_int_equal(budget_charge(hog, (4 << 20) - rows[k].share), 0);
+	lines_init(&lb, 0);
+	lb.acct = a;
+	for (i = 0; i < len; i += n) {
+	    n = len - i < rows[k].chunk ? len - i : rows[k].chunk;
+	    assert_int_equal(lines_feed(&lb, in + i, n, collect_cb, &c), 0);
+	    assert_true(budget_used(a) <= rows[k].share);
+	}
+	assert_int_equal(lines_flush(&lb, collect_cb, &c), 0);
+	for (i = pieces = 0; i < c.n; i++)
+	    pieces += c.p[i].continued;
+	if (reassemble(&c, out) != len || memcmp(out, in, len) != 0 ||
+	    pieces == 0 || lb.cuts != pieces) {
+	    print_error("[%s] %zu pieces (%zu cut, cuts %lu), %zu bytes\n",
+			rows[k].name, c.n, pieces, lb.cuts, reassemble(&c, out));
+	    fail();
+	}
+	assert_int_equal(budget_used(a), 0);
+	lines_free(&lb);
+	collect_free(&c);
+	budget_release(hog, (4 << 20) - rows[k].share);
+	budget_put(hog);
+	budget_put(a);
+    }
+    free(in);
+    free(out);
+}
+
+/* a callback that charges each line, as a queue would */
+static struct budget_acct	*queue_acct;
+static int			queue_refused;
+
+static int
+queue_cb(void *arg, const char *line, size_t len, int continued)
+{
+    if (budget_charge(queue_acct, len) < 0)
+	queue_refused++;
+    return collect_cb(arg, line, len, continued);
+}
+
+/*
+ * A line the buffer held within the share can move to a queue: the
+ * buffer lends its charge while the line is delivered, and what it keeps
+ * afterwards is charged again (shrunk to what the rest needs).
+ */
+static void
+test_budget_lends(void **state)
+{
+    struct collect	c = { 0 };
+    struct lines	lb;
+    static char		in[100 * 1024];
+    size_t		share = 200 * 1024;
+
+    (void)state;
+    budget_configure(&(struct budget_limits){ 64 << 20, share, 1, 1 });
+    queue_acct = budget_get(7003);
+    queue_refused = 0;
+    memset(in, 'q', sizeof(in));
+    lines_init(&lb, 0);
+    lb.acct = queue_acct;
+    assert_int_equal(lines_feed(&lb, in, sizeof(in), queue_cb, &c), 0);
+    assert_int_equal(c.n, 0);
+    assert_int_equal(lb.len, sizeof(in));
+    assert_true(budget_used(queue_acct) > share / 2);	/* no room for a copy */
+    assert_true(budget_used(queue_acct) <= share);
+    /* the line ends, with the start of the next behind it */
+    assert_int_equal(lines_feed(&lb, "\nnext", 5, queue_cb, &c), 0);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.p[0].len, sizeof(in));
+    assert_int_equal(queue_refused, 0);
+    /* the buffer now holds 4 bytes: it was shrunk, and charged for that */
+    assert_int_equal(lb.len, 4);
+    assert_int_equal(lb.cap, 4 + LINES_MIN_READ);
+    assert_int_equal(budget_used(queue_acct), sizeof(in) + lb.cap);
+    lines_free(&lb);
+    budget_release(queue_acct, sizeof(in));
+    assert_int_equal(budget_used(queue_acct), 0);
+    collect_free(&c);
+    queue_acct = budget_put(queue_acct);
+}
+
 int
 main(void)
 {
@@ -520,6 +689,9 @@ main(void)
 	cmocka_unit_test(test_flush_status),
 	cmocka_unit_test(test_flush_after_stop),
 	cmocka_unit_test(test_space),
+	cmocka_unit_test(test_budget_charged),
+	cmocka_unit_test(test_budget_refused),
+	cmocka_unit_test(test_budget_lends),
     };
 
     return cmocka_run_group_tests_name("lines: byte stream to lines",

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <pcp/pmapi.h>
+#include "../../budget.h"
 #include "../../cgroup.h"
 #include "../../launch.h"
 #include "../../params.h"
@@ -104,6 +105,9 @@ struct rec {
     char	reason[64];
     int		blocked;	/* what blocked() answers */
     int		capacity;	/* lines it takes; more are dropped */
+    size_t	bytes;		/* of the lines taken */
+    int		ncontinued;	/* pieces of lines cut short */
+    struct budget_acct *acct;	/* the sink's budget account */
 };
 
 static int
@@ -119,6 +123,7 @@ rec_line(void *arg, enum evkind kind, const char *data, size_t len,
     }
     snprintf(r->lines[r->nlines], sizeof(r->lines[0]), "%.*s", (int)len, data);
     r->kinds[r->nlines++] = kind;
+    r->bytes += len;
     return 0;
 }
 
@@ -177,6 +182,7 @@ start(struct rec *r, struct sink *sink, struct session **run)
 {
     sink->ops = &rec_ops;
     sink->arg = r;
+    sink->acct = r->acct;
     if (r->capacity == 0)
 	r->capacity = 64;
     return session_start(sink, &cmd, 0, &noparams, "", "test", run);
@@ -326,7 +332,7 @@ test_unread_output_is_read(void **state)
 {
     static const struct sink_ops count_ops = { count_line, rec_blocked, rec_end };
     struct rec		r = { 0 };
-    struct sink		sink = { &count_ops, &r };
+    struct sink		sink = { .ops = &count_ops, .arg = &r };
     struct session	*run;
     pid_t		pid;
 
@@ -450,6 +456,103 @@ test_shutdown(void **state)
     assert_int_equal(session_count(), 0);
 }
 
+/* ---- the budget: run caps, and what the line buffers are charged ---- */
+
+/* a user's runs beyond its cap are refused before anything starts */
+static void
+test_run_cap(void **state)
+{
+    struct rec		r[5];
+    struct sink		sink[5];
+    struct session	*run[5];
+    struct budget_acct	*a = budget_get(5000), *b = budget_get(5001);
+    pid_t		before;
+    int			i;
+
+    (void)state;
+    memset(r, 0, sizeof(r));
+    budget_configure(&(struct budget_limits){ 64 << 20, 16 << 20, 2, 1 });
+    child_fn = child_hang;
+    for (i = 0; i < 5; i++)
+	r[i].acct = i < 3 ? a : b;
+    assert_int_equal(start(&r[0], &sink[0], &run[0]), 0);
+    assert_int_equal(start(&r[1], &sink[1], &run[1]), 0);
+    before = last_pid;
+    assert_int_equal(start(&r[2], &sink[2], &run[2]), -EAGAIN);
+    assert_null(run[2]);
+    assert_int_equal(last_pid, before);		/* nothing was launched */
+    assert_int_equal(session_count(), 2);
+    /* a privileged run of another user: one, not two */
+    cmd.opts.set |= OPT_CAPS;
+    cmd.opts.caps = 1ULL << 21;
+    assert_int_equal(start(&r[3], &sink[3], &run[3]), 0);
+    assert_int_equal(start(&r[4], &sink[4], &run[4]), -EAGAIN);
+    cmd.opts.set &= ~OPT_CAPS;
+    assert_int_equal(start(&r[4], &sink[4], &run[4]), 0);
+    /* a run ends (when reaped, not when detached): room for another */
+    session_detach(run[0]);
+    assert_int_equal(start(&r[2], &sink[2], &run[2]), -EAGAIN);
+    RUN_UNTIL(session_count() == 3, 5000);
+    assert_int_equal(start(&r[2], &sink[2], &run[2]), 0);
+    for (i = 1; i < 5; i++)
+	session_detach(run[i]);
+    RUN_UNTIL(session_count() == 0, 5000);
+    assert_int_equal(session_count(), 0);
+    assert_int_equal(budget_used(a), 0);
+    /* a user whose memory share is spent starts nothing: -ENOMEM */
+    assert_int_equal(budget_charge(a, 16 << 20), 0);
+    assert_int_equal(start(&r[0], &sink[0], &run[0]), -ENOMEM);
+    budget_release(a, 16 << 20);
+    budget_put(a);
+    budget_put(b);
+}
+
+static void child_long(void)
+{
+    static char	line[200 * 1024 + 5];
+    size_t	off = 0;
+    ssize_t	n;
+
+    memset(line, 'x', sizeof(line));
+    memcpy(line + sizeof(line) - 5, "\nend\n", 5);
+    while (off < sizeof(line) && (n = write(1, line + off, sizeof(line) - off)) > 0)
+	off += n;
+    _exit(0);
+}
+
+/*
+ * A 200 KiB line when the user's share leaves its buffer no room past
+ * 64 KiB: it arrives in pieces, every byte, and the share is not passed.
+ */
+static void
+test_budget_cuts_line(void **state)
+{
+    struct rec		r = { 0 };
+    struct sink		sink;
+    struct session	*run;
+    struct budget_acct	*a = budget_get(5002);
+    struct budget_usage	u;
+
+    (void)state;
+    budget_configure(&(struct budget_limits){ 64 << 20, 96 << 10, 4, 1 });
+    session_configure(&(struct session_opts){ 200, 1 << 20 }, 4);
+    r.acct = a;
+    child_fn = child_long;
+    assert_int_equal(start(&r, &sink, &run), 0);
+    RUN_UNTIL(r.ended, 5000);
+    assert_int_equal(r.ended, 1);
+    assert_int_equal(r.dropped, 0);
+    assert_int_equal(r.bytes, 200 * 1024 + 3);	/* without the newlines */
+    assert_true(r.nlines >= 5);			/* 4 pieces and "end" */
+    assert_string_equal(r.lines[r.nlines - 1], "end");
+    budget_usage(a, &u);
+    assert_int_equal(u.used, 0);		/* the buffers are gone */
+    RUN_UNTIL(session_count() == 0, 1000);
+    budget_usage(a, &u);
+    assert_int_equal(u.runs, 0);
+    budget_put(a);
+}
+
 int
 main(void)
 {
@@ -464,6 +567,8 @@ main(void)
 	cmocka_unit_test_setup(test_unwatched_is_reaped, setup),
 	cmocka_unit_test_setup(test_timeout, setup),
 	cmocka_unit_test_setup(test_shutdown, setup),
+	cmocka_unit_test_setup(test_run_cap, setup),
+	cmocka_unit_test_setup(test_budget_cuts_line, setup),
     };
 
     static const char *const users[] = { "nobody", NULL };
