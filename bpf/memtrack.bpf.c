@@ -45,7 +45,8 @@
  * exits (its per-thread cache: blocks the program had already freed)
  * from real frees: frees libc itself makes are held back per thread
  * and counted at the thread's next counted call, or dropped when the
- * thread exits on its own (the cache flush runs then).
+ * thread exits on its own (the cache flush runs then).  Only while the
+ * process has more than one thread: a thread alone flushes nothing.
  *
  * A process is observed only while the kernel would let its owner
  * ptrace it: the same credentials it had when tracking started (a
@@ -767,7 +768,14 @@ mt_entry(struct pt_regs *ctx)
 	    } else
 #endif
 		size = usable_size(ptr);
-	    if (called_by_libc_at(ctx, proc, task, off)) {
+	    /*
+	     * The cache flush runs in an exiting thread that is not the
+	     * only one (the main thread never flushes; a thread group
+	     * leader that left early still counts in nr_threads until the
+	     * group ends): a process of one thread needs no caller check.
+	     */
+	    if (task->signal->nr_threads > 1 &&
+		called_by_libc_at(ctx, proc, task, off)) {
 		t->pend_frees++;	/* counted at our next call, see above */
 		t->pend_bytes += size;
 		return 0;

@@ -670,7 +670,7 @@ tcache_index(struct elf_file *ef, const struct dinsn *v, size_t n, size_t k)
     unsigned long	reg[1][2];
     size_t		avail, rl, c, l = 0, m = 0, i;
     unsigned		rex, w;
-    int			breg = -1, ireg = -1, jreg = -1, r, base, index, scale;
+    int			breg = -1, ireg = -1, jreg = -1, base, index, scale;
 
     /* back from the site: the mov, the lea, the movzwl */
     for (c = k; c-- > 0; ) {
@@ -683,7 +683,7 @@ tcache_index(struct elf_file *ef, const struct dinsn *v, size_t n, size_t k)
 	b += rl;
 	if (!m) {
 	    if (x->len == (int)rl + 3 && (rex & 8) && b[0] == 0x8b &&
-		(r = sib_operand(b + 1, rex, &base, &index, &scale)) == X86_RAX &&
+		sib_operand(b + 1, rex, &base, &index, &scale) == X86_RAX &&
 		scale == 8) {
 		m = c;			/* mov (B,J,8),%rax */
 		breg = base;
