@@ -45,7 +45,8 @@
  * exits (its per-thread cache: blocks the program had already freed)
  * from real frees: frees libc itself makes are held back per thread
  * and counted at the thread's next counted call, or dropped when the
- * thread exits on its own (the cache flush runs then).
+ * thread exits on its own (the cache flush runs then).  Only while the
+ * process has more than one thread: a thread alone flushes nothing.
  *
  * A process is observed only while the kernel would let its owner
  * ptrace it: the same credentials it had when tracking started (a
@@ -767,7 +768,14 @@ mt_entry(struct pt_regs *ctx)
 	    } else
 #endif
 		size = usable_size(ptr);
-	    if (called_by_libc_at(ctx, proc, task, off)) {
+	    /*
+	     * The cache flush runs in an exiting thread that is not the
+	     * only one (the main thread never flushes; a thread group
+	     * leader that left early still counts in nr_threads until the
+	     * group ends): a process of one thread needs no caller check.
+	     */
+	    if (task->signal->nr_threads > 1 &&
+		called_by_libc_at(ctx, proc, task, off)) {
 		t->pend_frees++;	/* counted at our next call, see above */
 		t->pend_bytes += size;
 		return 0;
@@ -942,6 +950,28 @@ cc_holds(__u32 cc, __u64 flags)
     }
     return (cc & 1) ? !r : r;
 }
+
+/*
+ * General register n (x86 encoding: rax, rcx, rdx, rbx, rsp, rbp, rsi,
+ * rdi, r8..r15).  Each case loads its own field (barrier_var): the
+ * verifier refuses a load through a computed context offset.
+ */
+#define REG_CASE(k, f)	case k: v = ctx->f; barrier_var(v); break
+static __always_inline __u64
+reg_at(struct pt_regs *ctx, __u32 n)
+{
+    __u64	v;
+
+    switch (n) {
+    REG_CASE(0, ax); REG_CASE(1, cx); REG_CASE(2, dx); REG_CASE(3, bx);
+    REG_CASE(4, sp); REG_CASE(5, bp); REG_CASE(6, si); REG_CASE(7, di);
+    REG_CASE(8, r8); REG_CASE(9, r9); REG_CASE(10, r10); REG_CASE(11, r11);
+    REG_CASE(12, r12); REG_CASE(13, r13); REG_CASE(14, r14);
+    default: v = ctx->r15; break;
+    }
+    return v;
+}
+#undef REG_CASE
 #endif
 
 /*
@@ -958,7 +988,7 @@ mt_site(struct pt_regs *ctx)
     struct task_struct	*task;
     struct mt_proc	*proc;
     struct mt_thread	*t;
-    __u64		ret;
+    __u64		ret, idx, size;
     bool		cond;
 
     if (mode == MT_MODE_EMPTY)
@@ -971,7 +1001,11 @@ mt_site(struct pt_regs *ctx)
     task = bpf_get_current_task_btf();
     if (!(t = thread_of(task, &proc)) || t->depth)
 	return 0;		/* inside realloc, memalign, ...: theirs */
-    record_alloc(proc, t, ret, usable_size(ret), 0);
+    if ((ck & MT_CK_TCACHE) && (idx = reg_at(ctx, MT_CK_REG(ck))) < 64)
+	size = idx * 16 + 24;	/* a tcache block: its bin says (probes.c) */
+    else
+	size = usable_size(ret);
+    record_alloc(proc, t, ret, size, 0);
 #endif
     return 0;
 }

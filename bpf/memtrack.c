@@ -1216,6 +1216,10 @@ report_cost(struct memtrack *mt)
 static void
 print_probes(struct memtrack *mt)
 {
+    static const char *const regs[16] = {
+	"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+	"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"
+    };
     const char	*base = strrchr(mt->libc, '/');
     int		i;
 
@@ -1242,13 +1246,19 @@ print_probes(struct memtrack *mt)
     }
     errmsg("sizes: usable, glibc malloc at %d return sites (%s):",
 	   mt->probes.nsites, mt->probes.sites_why);
-    for (i = 0; i < mt->probes.nsites; i++)
-	fprintf(stderr, "%s:   %s+0x%lx %s%s\n", progname, base,
+    for (i = 0; i < mt->probes.nsites; i++) {
+	unsigned	ck = mt->probes.site[i].cookie;
+
+	fprintf(stderr, "%s:   %s+0x%lx %s%s%s%s%s\n", progname, base,
 		mt->probes.site[i].offset,
-		mt->probes.site[i].cookie & MT_CK_TAKEN ? "taken" : "",
-		(mt->probes.site[i].cookie & (MT_CK_TAKEN | MT_CK_FALLTHRU)) ==
+		ck & MT_CK_TAKEN ? "taken" : "",
+		(ck & (MT_CK_TAKEN | MT_CK_FALLTHRU)) ==
 		(MT_CK_TAKEN | MT_CK_FALLTHRU) ? " and fall-through" :
-		mt->probes.site[i].cookie & MT_CK_FALLTHRU ? "fall-through" : "");
+		ck & MT_CK_FALLTHRU ? "fall-through" : "",
+		ck & MT_CK_TCACHE ? " (a tcache block: its bin index in %" : "",
+		ck & MT_CK_TCACHE ? regs[MT_CK_REG(ck)] : "",
+		ck & MT_CK_TCACHE ? ")" : "");
+    }
 }
 
 int

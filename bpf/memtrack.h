@@ -49,6 +49,14 @@ enum mt_op {
 #define MT_CK_CC_SHIFT		12
 #define MT_CK_CC(c)		(((c) >> MT_CK_CC_SHIFT) & 0xf)
 /*
+ * MT_CK_TCACHE on a malloc site: its fall-through returns a block of
+ * glibc's tcache, whose bin index is in the general register numbered
+ * (x86 encoding) by bits 16-19: the usable size is 16 * index + 24.
+ */
+#define MT_CK_TCACHE		(1u << 20)
+#define MT_CK_REG_SHIFT		16
+#define MT_CK_REG(c)		(((c) >> MT_CK_REG_SHIFT) & 0xf)
+/*
  * MT_CK_SITE on free (usable summary mode, x86-64): a probe past glibc's
  * load of the chunk header into %rax; the return address is at %rsp +
  * bits 16-31.

@@ -625,6 +625,123 @@ branched_into(struct elf_file *ef, unsigned long lo, unsigned long hi,
     return 1;
 }
 
+/*
+ * A memory operand "(base,index,scale)" with no displacement: the
+ * ModRM and SIB bytes at b (after the opcode), rex the REX prefix or 0.
+ * Returns the ModRM reg field, or -1 if the operand is another form.
+ */
+static int
+sib_operand(const unsigned char *b, unsigned rex, int *base, int *index,
+	    int *scale)
+{
+    if ((b[0] >> 6) != 0 || (b[0] & 7) != 4 || (b[1] & 7) == 5 ||
+	((b[1] >> 3) & 7) == 4)
+	return -1;		/* not mod 00 with a SIB, base and index */
+    *scale = 1 << (b[1] >> 6);
+    *index = ((b[1] >> 3) & 7) | ((rex & 2) << 2);
+    *base = (b[1] & 7) | ((rex & 1) << 3);
+    return ((b[0] >> 3) & 7) | ((rex & 4) << 1);
+}
+
+/* the REX prefix at b, or 0; *len is then 1 or 0 */
+static unsigned
+rex_at(const unsigned char *b, size_t *len)
+{
+    *len = (b[0] & 0xf0) == 0x40;
+    return *len ? b[0] : 0;
+}
+
+/*
+ * glibc's tcache hit (tcache_get inlined into malloc): "movzwl
+ * (B,I,2)" reads tcache->counts[I], "lea 0x10(I),J; mov (B,J,8),%rax"
+ * reads tcache->entries[I], 128 bytes further: the layout of glibc's
+ * tcache_perthread_struct (64 uint16_t counts, then 64 entries).  A
+ * return site right after it, with I, B and %rax unchanged on the way
+ * and nothing branching in, returns a block of tcache bin I, whose
+ * usable size is 16 * I + 24 (x86-64: MALLOC_ALIGNMENT 16, MINSIZE 32,
+ * SIZE_SZ 8): mt_site then takes the size from I, not the header.
+ * Returns I's register number, or -1.
+ */
+static int
+tcache_index(struct elf_file *ef, const struct dinsn *v, size_t n, size_t k)
+{
+    const unsigned char	*b;
+    unsigned long	lo = v[0].addr, t, from;
+    unsigned long	reg[1][2];
+    size_t		avail, rl, c, l = 0, m = 0, i;
+    unsigned		rex, w;
+    int			breg = -1, ireg = -1, jreg = -1, base, index, scale;
+
+    /* back from the site: the mov, the lea, the movzwl */
+    for (c = k; c-- > 0; ) {
+	const struct x86_insn	*x = &v[c].x;
+
+	if (k - c > 8 || (b = code_at(ef, v[c].addr, &avail)) == NULL ||
+	    avail < 5)
+	    return -1;
+	rex = rex_at(b, &rl);
+	b += rl;
+	if (!m) {
+	    if (x->len == (int)rl + 3 && (rex & 8) && b[0] == 0x8b &&
+		sib_operand(b + 1, rex, &base, &index, &scale) == X86_RAX &&
+		scale == 8) {
+		m = c;			/* mov (B,J,8),%rax */
+		breg = base;
+		jreg = index;
+	    }
+	} else if (!l) {
+	    if (x->len == (int)rl + 3 && (rex & 8) && b[0] == 0x8d &&
+		(b[1] >> 6) == 1 && (b[1] & 7) != 4 && b[2] == 0x10 &&
+		(int)(((b[1] >> 3) & 7) | ((rex & 4) << 1)) == jreg) {
+		l = c;			/* lea 0x10(I),J */
+		ireg = (b[1] & 7) | ((rex & 1) << 3);
+		if (ireg == jreg)
+		    return -1;
+	    }
+	} else if (x->len == (int)rl + 4 && b[0] == 0x0f && b[1] == 0xb7 &&
+		   sib_operand(b + 2, rex, &base, &index, &scale) >= 0 &&
+		   base == breg && index == ireg && scale == 2) {
+	    break;			/* movzwl (B,I,2),%reg */
+	}
+	/* straight line, but for jccs that leave (checked below) */
+	if (x->kind != X86_OTHER && !(x->kind == X86_JCC && l))
+	    return -1;
+    }
+    if (c == (size_t)-1 || !l)
+	return -1;
+    /* I unchanged up to the site, B up to the mov, J from lea to mov, %rax after it */
+    for (i = c; i < k; i++) {
+	if ((w = v[i].x.writes) == X86_ALL)
+	    return -1;
+	if (i != l && (w & (1u << ireg)))
+	    return -1;
+	if (i < m && (w & (1u << breg)))
+	    return -1;
+	if (i > l && i < m && (w & (1u << jreg)))
+	    return -1;
+	if (i > m && (w & (1u << X86_RAX)))
+	    return -1;
+    }
+    /* nothing may branch into (movzwl, site] */
+    for (i = 0; i < n; i++) {
+	if (v[i].x.kind != X86_JMP && v[i].x.kind != X86_JCC &&
+	    v[i].x.kind != X86_LOOP && v[i].x.kind != X86_CALL)
+	    continue;
+	t = target_of(&v[i]);
+	if (t > v[c].addr && t <= v[k].addr)
+	    return -1;
+    }
+    for (i = 0; i < ef->nsyms; i++)
+	if (ef->syms[i] > v[c].addr && ef->syms[i] <= v[k].addr)
+	    return -1;
+    reg[0][0] = v[c].addr + 1;
+    reg[0][1] = v[k].addr + 1;
+    if (branched_into(ef, lo, v[n - 1].addr + (unsigned long)v[n - 1].x.len,
+		      (const unsigned long (*)[2])reg, 1, &from))
+	return -1;
+    return ireg;
+}
+
 static void
 malloc_sites(struct elf_file *ef, const struct sym *m, struct probe_set *ps)
 {
@@ -632,7 +749,7 @@ malloc_sites(struct elf_file *ef, const struct sym *m, struct probe_set *ps)
     unsigned long	lo = m->value, hi = m->value + m->size, t, from;
     unsigned long	(*reg)[2] = NULL;
     size_t		n = 0, i, j, r, s;
-    int			k, nreg = 0;
+    int			k, nreg = 0, ti, ntc = 0;
 
     if ((v = decode_fn(ef, m, &n, ps->sites_why, sizeof(ps->sites_why))) == NULL)
 	return;
@@ -712,8 +829,17 @@ malloc_sites(struct elf_file *ef, const struct sym *m, struct probe_set *ps)
 	NO_SITES("no return sites found");
     if (branched_into(ef, lo, hi, (const unsigned long (*)[2])reg, nreg, &from))
 	NO_SITES("0x%lx may branch into a return path", from);
+    for (k = 0; k < ps->nsites; k++) {
+	if ((ps->site[k].cookie & (MT_CK_TAKEN | MT_CK_FALLTHRU)) != MT_CK_FALLTHRU)
+	    continue;
+	if ((ti = tcache_index(ef, v, n, (size_t)insn_at(v, n, ps->site[k].vaddr))) >= 0) {
+	    ps->site[k].cookie |= MT_CK_TCACHE | (unsigned)ti << MT_CK_REG_SHIFT;
+	    ntc++;
+	}
+    }
     snprintf(ps->sites_why, sizeof(ps->sites_why),
-	     "%d branches into its %d return paths", ps->nsites, nreg);
+	     "%d branches into its %d return paths, %d from the tcache",
+	     ps->nsites, nreg, ntc);
     free(v);
     free(reg);
     return;

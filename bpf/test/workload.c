@@ -1,7 +1,7 @@
 /*
  * workload.c - a deterministic allocator workload for pmpipe-memtrack tests.
  *
- *   workload [-w] [-f] [-t THREADS] [-a] [-u] [-d] [-s PAIRS [-p RATE]] [-b PAIRS]
+ *   workload [-w] [-f] [-t THREADS] [-a] [-r] [-u] [-d] [-s PAIRS [-p RATE]] [-b PAIRS]
  *            [-S SECONDS] [-e] N M [PROGRAM ARGS...]
  *
  * Makes N mallocs of the distinct sizes 1000+i (i = 0..N-1), then frees
@@ -13,6 +13,9 @@
  *   -f        fork first; the child does the same, the parent waits for it
  *   -t T      do the N mallocs and M frees in each of T threads instead
  *   -a        also call each other allocator function once (sizes 3001..3011)
+ *   -r        also, for each size 0..1100, malloc+free it twice: the second
+ *             malloc takes the block back from glibc's per-thread cache
+ *             (its tcache covers up to 1032 bytes)
  *   -u        print its own totals at exit, in glibc's usable sizes
  *             (malloc_usable_size; mmap by length): "usable allocs=A
  *             frees=F live=L peak=P" on stderr (peak: only without -t)
@@ -149,6 +152,23 @@ all_functions(void)
     (void)p;
 }
 
+/* -r: each size twice, the second time from the cache the free filled */
+static void
+reuse(void)
+{
+    void	*p;
+    size_t	size;
+    int		k;
+
+    for (size = 0; size <= 1100; size++)
+	for (k = 0; k < 2; k++) {
+	    if ((p = u_alloc(malloc(size))) == NULL)
+		_exit(1);
+	    u_free(p);
+	    free(p);
+	}
+}
+
 /* the N mallocs and M frees, pointers in slice [k*n/t, (k+1)*n/t) */
 static void *
 work(void *arg)
@@ -185,12 +205,13 @@ main(int argc, char **argv)
 {
     long long	storm = 0, rate = 0, bench = 0, t0, c0;
     int		c, wait_stdin = 0, fork_child = 0, all = 0, status, k, threads = 0;
+    int		again = 0;
     int		usable = 0, nodump = 0, exec_after = 0, pause = 0;
     pthread_t	tid[MAXT];
     pid_t	child = -1;
     char	b;
 
-    while ((c = getopt(argc, argv, "+wft:audes:p:b:S:")) != -1) {
+    while ((c = getopt(argc, argv, "+wft:arudes:p:b:S:")) != -1) {
 	switch (c) {
 	case 'w': wait_stdin = 1; break;
 	case 'u': usable = 1; break;
@@ -200,6 +221,7 @@ main(int argc, char **argv)
 	case 'f': fork_child = 1; break;
 	case 't': threads = atoi(optarg); break;
 	case 'a': all = 1; break;
+	case 'r': again = 1; break;
 	case 's': storm = atoll(optarg); break;
 	case 'p': rate = atoll(optarg); break;
 	case 'b': bench = atoll(optarg); break;
@@ -229,6 +251,8 @@ main(int argc, char **argv)
 	return 1;
     if (all)
 	all_functions();
+    if (again)
+	reuse();
     if (storm)
 	pairs(storm, rate);
     if (bench) {
