@@ -61,7 +61,8 @@ inst_apply(const struct pipe_config *cfg)
 	cmds = nc;
 	ncmds = max;
     }
-    memset(cmds, 0, ncmds * sizeof(*cmds));
+    if (ncmds > 0)		/* none yet: cmds is still NULL */
+	memset(cmds, 0, ncmds * sizeof(*cmds));
     for (i = 0; i < cfg->ncmds; i++)
 	cmds[ids[i]] = &cfg->cmds[i];
     free(ids);
