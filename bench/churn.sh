@@ -39,16 +39,7 @@ make -s -C "$here" build/churn || exit 1
 bench_lock
 bench_save
 
-# the commands run as nobody: the directory must be searchable
-tmp=$(mktemp -d /tmp/pipe-churn.XXXXXX)
-chmod 755 $tmp
-ln -s "$(command -v vmstat)" $tmp/cmd
-cleanup()
-{
-    stop_leftovers
-    rm -rf "$tmp"
-}
-bench_cleanup=cleanup
+bench_tmpdir churn
 
 # the stock agent stops parsing at the first section it does not know:
 # command lines only, for both

@@ -128,6 +128,23 @@ pipe_answers()
 }
 
 # save pipe.conf; at exit put it back and run our agent again
+# bench_tmpdir NAME: $tmp, a fresh directory the commands (run as nobody)
+# can search, with $tmp/cmd a link to vmstat; removed at the end, with the
+# commands left running
+bench_tmpdir()
+{
+    tmp=$(mktemp -d /tmp/pipe-$1.XXXXXX)
+    chmod 755 $tmp
+    ln -s "$(command -v vmstat)" $tmp/cmd
+    bench_cleanup=bench_tmp_cleanup
+}
+
+bench_tmp_cleanup()
+{
+    stop_leftovers
+    rm -rf "$tmp"
+}
+
 bench_save()
 {
     bench_saved=$(mktemp -d /tmp/pipe-bench.XXXXXX)

@@ -48,17 +48,8 @@ make -s -C "$here" build/churn build/flood || exit 1
 bench_lock
 bench_save
 
-# the commands run as nobody: the directory must be searchable
-tmp=$(mktemp -d /tmp/pipe-fair.XXXXXX)
-chmod 755 $tmp
-ln -s "$(command -v vmstat)" $tmp/cmd
+bench_tmpdir fair
 install -m 755 $here/build/flood $tmp/flood
-cleanup()
-{
-    stop_leftovers
-    rm -rf "$tmp"
-}
-bench_cleanup=cleanup
 
 # the same commands for both; ours also gets the flooders' queues at 256K
 # each, so that 200 of them (50 MiB) fit its default memory budget (-M
