@@ -12,7 +12,9 @@
 # install" puts this tree's build over the package's files, so that
 # uncommitted changes are tested too.
 #
-# --asan installs build/asan/pmdapipe (ASan+UBSan) for the run, puts the
+# --asan checks that build/asan/sanitizer_selftest's findings reach the
+# report directory, installs build/asan/pmdapipe (ASan+UBSan, clang: its
+# one runtime honours log_path for both) for the run, puts the
 # plain build back afterwards and fails when the sanitizers reported
 # anything.  The lock is held by a flock(1) parent process (-o): neither
 # the tests nor a pmcd they restart inherit its descriptor.
@@ -55,7 +57,16 @@ mkdir -p build
     { cat build/pkg-install.log; echo "$0: installing the package failed" >&2; exit 1; }
 make -s install || exit 1
 if $asan; then
-    [ -x build/asan/pmdapipe ] || { echo "$0: build build/asan/pmdapipe first" >&2; exit 1; }
+    for f in pmdapipe sanitizer_selftest; do
+	[ -x build/asan/$f ] || { echo "$0: build build/asan/$f first" >&2; exit 1; }
+    done
+    # both kinds of finding must reach $reports, or the check below is blind
+    for kind in ub asan; do
+	rm -rf $reports && mkdir -p $reports
+	build/asan/sanitizer_selftest $kind 2>/dev/null
+	grep -qs -e 'runtime error:' -e 'ERROR: AddressSanitizer' $reports/* ||
+	    { echo "$0: a $kind finding left no report in $reports" >&2; exit 1; }
+    done
     rm -rf $reports && mkdir -p $reports
     rm -f $kitdir/pmdapipe
     install -m 755 build/asan/pmdapipe $kitdir/pmdapipe
