@@ -40,6 +40,9 @@ if [ "$1" = --asan ]; then
     shift
 fi
 . /etc/pcp.env
+# under the lock: a run that restarts pmcd (qa/180, 190) must not meet a
+# second pmcd started by another run's start-up
+"$here/scripts/start-pmcd.sh" || exit 1
 pmdadir=$PCP_PMDAS_DIR/pipe
 kitdir=$PCP_PMDASADM_DIR/pipe
 reports=/var/tmp/pmdapipe-asan
