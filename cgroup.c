@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cgroup.h"
+#include "cgroup_file.h"
+#include "cgroup_systemd.h"
 
 static char	*base;		/* <root>/pmdapipe */
 static unsigned long long self_start;	/* our start time (stat field 22) */
@@ -47,23 +49,13 @@ find_cgroup2(void)
 static int
 write_file(const char *dir, const char *file, const char *value)
 {
-    char	path[PATH_MAX];
-    int		fd, sts = 0;
-    size_t	len = strlen(value);
-
-    snprintf(path, sizeof(path), "%s/%s", dir, file);
-    if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
-	return -errno;
-    if (write(fd, value, len) != (ssize_t)len)
-	sts = -errno;
-    close(fd);
-    return sts;
+    return cgroup_file_write(dir, file, value);
 }
 
 int
 cgroup_setup(const char *root)
 {
-    char	*r = NULL;
+    char	*r = NULL, *svc;
     int		sts;
 
     free(base);
@@ -76,6 +68,11 @@ cgroup_setup(const char *root)
     if (strcmp(root, "auto") == 0) {
 	if ((r = find_cgroup2()) == NULL)
 	    return -ENOENT;
+	/* under systemd, only the subtree it delegated to our service */
+	if (cgroup_systemd_root(r, "/proc/self/cgroup", &svc) > 0) {
+	    free(r);
+	    r = svc;
+	}
     } else if ((r = strdup(root)) == NULL)
 	return -ENOMEM;
     if (asprintf(&base, "%s/pmdapipe", r) < 0) {

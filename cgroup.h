@@ -21,7 +21,9 @@ enum cgroup_tier {
 };
 
 /*
- * root: a cgroup2 directory, "auto" to find the cgroup2 mount, or "none".
+ * root: a cgroup2 directory, "auto" to find the cgroup2 mount (or, in a
+ * cgroup systemd delegated to our service, that one: cgroup_systemd.h),
+ * or "none".
  * Returns >= 0 when cgroups are in use (the number of stale session
  * cgroups of earlier, dead PMDAs it killed and removed), else -errno
  * (callers log and go on).
