@@ -240,14 +240,18 @@ in_our_cgroup(struct sup *s, pid_t pid)
     return 0;
 }
 
-/* sig to every member of the cgroup that provably is one */
-static void
+/*
+ * sig to every member of the cgroup that provably is one; 1 when that
+ * was every member (the list was read whole), else 0
+ */
+static int
 signal_members(struct sup *s, int sig)
 {
     pid_t	pids[MAXPIDS];
     int		n, i, fd, more;
 
-    n = read_pids(s->procsfile, pids, MAXPIDS, &more);
+    if ((n = read_pids(s->procsfile, pids, MAXPIDS, &more)) < 0)
+	return 0;
     for (i = 0; i < n; i++) {
 	if ((fd = pidfd_open(pids[i], 0)) < 0)
 	    continue;
@@ -256,6 +260,7 @@ signal_members(struct sup *s, int sig)
 	    pidfd_send_signal(fd, sig, NULL, 0);
 	close(fd);
     }
+    return !more;
 }
 
 static void
@@ -271,7 +276,11 @@ write_kill(const char *file)
     close(fd);
 }
 
-/* sig to the whole run, by the ways that reach only the run */
+/*
+ * sig to the whole run, by the ways that reach only the run, and other
+ * than SIGKILL to each process once: a shell runs its TERM trap for
+ * every SIGTERM that arrives after the last one was handled
+ */
 static void
 signal_run(struct sup *s, int sig)
 {
@@ -281,13 +290,14 @@ signal_run(struct sup *s, int sig)
     if (s->killfile[0] != '\0') {
 	if (sig == SIGKILL)
 	    write_kill(s->killfile);
-	else
-	    signal_members(s, sig);
+	else if (signal_members(s, sig))
+	    return;		/* the cgroup holds the whole run */
     }
     killpg(s->p->cmd, sig);	/* unreaped: the group id is still its */
     n = list_children(pids, MAXPIDS, &more);
     for (i = 0; i < n; i++)
-	if (pids[i] != s->p->cmd)
+	if (pids[i] != s->p->cmd &&
+	    (sig == SIGKILL || getpgid(pids[i]) != s->p->cmd))
 	    kill(pids[i], sig);
 }
 

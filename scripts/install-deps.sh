@@ -10,13 +10,14 @@ cd "$(dirname "$0")/.."
 # e2fsprogs (mkfs.ext4 -d) also make check-vm-systemd's Debian image;
 # sasl2-bin (saslpasswd2, saslauthd) and the SASL plugins: the qa tests of
 # remote users authenticated by pmcd (scram-sha-256 from a sasldb, PAM
-# through saslauthd); sudo: pmlogctl runs pmlogger_check through it (the
-# pmlogger farm test)
+# through saslauthd); strace: qa/179 records the signals a supervisor
+# sends; sudo: pmlogctl runs pmlogger_check through it (the pmlogger farm
+# test)
 PKGS="build-essential pkg-config pcp libpcp3-dev libpcp-pmda3-dev \
 libcap-dev libcmocka-dev python3-pcp procps psmisc passwd util-linux \
 clang clang-tools llvm libclang-rt-14-dev libelf-dev zlib1g-dev valgrind \
 qemu-system-x86 busybox-static cpio mmdebstrap e2fsprogs debhelper dpkg-dev man-db \
-sasl2-bin libsasl2-modules libsasl2-modules-db sudo"
+sasl2-bin libsasl2-modules libsasl2-modules-db sudo strace"
 # libbpf >= 1.3 (uprobe_multi links) and a bpftool that generates skeletons
 # for it come from Debian's bookworm-backports suite
 BPO_PKGS="libbpf-dev bpftool"
