@@ -9,7 +9,7 @@ const char *__ubsan_default_options(void);
 const char *
 __asan_default_options(void)
 {
-    return "log_path=/var/tmp/pmdapipe-asan/asan:detect_leaks=1";
+    return "log_path=/var/tmp/pmdapipe-asan/asan:detect_leaks=1:print_suppressions=0";
 }
 
 const char *
