@@ -81,7 +81,7 @@ static const struct sink_ops reader_ops = {
 
 /*
  * The budget account its queues and runs are charged to: its user's (the
- * uid pmcd passed; clients without one share an account), taken when
+ * uid pmcd passed; a client without one an account of its own), taken when
  * its first reader is made.
  */
 static struct budget_acct *

@@ -625,13 +625,16 @@ session_detach(struct session *s)
     session_start_kill(s, "client disconnected");
 }
 
-/* a run that keeps capabilities counts against the smaller cap (-P) */
+/*
+ * A run its instance's caps option grants capabilities (the memtracker)
+ * counts against the smaller cap (-P).  A root command without one, as
+ * in a stock pipe.conf, counts within -R only: the stock agent capped
+ * none, and one user may well run several (btrace per disk).
+ */
 static int
 run_privileged(const struct pipe_cmd *cmd)
 {
-    if (cmd->opts.set & OPT_CAPS)
-	return cmd->opts.caps != 0;
-    return strcmp(cmd->user, "root") == 0;
+    return (cmd->opts.set & OPT_CAPS) && cmd->opts.caps != 0;
 }
 
 /*
