@@ -80,7 +80,8 @@ budget_get(uid_t uid)
 
     if (uid == 0)
 	return budget_pmda();
-    for (a = accts; a != NULL; a = a->next)
+    /* nothing says two anonymous clients are one: each its own account */
+    for (a = accts; a != NULL && uid != BUDGET_ANON; a = a->next)
 	if (a->uid == uid)
 	    return budget_ref(a);
     if ((a = calloc(1, sizeof(*a))) == NULL)

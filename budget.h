@@ -3,9 +3,10 @@
  *
  * Every byte a client can make the PMDA hold (record queues, partial-line
  * buffers) is charged to an account: one per user (uid), shared by all
- * of its contexts and runs.  Charges count against the user's share
+ * of its contexts and runs; an anonymous client (pmcd named no uid) has
+ * one of its own, per context.  Charges count against the user's share
  * (pmdapipe -S) and the total (-M); runs against the per-user caps on
- * concurrent runs (-R, and -P for runs that keep capabilities).  Root's
+ * concurrent runs (-R, and -P for runs granted capabilities).  Root's
  * clients and the PMDA's own (autostart) runs share one account that is
  * exempt from the per-user limits but not from the total.
  *
@@ -18,7 +19,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define BUDGET_ANON		((uid_t)-1)	/* clients pmcd named no uid for */
+#define BUDGET_ANON		((uid_t)-1)	/* a client pmcd named no uid for */
 #define BUDGET_DEFAULT_TOTAL	(256ULL * 1024 * 1024)
 #define BUDGET_MIN_TOTAL	(4ULL * 1024 * 1024)
 #define BUDGET_DEFAULT_RUNS	16
@@ -45,7 +46,8 @@ size_t budget_default_total(unsigned long long phys);
 
 /*
  * The account of a user, with one more reference (uid 0 is the PMDA's
- * own account, as budget_pmda); NULL only when out of memory.
+ * own account, as budget_pmda; BUDGET_ANON a new account each call, for
+ * one anonymous context); NULL only when out of memory.
  */
 struct budget_acct *budget_get(uid_t uid);
 /* the PMDA's own account (autostart runs, root's clients), referenced */

@@ -75,13 +75,25 @@ reader_end(void *arg, int status, const char *reason)
     r->run = NULL;
 }
 
+static int
+reader_full(void *arg)
+{
+    return evq_drops_all(&((struct reader *)arg)->q);
+}
+
+static void
+reader_dropped(void *arg, unsigned long n, unsigned long long bytes)
+{
+    evq_drop_lines(&((struct reader *)arg)->q, n, bytes);
+}
+
 static const struct sink_ops reader_ops = {
-    reader_line, reader_blocked, reader_end
+    reader_line, reader_blocked, reader_end, reader_full, reader_dropped
 };
 
 /*
  * The budget account its queues and runs are charged to: its user's (the
- * uid pmcd passed; clients without one share an account), taken when
+ * uid pmcd passed; a client without one an account of its own), taken when
  * its first reader is made.
  */
 static struct budget_acct *

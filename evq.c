@@ -198,6 +198,15 @@ evq_push(struct evq *q, enum evkind kind, const char *data, size_t len,
 }
 
 void
+evq_drop_lines(struct evq *q, unsigned long n, unsigned long long bytes)
+{
+    q->lines += n;
+    q->bytes += bytes;
+    q->dropped += n;
+    q->pending_missed += n;
+}
+
+void
 evq_cursor_attach(struct evq_cursor *c, const struct evq *q, unsigned long gen)
 {
     if (!c->attached) {

@@ -77,7 +77,20 @@ void evq_run_start(struct evq *);
 int evq_push(struct evq *, enum evkind, const char *data, size_t len,
 		int status, const struct timeval *);
 
+/* memory a record of len bytes costs against maxmem */
+size_t evq_cost(size_t len);
+
 static inline int evq_full(const struct evq *q) { return q->mem >= q->maxmem; }
+/* would evq_push drop any line now (a full queue that drops, not a ring)? */
+static inline int evq_drops_all(const struct evq *q)
+{
+    return !q->lossless && !q->ring && q->mem + evq_cost(0) > q->maxmem;
+}
+/*
+ * n lines of bytes bytes (without their newlines) dropped as evq_push
+ * would have dropped them while evq_drops_all says so: counted the same
+ */
+void evq_drop_lines(struct evq *, unsigned long n, unsigned long long bytes);
 /* room again for a paused producer: below half the bound */
 static inline int evq_low(const struct evq *q) { return q->mem < q->maxmem / 2; }
 static inline struct evrec *evq_peek(const struct evq *q) { return q->head; }
@@ -86,8 +99,6 @@ void evq_pop(struct evq *);
 /* records dropped after the last queued record: returns and clears */
 unsigned int evq_take_missed(struct evq *);
 
-/* memory a record of len bytes costs against maxmem */
-size_t evq_cost(size_t len);
 
 /*
  * A reader of a shared (ring) queue: its position, as a sequence number,

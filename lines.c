@@ -2,6 +2,7 @@
  * lines.c - split a byte stream into lines.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "lines.h"
@@ -177,6 +178,49 @@ lines_commit(struct lines *lb, size_t n, lines_cb cb, void *arg)
 	budget_force(lb->acct, lb->cap);
     }
     return sts;
+}
+
+/* newlines in p[0..n), a word at a time */
+static size_t
+count_newlines(const char *p, size_t n)
+{
+    const uint64_t	low7 = 0x7f7f7f7f7f7f7f7fULL, nl = 0x0a0a0a0a0a0a0a0aULL;
+    uint64_t		w;
+    size_t		i = 0, c = 0;
+
+    for (; i + 8 <= n; i += 8) {
+	memcpy(&w, p + i, 8);
+	w ^= nl;			/* a newline is a zero byte now */
+	/* bit 7 of each byte: set where the byte is not zero */
+	w = (((w & low7) + low7) | w) & ~low7;
+	/* add up the bytes' bits (at most 8: no carry between bytes) */
+	c += 8 - (size_t)(((w >> 7) * 0x0101010101010101ULL) >> 56);
+    }
+    for (; i < n; i++)
+	c += p[i] == '\n';
+    return c;
+}
+
+int
+lines_commit_count(struct lines *lb, size_t n, lines_cb cb, void *arg,
+	unsigned long *nlines, unsigned long long *nbytes)
+{
+    const char	*last;
+    size_t	whole, rest;
+
+    *nlines = 0;
+    *nbytes = 0;
+    if (lb->scratch || lb->buf == NULL || lb->len != 0 ||
+	(last = memrchr(lb->buf, '\n', n)) == NULL)
+	return lines_commit(lb, n, cb, arg);
+    whole = (size_t)(last - lb->buf) + 1;
+    *nlines = count_newlines(lb->buf, whole);
+    *nbytes = whole - *nlines;
+    rest = n - whole;
+    if (rest > 0)
+	memmove(lb->buf, lb->buf + whole, rest);
+    lb->scanned = 0;
+    return lines_commit(lb, rest, cb, arg);
 }
 
 int

@@ -46,6 +46,15 @@ void lines_free(struct lines *);
 char *lines_space(struct lines *, size_t *avail, lines_cb, void *arg);
 /* account for n bytes read into lines_space() and deliver complete lines */
 int lines_commit(struct lines *, size_t n, lines_cb, void *arg);
+/*
+ * As lines_commit, for a consumer that would drop every line: when the
+ * buffer held nothing before these n bytes, the complete lines are only
+ * counted (*nlines, and *nbytes without their newlines), not delivered;
+ * an incomplete line at the end is kept as lines_commit keeps it.
+ * Otherwise (a line was held, or the scratch buffer) it is lines_commit.
+ */
+int lines_commit_count(struct lines *, size_t n, lines_cb, void *arg,
+		unsigned long *nlines, unsigned long long *nbytes);
 /* at end of stream: deliver a final unterminated line, if any */
 int lines_flush(struct lines *, lines_cb, void *arg);
 /* convenience for tests: copy data in and commit */

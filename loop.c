@@ -26,6 +26,10 @@ static size_t		ndead, maxdead;
 /* watches served first (loop_prio) */
 static struct loop_watch *prio[LOOP_MAXPRIO];
 static int		nprio;
+static unsigned long	batch;
+/* watches that yielded: called first in the next batch */
+static struct loop_watch **yields, **turns;
+static size_t		nyields, maxyields, nturns, maxturns;
 
 int
 loop_init(void)
@@ -43,9 +47,13 @@ loop_fini(void)
     epfd = -1;
     free(defers);
     free(dead);
+    free(yields);
+    free(turns);
     defers = NULL;
     dead = NULL;
+    yields = turns = NULL;
     ndefers = maxdefers = ndead = maxdead = 0;
+    nyields = maxyields = nturns = maxturns = 0;
     nprio = 0;
 }
 
@@ -84,6 +92,8 @@ loop_add(struct loop_watch *w, int fd, uint32_t events, loop_fn fn, void *arg)
     w->fd = fd;
     w->fn = fn;
     w->arg = arg;
+    w->served = 0;
+    w->yielded = 0;
     if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 	w->fd = -1;
 	return -errno;
@@ -101,6 +111,39 @@ loop_mod(struct loop_watch *w, uint32_t events)
     return epoll_ctl(epfd, EPOLL_CTL_MOD, w->fd, &ev) < 0 ? -errno : 0;
 }
 
+/* a removed watch out of a yield list (its slot left NULL) */
+static void
+unyield(struct loop_watch **list, size_t n, const struct loop_watch *w)
+{
+    size_t	i;
+
+    for (i = 0; i < n; i++)
+	if (list[i] == w)
+	    list[i] = NULL;
+}
+
+int
+loop_yield(struct loop_watch *w)
+{
+    struct loop_watch	**ny;
+
+    if (w->fd < 0)
+	return -EBADF;
+    if (w->yielded)
+	return 0;
+    if (nyields == maxyields) {
+	size_t	n = maxyields ? maxyields * 2 : 64;
+
+	if ((ny = realloc(yields, n * sizeof(*ny))) == NULL)
+	    return -ENOMEM;
+	yields = ny;
+	maxyields = n;
+    }
+    yields[nyields++] = w;
+    w->yielded = 1;
+    return 0;
+}
+
 void
 loop_del(struct loop_watch *w)
 {
@@ -116,6 +159,11 @@ loop_del(struct loop_watch *w)
 	    prio[i] = prio[--nprio];
 	    break;
 	}
+    if (w->yielded) {
+	unyield(yields, nyields, w);
+	unyield(turns, nturns, w);
+	w->yielded = 0;
+    }
     if (ndead == maxdead) {
 	maxdead = maxdead ? maxdead * 2 : 16;
 	if ((nd = realloc(dead, maxdead * sizeof(*nd))) == NULL) {
@@ -175,6 +223,36 @@ gone(struct loop_watch *w)
     return w->fd < 0 || (ndead && is_dead(w));
 }
 
+/* poll(2) the priority watches' fds, no wait: how many are ready */
+static int
+poll_prio(struct pollfd *pfd, struct loop_watch **w)
+{
+    int		i, n = nprio;
+
+    for (i = 0; i < n; i++) {
+	w[i] = prio[i];
+	pfd[i].fd = w[i]->fd;
+	pfd[i].events = POLLIN;
+	pfd[i].revents = 0;
+    }
+    return n == 0 ? 0 : poll(pfd, n, 0);
+}
+
+int
+loop_prio_pending(void)
+{
+    struct pollfd	pfd[LOOP_MAXPRIO];
+    struct loop_watch	*w[LOOP_MAXPRIO];
+
+    return poll_prio(pfd, w) > 0;
+}
+
+unsigned long
+loop_batch(void)
+{
+    return batch;
+}
+
 /*
  * Between two other handlers: serve the priority watches whose fds are
  * readable now (one poll(2), no wait).
@@ -186,13 +264,7 @@ serve_prio(void)
     struct loop_watch	*w[LOOP_MAXPRIO];
     int			i, n = nprio;
 
-    for (i = 0; i < n; i++) {
-	w[i] = prio[i];
-	pfd[i].fd = w[i]->fd;
-	pfd[i].events = POLLIN;
-	pfd[i].revents = 0;
-    }
-    if (n == 0 || poll(pfd, n, 0) <= 0)
+    if (poll_prio(pfd, w) <= 0)
 	return;
     for (i = 0; i < n; i++) {
 	if (pfd[i].revents == 0 || gone(w[i]) || w[i]->fd != pfd[i].fd)
@@ -203,6 +275,45 @@ serve_prio(void)
     }
 }
 
+/* a non-priority watch's turn in this batch (once: yielded ones first) */
+static void
+serve(struct loop_watch *w, uint32_t events)
+{
+    if (gone(w) || w->served == batch)
+	return;
+    w->served = batch;
+    w->fn(w->arg, events);
+    /* what arrived meanwhile goes before the rest of the batch */
+    if (nprio > 0)
+	serve_prio();
+}
+
+/*
+ * The watches that yielded in the last batch, in order: their fds were
+ * still ready, so they are called as epoll would call them.
+ */
+static void
+serve_turns(void)
+{
+    struct loop_watch	**t = turns, *w;
+    size_t		i, tmax = maxturns;
+
+    /* the turns owed now; what yields in this batch goes to the other list */
+    turns = yields;
+    maxturns = maxyields;
+    nturns = nyields;
+    yields = t;
+    maxyields = tmax;
+    nyields = 0;
+    for (i = 0; i < nturns; i++) {
+	if ((w = turns[i]) == NULL)
+	    continue;		/* removed since */
+	w->yielded = 0;
+	serve(w, EPOLLIN);
+    }
+    nturns = 0;
+}
+
 int
 loop_once(int timeout_ms)
 {
@@ -211,9 +322,11 @@ loop_once(int timeout_ms)
     int			i, n;
 
     ndead = 0;
-    n = epoll_wait(epfd, ev, LOOP_BATCH, timeout_ms);
+    /* with turns owed, look for what is ready but do not wait */
+    n = epoll_wait(epfd, ev, LOOP_BATCH, nyields ? 0 : timeout_ms);
     if (n < 0)
 	return errno == EINTR ? 0 : -errno;
+    batch++;
     /* priority watches of the batch first */
     for (i = 0; i < n && nprio > 0; i++) {
 	w = ev[i].data.ptr;
@@ -223,14 +336,10 @@ loop_once(int timeout_ms)
 	if (!gone(w))
 	    w->fn(w->arg, ev[i].events);
     }
-    for (i = 0; i < n; i++) {
-	if ((w = ev[i].data.ptr) == NULL || gone(w))
-	    continue;
-	w->fn(w->arg, ev[i].events);
-	/* what arrived meanwhile goes before the rest of the batch */
-	if (nprio > 0 && i + 1 < n)
-	    serve_prio();
-    }
+    serve_turns();
+    for (i = 0; i < n; i++)
+	if ((w = ev[i].data.ptr) != NULL)
+	    serve(w, ev[i].events);
     run_deferred();
     ndead = 0;
     return n;

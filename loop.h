@@ -14,6 +14,8 @@ struct loop_watch {
     int		fd;		/* -1 when not registered */
     loop_fn	fn;
     void	*arg;
+    unsigned long served;	/* the batch that last called fn (loop.c's) */
+    int		yielded;	/* queued by loop_yield (loop.c's) */
 };
 
 int loop_init(void);
@@ -30,6 +32,21 @@ void loop_del(struct loop_watch *w);
  */
 #define LOOP_MAXPRIO	4
 int loop_prio(struct loop_watch *w);
+/*
+ * For a handler with more work than it should do at once: 1 when a
+ * priority watch's fd is readable now (pmcd has a request waiting), so
+ * the handler should return and let the loop serve it.
+ */
+int loop_prio_pending(void);
+/* the current batch's serial: changes at each loop_once */
+unsigned long loop_batch(void);
+/*
+ * A handler that stopped with work left (its fd still ready) and wants
+ * its turn back: in the next batch it is called first, after the
+ * priority watches, in the order of the calls (round robin), whether
+ * or not epoll reports it in that batch.  -ENOMEM: it waits for epoll.
+ */
+int loop_yield(struct loop_watch *w);
 /*
  * Run fn(arg) once the current batch of events is dispatched: the way to
  * free an object whose watches may still be in that batch.

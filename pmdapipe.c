@@ -814,7 +814,7 @@ static pmLongOptions longopts[] = {
     { "budget", 1, 'M', "SIZE", "memory budget for all queues and buffers (default 256M, or RAM/8 if less)" },
     { "user-budget", 1, 'S', "SIZE", "each user's share of the budget (default a quarter of -M)" },
     { "user-runs", 1, 'R', "N", "concurrent runs per user (default 16)" },
-    { "user-privileged-runs", 1, 'P', "N", "of them, runs that keep capabilities (default 4)" },
+    { "user-privileged-runs", 1, 'P', "N", "of them, runs granted capabilities by caps (default 4)" },
     PMOPT_HELP,
     PMDA_OPTIONS_END
 };

@@ -52,11 +52,14 @@
 
 /*
  * Fairness between busy pipes, and to pmcd: a wakeup reads at most this
- * many LINES_MIN_READ-sized reads (256 KiB) before the loop serves pmcd
- * and the other streams; a stream with more is still readable and is
- * called again.
+ * many LINES_MIN_READ-sized reads (256 KiB) of a stream, and stops
+ * early when pmcd has a request waiting (checked between two reads) or
+ * when the streams together have had BYTES_PER_BATCH in this batch of
+ * the loop's; a stream with more is still readable and is called again
+ * (epoll hands out ready streams round robin).
  */
 #define READS_PER_WAKEUP	4
+#define BYTES_PER_BATCH		(1024 * 1024)
 #define FINAL_WAIT_MS		2000	/* after SIGKILL, before giving up on pipes */
 
 enum kill_state { ALIVE, TERMINATING, KILLED };
@@ -241,8 +244,54 @@ stream_close(struct stream *st)
     lines_free(&st->lb);
 }
 
+/*
+ * n bytes read into the stream's buffer: to its lines, or, while its sink
+ * would drop every line (a full queue nobody fetches), counted as dropped
+ */
 static void
-stream_read(struct stream *st)
+stream_commit(struct stream *st, size_t n)
+{
+    struct session	*s = st->s;
+    struct inst_stats	*is;
+    unsigned long	nl;
+    unsigned long long	nb;
+
+    if (s->sink == NULL || s->sink->ops->full == NULL ||
+	!s->sink->ops->full(s->sink->arg)) {
+	lines_commit(&st->lb, n, on_line, st);
+	return;
+    }
+    lines_commit_count(&st->lb, n, on_line, st, &nl, &nb);
+    if (nl == 0)
+	return;
+    is = session_stats(s->inst);
+    is->lines += nl;
+    is->bytes += nb;
+    is->dropped += nl;
+    s->sink->ops->dropped(s->sink->arg, nl, nb);
+}
+
+/* bytes the streams read in the loop's current batch */
+static size_t
+batch_bytes(size_t add)
+{
+    static unsigned long	seen;
+    static size_t		bytes;
+
+    if (loop_batch() != seen) {
+	seen = loop_batch();
+	bytes = 0;
+    }
+    bytes += add;
+    return bytes;
+}
+
+/*
+ * Read what the stream has, bounded (READS_PER_WAKEUP); fair: as its
+ * watch's handler, also yield to pmcd and to the batch's byte bound.
+ */
+static void
+stream_read(struct stream *st, int fair)
 {
     char	*space;
     size_t	avail;
@@ -253,6 +302,12 @@ stream_read(struct stream *st)
 	return;
     gettimeofday(&st->s->now, NULL);
     for (i = 0; i < READS_PER_WAKEUP; i++) {
+	if (fair && batch_bytes(0) >= BYTES_PER_BATCH) {
+	    loop_yield(&st->w);	/* first in the next batch */
+	    return;
+	}
+	if (fair && i > 0 && loop_prio_pending())
+	    return;
 	if (stream_should_pause(st)) {
 	    stream_pause(st);
 	    return;
@@ -265,7 +320,8 @@ stream_read(struct stream *st)
 	}
 	n = read(st->fd, space, avail);
 	if (n > 0) {
-	    lines_commit(&st->lb, n, on_line, st);
+	    batch_bytes(n);
+	    stream_commit(st, n);
 	    continue;
 	}
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -294,7 +350,7 @@ on_stream(void *arg, uint32_t events)
     struct stream	*st = arg;
 
     (void)events;
-    stream_read(st);
+    stream_read(st, 1);
     session_check_done(st->s);
 }
 
@@ -447,8 +503,8 @@ session_exited(struct session *s, int status)
     s->status = status;
     s->reaped = 1;
     /* pick up whatever the command wrote before it exited */
-    stream_read(&s->out);
-    stream_read(&s->err);
+    stream_read(&s->out, 0);
+    stream_read(&s->err, 0);
 }
 
 /* what the supervisor says: SUP_MSG_EXIT, or EOF */
@@ -564,8 +620,8 @@ on_timer(void *arg, uint32_t events)
     if (s->reaped && (s->out.fd >= 0 || s->err.fd >= 0)) {
 	pmNotifyErr(LOG_WARNING, "%s[%lu]: output still open after SIGKILL, "
 		    "closing it", s->name, s->serial);
-	stream_read(&s->out);
-	stream_read(&s->err);
+	stream_read(&s->out, 0);
+	stream_read(&s->err, 0);
 	stream_close(&s->out);
 	stream_close(&s->err);
 	session_check_done(s);
@@ -625,13 +681,16 @@ session_detach(struct session *s)
     session_start_kill(s, "client disconnected");
 }
 
-/* a run that keeps capabilities counts against the smaller cap (-P) */
+/*
+ * A run its instance's caps option grants capabilities (the memtracker)
+ * counts against the smaller cap (-P).  A root command without one, as
+ * in a stock pipe.conf, counts within -R only: the stock agent capped
+ * none, and one user may well run several (btrace per disk).
+ */
 static int
 run_privileged(const struct pipe_cmd *cmd)
 {
-    if (cmd->opts.set & OPT_CAPS)
-	return cmd->opts.caps != 0;
-    return strcmp(cmd->user, "root") == 0;
+    return (cmd->opts.set & OPT_CAPS) && cmd->opts.caps != 0;
 }
 
 /*

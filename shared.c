@@ -149,8 +149,9 @@ shared_end(void *arg, int status, const char *reason)
 	loop_timer_arm(sh->tfd, ms);
 }
 
+/* (a ring keeps the newest lines: it never drops every line, no full) */
 static const struct sink_ops shared_ops = {
-    shared_line, shared_blocked, shared_end
+    shared_line, shared_blocked, shared_end, NULL, NULL
 };
 
 int

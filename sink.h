@@ -22,6 +22,15 @@ struct sink_ops {
      * its END record.  The session is gone for the owner after this.
      */
     void	(*end)(void *arg, int status, const char *reason);
+    /*
+     * Optional (NULL: every line goes to line): would line drop every
+     * line now (a full queue that drops)?  While it says so, the session
+     * may count lines instead and hand them to dropped (n lines, bytes
+     * without their newlines), so that a flood nobody fetches costs a
+     * count per read, not a call per line.
+     */
+    int		(*full)(void *arg);
+    void	(*dropped)(void *arg, unsigned long n, unsigned long long bytes);
 };
 
 struct sink {

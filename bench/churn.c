@@ -16,7 +16,9 @@
  *
  * With -f, before anything is measured one more process opens FLOODERS
  * contexts and starts the command of instance FLOOD in each (a flood of
- * output nobody fetches), then holds them until the end; measuring
+ * output nobody fetches), then holds them until 1 s after the end (a
+ * probe or fetch begun before the end is not timed against 200 contexts
+ * leaving at once, which is churn's subject, not the flood's); measuring
  * starts 2 s after the last started.  With -c a prober process opens a
  * new context every 0.2 s while measuring: connect, look up
  * pipe.numclients, fetch it (from the PMDA), disconnect, and records how
@@ -56,6 +58,7 @@
 #define PROBE_STEP	0.2	/* a new connection every 0.2 s (-c) */
 #define MAX_PROBES	4096
 #define FLOOD_WARMUP	2.0	/* s from the last flood started to measuring */
+#define FLOOD_HOLD	1.0	/* s the flooders stay after measuring ended */
 
 /* what one churner did; only that churner writes its slot */
 struct tally {
@@ -253,8 +256,8 @@ churner(struct shared *sh, int id, int go)
 
 /*
  * -f: open n contexts, start instance flood's command in each, say so on
- * ready (one byte), then hold them until the parent's go and the
- * deadline are past.
+ * ready (one byte), then hold them until the parent's go and FLOOD_HOLD
+ * after the deadline are past.
  */
 static void
 flooder(struct shared *sh, int n, const char *flood, int ready, int go)
@@ -294,7 +297,7 @@ flooder(struct shared *sh, int n, const char *flood, int ready, int go)
     while (read(go, &c, 1) < 0 && errno == EINTR)
 	;
     if (sh->ready)
-	sleep_until(sh->deadline);
+	sleep_until(sh->deadline + FLOOD_HOLD);
     for (i = 0; i < n; i++)
 	if (ctxs[i] >= 0)
 	    pmDestroyContext(ctxs[i]);

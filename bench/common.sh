@@ -10,7 +10,7 @@
 #	install_ours CONF-FILE		run our agent (the package's, $dir) with CONF-FILE
 #	install_stock CONF-FILE		run pcp's stock agent with CONF-FILE
 #	pmda_pid pmda_cpu pmcd_pid	the running PMDA's pid, CPU seconds; pmcd's pid
-#	wait_for CMD SECS		poll CMD every 0.1 s, bounded
+#	wait_for CMD SECS		poll CMD every 0.1 s for SECS seconds
 #	bench_pmdas WHICH		-P stock|ours|both into $pmdas
 #	churn_results ARRAY OUT		build/churn's output: notes, name-value pairs
 #	leftover stop_leftovers		commands matching $leftover_re (pgrep -f) still
@@ -46,13 +46,14 @@ bench_lock()
     fi
 }
 
+# (bounded by the clock: CMD's own time counts, a slow one is not polled
+# for 10 x SECS of them)
 wait_for()
 {
-    local i=0 n=$(($2 * 10))
-    while [ $i -lt $n ]; do
+    local end=$((${EPOCHREALTIME/./} + $2 * 1000000))
+    while [ ${EPOCHREALTIME/./} -lt $end ]; do
 	eval "$1" && return 0
 	sleep 0.1
-	i=$((i + 1))
     done
     eval "$1"
 }

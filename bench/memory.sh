@@ -13,7 +13,8 @@
 #   idle     the PMDA's RSS after a warm-up (20 clients, one run each)
 #   partial  CLIENTS (200) contexts each start a command that prints
 #            1 MiB without a newline and waits: the PMDA's RSS once it has
-#            read everything (each command's pipe empty)
+#            read everything (each started command's pipe empty; ours
+#            starts -R of them, 16, and refuses the rest)
 #   after    the same once they have disconnected and their commands
 #            ended (the lowest RSS within 10 s)
 #   flood    CLIENTS contexts running a flood of 36-byte lines nobody
@@ -38,6 +39,8 @@ do
 done
 bench_pmdas $which
 client=$here/qa/src/pipeclient
+# (not python3 by PATH: root's may be one the bench user cannot run)
+python=/usr/bin/python3
 memtrack=$dir/pmpipe-memtrack
 user=pipebench
 
@@ -57,7 +60,6 @@ holders=""
 cleanup()
 {
     [ -n "$holders" ] && kill $holders 2>/dev/null
-    pkill -KILL -u $user 2>/dev/null
     stop_leftovers
     $made_user && userdel -f $user 2>/dev/null
     rm -rf "$tmp"
@@ -94,7 +96,7 @@ used()
 # bytes unread in the stdout pipes of the processes matching $1
 unread()
 {
-    python3 - $(pgrep -f "$1") <<'EOP'
+    $python - $(pgrep -f "$1") <<'EOP'
 import fcntl, os, struct, sys, termios
 total = 0
 for pid in sys.argv[1:]:
@@ -123,10 +125,16 @@ hold()
     done
     : > $tmp/holder
     setpriv --reuid=$user --regid=$(id -g $user) --init-groups \
-	python3 $client "${args[@]}" pause >> $tmp/holder 2>&1 &
+	$python $client "${args[@]}" pause >> $tmp/holder 2>&1 &
     holder=$!
     holders="$holders $holder"
-    wait_for "grep -q '^paused' $tmp/holder" 120
+    wait_for "grep -q '^paused' $tmp/holder || ! kill -0 $holder 2>/dev/null" 120
+    grep -q '^paused' $tmp/holder || {
+	echo "$0: $pmda: the client did not get through its stores:" >&2
+	tail -5 $tmp/holder >&2
+	exit 1
+    }
+    started=$(grep -c ': ok$' $tmp/holder)
 }
 
 release()
@@ -159,14 +167,17 @@ for pmda in $pmdas; do
     idle=$(settle)
 
     hold $nclients store part x
-    wait_for "[ \$(pgrep -f 'sleep 987150$' | wc -l) -eq $nclients ] && \
-	      [ \$(unread 'sleep 987150$') -eq 0 ]" 120
+    pstarted=$started
+    wait_for "[ \$(pgrep -f 'sleep 987150$' | wc -l) -ge $pstarted ] && \
+	      [ \$(unread 'sleep 987150$') -eq 0 ]" 60 ||
+	echo "$0: $pmda: the PMDA left lines of 1 MiB unread for 60 s" >&2
     partial=$(rss)
     pused=$(used)
     release
     after=$(settle)
 
     hold $nclients store flood x
+    fstarted=$started
     sleep 5
     flood=$(rss)
     fused=$(used)
@@ -180,7 +191,7 @@ for pmda in $pmdas; do
     a0=$(avail)
     r0=$(rss)
     hold $nruns store memtrack $target
-    ok=$(grep -c ': ok$' $tmp/holder)
+    ok=$started
     refused=$(grep -c 'Resource temporarily unavailable' $tmp/holder)
     sleep 5		# the memtrackers load and size their maps
     mused=$(( ($a0 - $(avail)) / 1024 ))
@@ -190,24 +201,26 @@ for pmda in $pmdas; do
     wait $target 2>/dev/null
     wait_for '[ $(leftover) -eq 0 ]' 30
     stop_leftovers
-    echo "$pmda|$idle|$partial|${pused:--}|$after|$flood|${fused:--}|$fafter|$ok|$refused|$mused|$mrss" >> $results
+    echo "$pmda|$idle|$pstarted|$partial|${pused:--}|$after|$fstarted|$flood|${fused:--}|$fafter|$ok|$refused|$mused|$mrss" >> $results
 done
 
 row()
 {
-    printf "%-5s %9s %11s %10s %9s %9s %10s %9s %5s %7s %9s %8s\n" "$@"
+    printf "%-5s %8s %5s %10s %10s %8s %5s %9s %10s %8s %5s %7s %7s %7s\n" "$@"
 }
 echo
-echo "PMDA memory, one user ($nclients contexts; $nruns memtracker runs; $(nproc) cores)"
-row pmda "idle kB" "partial kB" "charged" "after kB" "flood kB" "charged" "after kB" \
-    runs refused "mt MiB" "rss MiB"
+echo "PMDA memory, one user ($nclients contexts; $nruns memtracker runs; $(nproc) cores;" \
+    "load before: $(cut -d' ' -f1-3 /proc/loadavg))"
+row pmda "idle kB" runs "partial kB" "charged" "after kB" runs "flood kB" "charged" "after kB" \
+    "mt ok" refused "mt MiB" "rss MiB"
 IFS='|'
-while read -r p i pa pu a f fu fa ok rf mu mr; do
-    row "$p" "$i" "$pa" "$pu" "$a" "$f" "$fu" "$fa" "$ok" "$rf" "$mu" "$mr"
+while read -r p i ps pa pu a fs f fu fa ok rf mu mr; do
+    row "$p" "$i" "$ps" "$pa" "$pu" "$a" "$fs" "$f" "$fu" "$fa" "$ok" "$rf" "$mu" "$mr"
 done < $results
 unset IFS
 echo
-echo "partial: RSS with $nclients lines of 1 MiB held; flood: after 5 s of $nclients floods;"
-echo "charged: pipe.memory.used then (ours); after: lowest RSS within 10 s of the"
-echo "clients leaving; runs/refused: memtracker stores that started/were refused;"
-echo "mt MiB: MemAvailable lost while they ran; rss MiB: the PMDA's RSS growth then."
+echo "partial: RSS with the started runs' lines of 1 MiB held (runs: of $nclients stores);"
+echo "flood: after 5 s of the started floods; charged: pipe.memory.used then (ours);"
+echo "after: lowest RSS within 10 s of the clients leaving; mt ok/refused: memtracker"
+echo "stores that started/were refused; mt MiB: MemAvailable lost while they ran;"
+echo "rss MiB: the PMDA's RSS growth then."

@@ -24,6 +24,48 @@ static int			fake_fail_add;	/* the Nth loop_add from now fails */
 static int			fake_fail_timers;	/* loop_timer_new fails */
 static int			fake_timer_arms;	/* loop_timer_arm calls */
 static long			fake_last_arm_ms;
+static int			fake_prio_pending;	/* loop_prio_pending() */
+static unsigned long		fake_batch;		/* rounds run */
+/* loop_yield: called first in the next round, in order */
+static struct loop_watch	*fake_yields[FAKE_MAXWATCH];
+static int			fake_nyields;
+
+int
+loop_prio_pending(void)
+{
+    return fake_prio_pending;
+}
+
+unsigned long
+loop_batch(void)
+{
+    return fake_batch;
+}
+
+
+int
+loop_yield(struct loop_watch *w)
+{
+    int		i;
+
+    for (i = 0; i < fake_nyields; i++)
+	if (fake_yields[i] == w)
+	    return 0;
+    if (fake_nyields == FAKE_MAXWATCH)
+	return -ENOMEM;
+    fake_yields[fake_nyields++] = w;
+    return 0;
+}
+
+static int
+fake_registered(const struct loop_watch *w)
+{
+    int		j;
+
+    for (j = 0; j < FAKE_MAXWATCH && fake_watches[j] != w; j++)
+	;
+    return j < FAKE_MAXWATCH && w->fd >= 0;
+}
 
 int
 loop_add(struct loop_watch *w, int fd, uint32_t events, loop_fn fn, void *arg)
@@ -38,6 +80,7 @@ loop_add(struct loop_watch *w, int fd, uint32_t events, loop_fn fn, void *arg)
 	    w->fd = fd;
 	    w->fn = fn;
 	    w->arg = arg;
+	    w->served = 0;
 	    fake_watches[i] = w;
 	    return 0;
 	}
@@ -49,9 +92,12 @@ loop_del(struct loop_watch *w)
 {
     int		i;
 
-    for (i = 0; i < FAKE_MAXWATCH; i++)
+    for (i = 0; i < FAKE_MAXWATCH; i++) {
 	if (fake_watches[i] == w)
 	    fake_watches[i] = NULL;
+	if (fake_yields[i] == w)
+	    fake_yields[i] = NULL;
+    }
     w->fd = -1;
 }
 
@@ -117,9 +163,17 @@ static void
 fake_loop_run(int ms)
 {
     struct pollfd	pfd[FAKE_MAXWATCH];
-    struct loop_watch	*w[FAKE_MAXWATCH];
-    int			i, j, n = 0;
+    struct loop_watch	*w[FAKE_MAXWATCH], *turns[FAKE_MAXWATCH];
+    int			i, j, n = 0, nturns = fake_nyields;
 
+    fake_batch++;
+    memcpy(turns, fake_yields, sizeof(turns));
+    fake_nyields = 0;
+    for (i = 0; i < nturns; i++)
+	if (turns[i] != NULL && fake_registered(turns[i])) {
+	    turns[i]->served = fake_batch;
+	    turns[i]->fn(turns[i]->arg, POLLIN);
+	}
     for (i = 0; i < FAKE_MAXWATCH; i++)
 	if (fake_watches[i]) {
 	    w[n] = fake_watches[i];
@@ -134,7 +188,8 @@ fake_loop_run(int ms)
 	    /* skip watches removed by an earlier handler of this round */
 	    for (j = 0; j < FAKE_MAXWATCH && fake_watches[j] != w[i]; j++)
 		;
-	    if (j < FAKE_MAXWATCH && w[i]->fd == pfd[i].fd)
+	    if (j < FAKE_MAXWATCH && w[i]->fd == pfd[i].fd &&
+		w[i]->served != fake_batch)
 		w[i]->fn(w[i]->arg, pfd[i].revents);
 	}
     for (i = 0; i < fake_ndefers; i++)

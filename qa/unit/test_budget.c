@@ -175,11 +175,14 @@ test_charges(void **state)
     budget_put(acct[PMDA]);
 }
 
-/* one account per uid; uid 0 is the PMDA's own; references keep it */
+/*
+ * one account per uid, one per anonymous context; uid 0 is the PMDA's
+ * own; references keep it
+ */
 static void
 test_accounts(void **state)
 {
-    struct budget_acct	*a, *a2, *b, *anon, *root, *pmda;
+    struct budget_acct	*a, *a2, *b, *anon, *anon2, *root, *pmda;
     struct budget_usage	u;
 
     (void)state;
@@ -198,6 +201,29 @@ test_accounts(void **state)
     assert_int_equal(budget_uid(anon), BUDGET_ANON);
     assert_int_equal(budget_uid(root), 0);
     assert_false(budget_exempt(anon));
+
+    /*
+     * Anonymous contexts are not one user: another's account is its own,
+     * its runs and charges capped apart from the first's (small: 3 runs,
+     * 1 privileged)
+     */
+    anon2 = budget_get(BUDGET_ANON);
+    assert_ptr_not_equal(anon2, anon);
+    assert_int_equal(budget_uid(anon2), BUDGET_ANON);
+    assert_int_equal(budget_run_begin(anon, 1), 0);
+    assert_int_equal(budget_run_begin(anon, 1), -EAGAIN);
+    assert_int_equal(budget_run_begin(anon2, 1), 0);
+    assert_int_equal(budget_charge(anon, small.user), 0);
+    assert_int_equal(budget_charge(anon2, small.user), 0);
+    budget_usage(anon2, &u);
+    assert_int_equal(u.used, small.user);
+    assert_int_equal(u.privruns, 1);
+    assert_int_equal(u.refused, 0);
+    budget_release(anon, small.user);
+    budget_release(anon2, small.user);
+    budget_run_end(anon, 1);
+    budget_run_end(anon2, 1);
+    assert_null(budget_put(anon2));
 
     assert_int_equal(budget_charge(a, 100), 0);
     assert_int_equal(budget_run_begin(a, 0), 0);

@@ -360,6 +360,43 @@ test_take_missed(void **state)
     evq_clear(&q);
 }
 
+/*
+ * evq_drops_all: only while any line would be dropped (not for a queue
+ * with room for a short line, a lossless or a ring one); lines dropped
+ * in bulk are counted as evq_push counts them, and reported as missed
+ */
+static void
+test_drop_lines(void **state)
+{
+    struct evq		q;
+
+    (void)state;
+    evq_init(&q, evq_cost(1) + evq_cost(0));
+    evq_run_start(&q);
+    assert_false(evq_drops_all(&q));
+    assert_int_equal(push(&q, EV_LINE, "a"), 0);
+    assert_false(evq_drops_all(&q));		/* room for an empty line */
+    assert_int_equal(push(&q, EV_LINE, "bb"), 1);
+    assert_int_equal(push(&q, EV_LINE, ""), 0);
+    assert_true(evq_drops_all(&q));
+    assert_int_equal(push(&q, EV_LINE, ""), 1);
+    evq_drop_lines(&q, 5, 12);
+    assert_int_equal(q.lines, 9);
+    assert_int_equal(q.bytes, 1 + 2 + 12);
+    assert_int_equal(q.dropped, 7);
+    evq_pop(&q);
+    evq_pop(&q);
+    assert_int_equal(push(&q, EV_LINE, "c"), 0);
+    expect(&q, EV_LINE, "c", POINT, 6);
+    q.lossless = 1;
+    assert_false(evq_drops_all(&q));
+    q.lossless = 0;
+    q.ring = 1;
+    assert_false(evq_drops_all(&q));
+    q.ring = 0;
+    evq_clear(&q);
+}
+
 /* every record's cost is given back, whatever order they leave in */
 static void
 test_accounting(void **state)
@@ -587,6 +624,7 @@ main(void)
 	cmocka_unit_test(test_exit_always_queued),
 	cmocka_unit_test(test_take_missed),
 	cmocka_unit_test(test_accounting),
+	cmocka_unit_test(test_drop_lines),
 	cmocka_unit_test(test_clear),
 	cmocka_unit_test(test_start_after_drop),
 	cmocka_unit_test(test_budget),

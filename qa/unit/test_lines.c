@@ -506,6 +506,82 @@ test_space(void **state)
     lines_free(&lb);
 }
 
+/* read text into lb as a read(2) would, committed counting */
+static int
+count_in(struct lines *lb, const char *text, struct collect *c,
+	unsigned long *nl, unsigned long long *nb)
+{
+    size_t	avail, n = strlen(text);
+    char	*space;
+
+    assert_non_null(space = lines_space(lb, &avail, collect_cb, c));
+    assert_true(avail >= n);
+    memcpy(space, text, n);
+    return lines_commit_count(lb, n, collect_cb, c, nl, nb);
+}
+
+/*
+ * Counting instead of delivering (a consumer that drops every line):
+ * complete lines are counted, an incomplete one at the end kept and
+ * completed by the next commit; a read that completes a held line is an
+ * ordinary commit; newlines are counted exactly at every alignment
+ */
+static void
+test_commit_count(void **state)
+{
+    struct collect	c = { 0 };
+    struct lines	lb;
+    unsigned long	nl;
+    unsigned long long	nb;
+    char		*buf;
+    size_t		i, j, want;
+
+    (void)state;
+    lines_init(&lb, 0);
+    assert_int_equal(count_in(&lb, "a\nbb\n\nccc", &c, &nl, &nb), 0);
+    assert_int_equal(nl, 3);
+    assert_int_equal(nb, 3);
+    assert_int_equal(c.n, 0);
+    assert_int_equal(lb.len, 3);			/* "ccc" kept */
+    /* a held line: an ordinary commit delivers it and what follows */
+    assert_int_equal(count_in(&lb, "c\nd\ne", &c, &nl, &nb), 0);
+    assert_int_equal(nl, 0);
+    assert_int_equal(c.n, 2);
+    assert_int_equal(c.p[0].len, 4);
+    assert_memory_equal(c.p[0].data, "cccc", 4);
+    assert_memory_equal(c.p[1].data, "d", 1);
+    assert_int_equal(lines_flush(&lb, collect_cb, &c), 0);
+    assert_int_equal(c.n, 3);				/* "e" */
+    /* no newline at all: kept, as lines_commit keeps it */
+    assert_int_equal(count_in(&lb, "xyz", &c, &nl, &nb), 0);
+    assert_int_equal(nl, 0);
+    assert_int_equal(lb.len, 3);
+    assert_int_equal(lines_flush(&lb, collect_cb, &c), 0);
+    assert_int_equal(c.n, 4);
+    /* every length and offset around the word-at-a-time count */
+    assert_non_null(buf = malloc(200));
+    for (i = 1; i < 100; i++) {
+	for (j = 0, want = 0; j < i; j++) {
+	    buf[j] = (j * 7 + i) % 5 == 0 || j == i - 1 ? '\n' :
+		     (char)(j % 3 == 0 ? 0x8a : 'a' + j % 26);
+	    want += buf[j] == '\n';
+	}
+	buf[i] = '\0';
+	/* (0x8a: the newline's low bits with the high bit set) */
+	for (j = 0; j < i; j++)
+	    if (buf[j] == '\0')
+		buf[j] = 'z';
+	assert_int_equal(count_in(&lb, buf, &c, &nl, &nb), 0);
+	assert_int_equal(nl, want);
+	assert_int_equal(nb, i - want);
+	assert_int_equal(lb.len, 0);
+    }
+    assert_int_equal(c.n, 4);				/* nothing delivered */
+    free(buf);
+    collect_free(&c);
+    lines_free(&lb);
+}
+
 /* ---- the budget: the buffer is charged, and cut short when refused ---- */
 
 /* reassemble what was delivered; pieces never hold a newline */
@@ -692,6 +768,7 @@ main(void)
 	cmocka_unit_test(test_budget_charged),
 	cmocka_unit_test(test_budget_refused),
 	cmocka_unit_test(test_budget_lends),
+	cmocka_unit_test(test_commit_count),
     };
 
     return cmocka_run_group_tests_name("lines: byte stream to lines",

@@ -1,8 +1,9 @@
 /*
  * test_loop.c - cmocka unit tests for loop.c's priority watches (issue
  * 12 item 9): pmcd's fd is served before the other watches of a batch,
- * and between two of them when it became readable meanwhile; the order
- * is checked, not how long anything took.
+ * and between two of them when it became readable meanwhile; a watch
+ * that yields is called first in the next batch; the order is checked,
+ * not how long anything took.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +24,7 @@ struct end {
     int			fds[2];		/* [0] watched, [1] written */
     char		name;
     int			wake;		/* index of a pipe to make readable, or -1 */
+    int			yield;		/* times to yield instead of reading */
 };
 
 static struct end	ends[NPIPES];
@@ -36,6 +38,13 @@ on_read(void *arg, uint32_t events)
     char	c;
 
     (void)events;
+    if (e->yield > 0) {
+	e->yield--;
+	assert_int_equal(loop_yield(&e->w), 0);
+	order[norder++] = e->name - 'a' + 'A';
+	order[norder] = '\0';
+	return;
+    }
     assert_int_equal(read(e->fds[0], &c, 1), 1);
     order[norder++] = e->name;
     order[norder] = '\0';
@@ -55,6 +64,7 @@ setup(void **state)
 	ends[i].w.fd = -1;
 	ends[i].name = 'a' + i;
 	ends[i].wake = -1;
+	ends[i].yield = 0;
 	assert_int_equal(loop_add(&ends[i].w, ends[i].fds[0], EPOLLIN, on_read,
 				  &ends[i]), 0);
     }
@@ -148,6 +158,39 @@ test_prio_registry(void **state)
     assert_string_equal(order, "d");		/* an ordinary watch again */
 }
 
+/*
+ * A watch that yields is called first in the next batch (round robin:
+ * epoll alone would report it last again), once; a removed one is not
+ */
+static void
+test_yield(void **state)
+{
+    (void)state;
+    poke(0); poke(1); poke(2);
+    poke(0); poke(1); poke(2);
+    ends[2].yield = 1;
+    assert_true(loop_once(0) >= 0);
+    assert_string_equal(order, "abC");
+    norder = 0;
+    assert_true(loop_once(-1) >= 0);	/* (not waiting: c is owed a turn) */
+    assert_string_equal(order, "cab");
+    norder = 0;
+    assert_true(loop_once(0) >= 0);
+    assert_string_equal(order, "c");
+    /* yielded, then removed: not called */
+    poke(0); poke(1);
+    ends[1].yield = 1;
+    norder = 0;
+    assert_true(loop_once(0) >= 0);
+    assert_string_equal(order, "aB");
+    loop_del(&ends[1].w);
+    norder = 0;
+    order[0] = '\0';
+    assert_true(loop_once(0) >= 0);
+    assert_string_equal(order, "");
+    assert_int_equal(loop_yield(&ends[1].w), -EBADF);
+}
+
 int
 main(void)
 {
@@ -155,6 +198,7 @@ main(void)
 	cmocka_unit_test_setup_teardown(test_prio_first, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_prio_between, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_prio_registry, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_yield, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -143,7 +143,7 @@ rec_end(void *arg, int status, const char *reason)
     snprintf(r->reason, sizeof(r->reason), "%s", reason ? reason : "");
 }
 
-static const struct sink_ops rec_ops = { rec_line, rec_blocked, rec_end };
+static const struct sink_ops rec_ops = { rec_line, rec_blocked, rec_end, NULL, NULL };
 
 /* ---- helpers ---- */
 
@@ -330,7 +330,7 @@ count_line(void *arg, enum evkind kind, const char *data, size_t len,
 static void
 test_unread_output_is_read(void **state)
 {
-    static const struct sink_ops count_ops = { count_line, rec_blocked, rec_end };
+    static const struct sink_ops count_ops = { count_line, rec_blocked, rec_end, NULL, NULL };
     struct rec		r = { 0 };
     struct sink		sink = { .ops = &count_ops, .arg = &r };
     struct session	*run;
@@ -488,7 +488,10 @@ test_run_cap(void **state)
     assert_int_equal(start(&r[3], &sink[3], &run[3]), 0);
     assert_int_equal(start(&r[4], &sink[4], &run[4]), -EAGAIN);
     cmd.opts.set &= ~OPT_CAPS;
+    /* a root command without caps counts within -R only */
+    cmd.user = "root";
     assert_int_equal(start(&r[4], &sink[4], &run[4]), 0);
+    cmd.user = "nobody";
     /* a run ends (when reaped, not when detached): room for another */
     session_detach(run[0]);
     assert_int_equal(start(&r[2], &sink[2], &run[2]), -EAGAIN);
@@ -505,6 +508,91 @@ test_run_cap(void **state)
     budget_release(a, 16 << 20);
     budget_put(a);
     budget_put(b);
+}
+
+/*
+ * 1 MiB of 2-byte lines into a pipe made that large, then a byte to
+ * fair_ready once it is all there; then wait to be killed
+ */
+#define FAIR_BYTES	(1024 * 1024)
+#define FAIR_READ_LINES	(64 * 1024 / 2)	/* in one read (LINES_MIN_READ) */
+static int	fair_ready[2];
+
+static void child_fair(void)
+{
+    static char	buf[FAIR_BYTES];
+    size_t	off = 0;
+    ssize_t	n;
+
+    for (off = 0; off < sizeof(buf); off += 2)
+	memcpy(buf + off, "y\n", 2);
+    if (fcntl(1, F_SETPIPE_SZ, FAIR_BYTES) < FAIR_BYTES)
+	_exit(1);
+    for (off = 0; off < sizeof(buf) && (n = write(1, buf + off, sizeof(buf) - off)) > 0; )
+	off += n;
+    n = write(fair_ready[1], "r", 1);
+    (void)n;
+    pause();
+    _exit(0);
+}
+
+static int
+fair_taken(const struct rec *r, int n)
+{
+    int		i, sum = 0;
+
+    for (i = 0; i < n; i++)
+	sum += r[i].nlines + r[i].dropped;
+    return sum;
+}
+
+/*
+ * Fairness: a stream's handler reads at most 4 reads per wakeup, only
+ * one while pmcd has a request waiting, and the streams of one batch
+ * together at most 1 MiB.
+ */
+static void
+test_fair_reads(void **state)
+{
+    struct rec		r[5];
+    struct sink		sink[5];
+    struct session	*run[5];
+    struct pollfd	pfd;
+    char		c;
+    int			i;
+
+    (void)state;
+    memset(r, 0, sizeof(r));
+    assert_int_equal(pipe2(fair_ready, O_CLOEXEC), 0);
+    child_fn = child_fair;
+    for (i = 0; i < 5; i++) {
+	assert_int_equal(start(&r[i], &sink[i], &run[i]), 0);
+	pfd = (struct pollfd){ fair_ready[0], POLLIN, 0 };
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	assert_int_equal(read(fair_ready[0], &c, 1), 1);
+    }
+    /* pmcd waiting: one read each */
+    fake_prio_pending = 1;
+    fake_loop_run(0);
+    for (i = 0; i < 5; i++)
+	assert_int_equal(fair_taken(&r[i], 1), FAIR_READ_LINES);
+    /* not waiting: 4 reads each, until the batch has had its 1 MiB */
+    fake_prio_pending = 0;
+    fake_loop_run(0);
+    assert_int_equal(fair_taken(r, 5), 5 * FAIR_READ_LINES + 16 * FAIR_READ_LINES);
+    for (i = 0; i < 5; i++)
+	assert_true(fair_taken(&r[i], 1) == FAIR_READ_LINES ||
+		    fair_taken(&r[i], 1) == 5 * FAIR_READ_LINES);
+    /* the next batch: the one left out reads too */
+    fake_loop_run(0);
+    for (i = 0; i < 5; i++)
+	assert_true(fair_taken(&r[i], 1) >= 5 * FAIR_READ_LINES);
+    for (i = 0; i < 5; i++)
+	session_detach(run[i]);
+    RUN_UNTIL(session_count() == 0, 5000);
+    assert_int_equal(session_count(), 0);
+    close(fair_ready[0]);
+    close(fair_ready[1]);
 }
 
 static void child_long(void)
@@ -569,6 +657,7 @@ main(void)
 	cmocka_unit_test_setup(test_shutdown, setup),
 	cmocka_unit_test_setup(test_run_cap, setup),
 	cmocka_unit_test_setup(test_budget_cuts_line, setup),
+	cmocka_unit_test_setup(test_fair_reads, setup),
     };
 
     static const char *const users[] = { "nobody", NULL };
