@@ -90,6 +90,7 @@ const volatile __u64 wakeup_bytes = 2 << 20;
 const volatile bool sites_by_ip = false;
 const volatile __u32 site_ck[4096] = { 0 };
 const volatile __u32 free_ret = 0;
+const volatile __u32 ncpus = 1;		/* possible CPUs, for mt_exit */
 
 /* the next never-used procs slot (0 is the first target's) */
 __u32 next_slot = 1;
@@ -175,6 +176,58 @@ struct {
     __type(key, int);
     __type(value, struct mt_thread);
 } threads SEC(".maps");
+
+/*
+ * FAST: the tracked thread a CPU last ran a probe for, so that a hit can
+ * know its task without a helper call (bpf_get_current_task_btf costs
+ * as much as the rest of such a hit here): it is current when the
+ * probe's registers (the user registers atop its kernel stack) are at
+ * its stack + regs_off (the same for every task).  A task's entries go
+ * when it exits; a live task's stack is its own.
+ */
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, __u64);
+} cur_task SEC(".maps");
+
+__u64 regs_off = 0;	/* learnt at the first hit: ctx - task->stack */
+
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+static __always_inline struct task_struct *
+task_fast(struct pt_regs *ctx)
+{
+    struct task_struct	*task;
+    __u64		*c, off = regs_off;
+    __u32		zero = 0;
+
+    if (!FAST || !off || (c = bpf_map_lookup_elem(&cur_task, &zero)) == NULL ||
+	!*c)
+	return NULL;
+    task = bpf_rdonly_cast((void *)*c, bpf_core_type_id_kernel(struct task_struct));
+    if ((__u64)task->stack + off != (__u64)ctx)
+	return NULL;
+    return task;
+}
+
+/* task is current (bpf_get_current_task_btf), ctx its probe's registers */
+static __always_inline void
+remember_task(struct pt_regs *ctx, struct task_struct *task)
+{
+    __u64	*c, off = (__u64)ctx - (__u64)task->stack;
+    __u32	zero = 0;
+
+    if (!FAST || (c = bpf_map_lookup_elem(&cur_task, &zero)) == NULL)
+	return;
+    if (!regs_off) {
+	if (off >= (1 << 16))	/* not on its stack: no fast way then */
+	    return;
+	regs_off = off;
+    }
+    *c = (__u64)task;
+}
 
 static __always_inline void
 count_lost(struct mt_proc *proc, __u32 why)
@@ -1035,6 +1088,24 @@ site_size(struct pt_regs *ctx, __u32 ck, __u64 ret)
 #endif
 
 /*
+ * proc_fast's process, the task found by task_fast or else (*taskp
+ * then, for the full way) with a helper call.
+ */
+static __always_inline struct mt_proc *
+proc_now(struct pt_regs *ctx, struct task_struct **taskp)
+{
+    struct task_struct	*task = task_fast(ctx);
+    struct mt_proc	*proc;
+
+    if (task && (proc = proc_fast(task)) != NULL)
+	return proc;
+    task = bpf_get_current_task_btf();
+    *taskp = task;
+    remember_task(ctx, task);
+    return proc_fast(task);
+}
+
+/*
  * The slow way of mt_site and mt_free: the thread's state, and libc's
  * text bounds for the caller check (cached while it is easy: the first
  * hit after an exec takes this way, its credentials are new).
@@ -1077,8 +1148,7 @@ mt_site(struct pt_regs *ctx)
 	return 0;
     if ((ret = PT_REGS_RC(ctx)) == 0)
 	return 0;
-    task = bpf_get_current_task_btf();
-    if ((proc = proc_fast(task)) != NULL) {
+    if ((proc = proc_now(ctx, &task)) != NULL) {
 	__s64	live = proc->live_bytes + (__s64)site_size(ctx, ck, ret);
 
 	proc->allocs++;
@@ -1111,8 +1181,7 @@ mt_free(struct pt_regs *ctx)
     if (mode == MT_MODE_EMPTY)
 	return 0;
     size = header_usable(PT_REGS_RC(ctx));
-    task = bpf_get_current_task_btf();
-    if ((proc = proc_fast(task)) != NULL) {
+    if ((proc = proc_now(ctx, &task)) != NULL) {
 	proc->frees++;
 	proc->live_bytes -= (__s64)size;
 	return 0;
@@ -1229,6 +1298,17 @@ BPF_PROG(mt_exec, struct task_struct *task, pid_t old_pid,
     return 0;
 }
 
+static long
+forget_task(__u32 cpu, void *task)
+{
+    __u32	zero = 0;
+    __u64	*c = bpf_map_lookup_percpu_elem(&cur_task, &zero, cpu);
+
+    if (c && *c == *(__u64 *)task)
+	*c = 0;
+    return 0;
+}
+
 SEC("tp_btf/sched_process_exit")
 int
 BPF_PROG(mt_exit, struct task_struct *task)
@@ -1237,9 +1317,15 @@ BPF_PROG(mt_exit, struct task_struct *task)
     struct mt_proc	*proc;
     struct mt_thread	*t;
     int			last = task->signal->live.counter == 0;
-    __u32		why;
+    __u32		why, zero = 0;
 
     (void)ctx;
+    if (FAST && (proc = bpf_map_lookup_elem(&procs, &zero)) != NULL &&
+	proc->tgid == tgid) {
+	__u64	me = (__u64)task;
+
+	bpf_loop(ncpus, forget_task, &me, 0);	/* before its stack goes */
+    }
     /*
      * NO_TABLE: a thread leaving on its own has just had glibc flush its
      * cache: its held-back frees die with its storage.  The last thread,

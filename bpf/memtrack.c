@@ -895,6 +895,8 @@ open_load(struct memtrack *mt, int *sts)
     skel->rodata->follow = mt->follow != 0;
     skel->rodata->usable = mt->usable != 0;
     skel->rodata->wakeup_bytes = ring / 8;
+    skel->rodata->ncpus = (__u32)(libbpf_num_possible_cpus() > 0 ?
+				  libbpf_num_possible_cpus() : 1);
     site_rodata(mt, skel);
     bpf_map__set_max_entries(skel->maps.events, (__u32)ring);
     /* smaller table entries: the address alone names a block of one process */
