@@ -73,12 +73,24 @@
 
 /* summary mode on the usable path: no allocation table */
 #define NO_TABLE	(usable && mode != MT_MODE_LEAKS)
+/* ... tracking one process: hits may take proc_fast, see there */
+#define FAST		(NO_TABLE && !follow)
 
 /* set by the loader before load; constant to the verifier */
 const volatile __u32 mode = MT_MODE_EVENTS;
 const volatile bool follow = false;
 const volatile bool usable = false;	/* glibc chunk-header sizes */
 const volatile __u64 wakeup_bytes = 2 << 20;
+/*
+ * Usable summary mode (x86-64): the cookies of malloc's return sites by
+ * the low 12 bits of their address (sites_by_ip: all differ), so mt_site
+ * needs no helper call to find its own; free_ret: where mt_free finds
+ * the return address (MT_CK_RET of free's site).
+ */
+const volatile bool sites_by_ip = false;
+const volatile __u32 site_ck[4096] = { 0 };
+const volatile __u32 free_ret = 0;
+const volatile __u32 ncpus = 1;		/* possible CPUs, for mt_exit */
 
 /* the next never-used procs slot (0 is the first target's) */
 __u32 next_slot = 1;
@@ -164,6 +176,58 @@ struct {
     __type(key, int);
     __type(value, struct mt_thread);
 } threads SEC(".maps");
+
+/*
+ * FAST: the tracked thread a CPU last ran a probe for, so that a hit can
+ * know its task without a helper call (bpf_get_current_task_btf costs
+ * as much as the rest of such a hit here): it is current when the
+ * probe's registers (the user registers atop its kernel stack) are at
+ * its stack + regs_off (the same for every task).  A task's entries go
+ * when it exits; a live task's stack is its own.
+ */
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, __u64);
+} cur_task SEC(".maps");
+
+__u64 regs_off = 0;	/* learnt at the first hit: ctx - task->stack */
+
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+static __always_inline struct task_struct *
+task_fast(struct pt_regs *ctx)
+{
+    struct task_struct	*task;
+    __u64		*c, off = regs_off;
+    __u32		zero = 0;
+
+    if (!FAST || !off || (c = bpf_map_lookup_elem(&cur_task, &zero)) == NULL ||
+	!*c)
+	return NULL;
+    task = bpf_rdonly_cast((void *)*c, bpf_core_type_id_kernel(struct task_struct));
+    if ((__u64)task->stack + off != (__u64)ctx)
+	return NULL;
+    return task;
+}
+
+/* task is current (bpf_get_current_task_btf), ctx its probe's registers */
+static __always_inline void
+remember_task(struct pt_regs *ctx, struct task_struct *task)
+{
+    __u64	*c, off = (__u64)ctx - (__u64)task->stack;
+    __u32	zero = 0;
+
+    if (!FAST || (c = bpf_map_lookup_elem(&cur_task, &zero)) == NULL)
+	return;
+    if (!regs_off) {
+	if (off >= (1 << 16))	/* not on its stack: no fast way then */
+	    return;
+	regs_off = off;
+    }
+    *c = (__u64)task;
+}
 
 static __always_inline void
 count_lost(struct mt_proc *proc, __u32 why)
@@ -299,8 +363,11 @@ observable(struct task_struct *task, struct mt_thread *t, struct mt_proc *proc)
     }
     if (why == MT_CHG_NONE && !dumpable(task->mm))
 	why = MT_CHG_DUMPABLE;
-    if (why == MT_CHG_NONE)
+    if (why == MT_CHG_NONE) {
+	if (FAST && (proc->flags & MT_PROC_CRED))
+	    proc->cred_ptr = (__u64)c;	/* for proc_fast */
 	return true;
+    }
     mark_changed(proc, why);
     return false;
 }
@@ -352,6 +419,34 @@ thread_of(struct task_struct *task, struct mt_proc **procp)
 	return NULL;
     *procp = proc;
     return t;
+}
+
+/*
+ * FAST: a hit that needs no thread state, in the common case of a
+ * process of one thread that is in no probed call with a return probe
+ * (inside: so this thread's depth is 0) and holds back no frees (held:
+ * nothing to commit first), with the credentials its last full check
+ * found unchanged (cred_ptr) and dumpable.  Then the probes are attached
+ * to its pid alone, it is in slot 0, and no other program updates its
+ * counters while this one runs (user space and mt_check only read them;
+ * a new thread would be made by this one), so plain adds do.  NULL: the
+ * full way, thread_of, which also refreshes cred_ptr.
+ */
+static __always_inline struct mt_proc *
+proc_fast(struct task_struct *task)
+{
+    struct mt_proc	*proc;
+    __u32		zero = 0;
+
+    if (!FAST || (proc = bpf_map_lookup_elem(&procs, &zero)) == NULL)
+	return NULL;
+    if (proc->tgid != (__u32)task->tgid ||
+	(proc->flags & (MT_PROC_EXITED | MT_PROC_CHANGED)) ||
+	proc->inside || proc->held ||
+	proc->cred_ptr != (__u64)task->real_cred ||
+	task->signal->nr_threads != 1 || !dumpable(task->mm))
+	return NULL;
+    return proc;
 }
 
 /* submit with a wakeup only once enough data is waiting */
@@ -544,6 +639,8 @@ commit_pending(struct mt_thread *t, struct mt_proc *proc)
 	return;
     __sync_fetch_and_add(&proc->frees, t->pend_frees);
     __sync_fetch_and_add(&proc->live_bytes, -(__s64)t->pend_bytes);
+    if (FAST)
+	__sync_fetch_and_sub(&proc->held, (__u32)t->pend_frees);
     t->pend_frees = 0;
     t->pend_bytes = 0;
 }
@@ -735,6 +832,30 @@ take_stack(struct pt_regs *ctx, struct mt_thread *t, struct task_struct *task)
     return h;
 }
 
+/*
+ * NO_TABLE: a free of a block of size usable bytes.  The cache flush
+ * runs in an exiting thread that is not the only one (the main thread
+ * never flushes; a thread group leader that left early still counts in
+ * nr_threads until the group ends): a process of one thread needs no
+ * caller check.  The return address is at the stack pointer + off.
+ */
+static __always_inline void
+free_usable(struct pt_regs *ctx, struct task_struct *task, struct mt_thread *t,
+	    struct mt_proc *proc, __u64 size, __u64 off)
+{
+    if (task->signal->nr_threads > 1 &&
+	called_by_libc_at(ctx, proc, task, off)) {
+	t->pend_frees++;	/* counted at our next call, see above */
+	t->pend_bytes += size;
+	if (FAST)
+	    __sync_fetch_and_add(&proc->held, 1);
+	return;
+    }
+    commit_pending(t, proc);
+    __sync_fetch_and_add(&proc->frees, 1);
+    __sync_fetch_and_add(&proc->live_bytes, -(__s64)size);
+}
+
 SEC("uprobe.multi")
 int
 mt_entry(struct pt_regs *ctx)
@@ -756,33 +877,10 @@ mt_entry(struct pt_regs *ctx)
     switch (op) {
     case MT_OP_FREE:		/* no return probe: depth is unchanged */
 	ptr = PT_REGS_PARM1(ctx);
-	if (t->depth || (!ptr && !(ck & MT_CK_SITE)))
-	    return 0;		/* a free site is past the NULL check */
-	if (NO_TABLE) {
-	    __u64	off = 0;
-
-#if defined(bpf_target_x86)
-	    if (ck & MT_CK_SITE) {	/* past the header load, into %rax */
-		size = header_usable(PT_REGS_RC(ctx));
-		off = MT_CK_RET(ck);
-	    } else
-#endif
-		size = usable_size(ptr);
-	    /*
-	     * The cache flush runs in an exiting thread that is not the
-	     * only one (the main thread never flushes; a thread group
-	     * leader that left early still counts in nr_threads until the
-	     * group ends): a process of one thread needs no caller check.
-	     */
-	    if (task->signal->nr_threads > 1 &&
-		called_by_libc_at(ctx, proc, task, off)) {
-		t->pend_frees++;	/* counted at our next call, see above */
-		t->pend_bytes += size;
-		return 0;
-	    }
-	    commit_pending(t, proc);
-	    __sync_fetch_and_add(&proc->frees, 1);
-	    __sync_fetch_and_add(&proc->live_bytes, -(__s64)size);
+	if (t->depth || !ptr)
+	    return 0;
+	if (NO_TABLE) {		/* free's site, if found, has mt_free */
+	    free_usable(ctx, task, t, proc, usable_size(ptr), 0);
 	    return 0;
 	}
 	/*
@@ -814,6 +912,8 @@ mt_entry(struct pt_regs *ctx)
     /* functions with a return probe: remember the outermost call */
     if (t->depth++ != 0)
 	return 0;
+    if (FAST)
+	__sync_fetch_and_add(&proc->inside, 1);
     t->op = op;
     t->ptr = 0;
     switch (op) {
@@ -880,6 +980,8 @@ mt_return(struct pt_regs *ctx)
 	return 0;		/* entered before we attached */
     if (--t->depth != 0)
 	return 0;
+    if (FAST)
+	__sync_fetch_and_sub(&proc->inside, 1);
     op = t->op;
     size = t->size;
     old = t->ptr;
@@ -972,40 +1074,121 @@ reg_at(struct pt_regs *ctx, __u32 n)
     return v;
 }
 #undef REG_CASE
+
+/* the usable size of the block ret a malloc site returns */
+static __always_inline __u64
+site_size(struct pt_regs *ctx, __u32 ck, __u64 ret)
+{
+    __u64	idx;
+
+    if ((ck & MT_CK_TCACHE) && (idx = reg_at(ctx, MT_CK_REG(ck))) < 64)
+	return idx * 16 + 24;	/* a tcache block: its bin says (probes.c) */
+    return usable_size(ret);
+}
 #endif
+
+/*
+ * proc_fast's process, the task found by task_fast or else (*taskp
+ * then, for the full way) with a helper call.
+ */
+static __always_inline struct mt_proc *
+proc_now(struct pt_regs *ctx, struct task_struct **taskp)
+{
+    struct task_struct	*task = task_fast(ctx);
+    struct mt_proc	*proc;
+
+    if (task && (proc = proc_fast(task)) != NULL)
+	return proc;
+    task = bpf_get_current_task_btf();
+    *taskp = task;
+    remember_task(ctx, task);
+    return proc_fast(task);
+}
+
+/*
+ * The slow way of mt_site and mt_free: the thread's state, and libc's
+ * text bounds for the caller check (cached while it is easy: the first
+ * hit after an exec takes this way, its credentials are new).
+ */
+static __always_inline struct mt_thread *
+thread_full(struct pt_regs *ctx, struct task_struct *task,
+	    struct mt_proc **procp)
+{
+    struct mt_thread	*t = thread_of(task, procp);
+
+    if (t && (*procp)->libc_mm != (__u64)task->mm)
+	libc_known(ctx, *procp, task);
+    return t;
+}
+
 
 /*
  * Usable summary mode: a branch in glibc's malloc that may lead straight
  * to its return, with the result in %rax (probes.c).  It counts when
- * the edge it is about to take is one that leads there.
+ * the edge it is about to take is one that leads there.  Its cookie is
+ * found by its address (sites_by_ip), a load instead of a helper call.
  */
 SEC("uprobe.multi")
 int
 mt_site(struct pt_regs *ctx)
 {
 #if defined(bpf_target_x86)
-    __u32		ck = bpf_get_attach_cookie(ctx);
     struct task_struct	*task;
     struct mt_proc	*proc;
     struct mt_thread	*t;
-    __u64		ret, idx, size;
+    __u64		ret;
+    __u32		ck;
     bool		cond;
 
     if (mode == MT_MODE_EMPTY)
 	return 0;
+    ck = sites_by_ip ? site_ck[ctx->ip & 0xfff] : bpf_get_attach_cookie(ctx);
     cond = cc_holds(MT_CK_CC(ck), ctx->flags);
     if (!((ck & MT_CK_TAKEN) && cond) && !((ck & MT_CK_FALLTHRU) && !cond))
 	return 0;
     if ((ret = PT_REGS_RC(ctx)) == 0)
 	return 0;
-    task = bpf_get_current_task_btf();
-    if (!(t = thread_of(task, &proc)) || t->depth)
+    if ((proc = proc_now(ctx, &task)) != NULL) {
+	__s64	live = proc->live_bytes + (__s64)site_size(ctx, ck, ret);
+
+	proc->allocs++;
+	proc->live_bytes = live;
+	if (live > proc->peak_bytes)
+	    proc->peak_bytes = live;
+	return 0;
+    }
+    if (!(t = thread_full(ctx, task, &proc)) || t->depth)
 	return 0;		/* inside realloc, memalign, ...: theirs */
-    if ((ck & MT_CK_TCACHE) && (idx = reg_at(ctx, MT_CK_REG(ck))) < 64)
-	size = idx * 16 + 24;	/* a tcache block: its bin says (probes.c) */
-    else
-	size = usable_size(ret);
-    record_alloc(proc, t, ret, size, 0);
+    record_alloc(proc, t, ret, site_size(ctx, ck, ret), 0);
+#endif
+    return 0;
+}
+
+/*
+ * Usable summary mode: glibc's free past its load of the chunk header
+ * into %rax (probes.c), and so past its NULL check.
+ */
+SEC("uprobe.multi")
+int
+mt_free(struct pt_regs *ctx)
+{
+#if defined(bpf_target_x86)
+    struct task_struct	*task;
+    struct mt_proc	*proc;
+    struct mt_thread	*t;
+    __u64		size;
+
+    if (mode == MT_MODE_EMPTY)
+	return 0;
+    size = header_usable(PT_REGS_RC(ctx));
+    if ((proc = proc_now(ctx, &task)) != NULL) {
+	proc->frees++;
+	proc->live_bytes -= (__s64)size;
+	return 0;
+    }
+    if (!(t = thread_full(ctx, task, &proc)) || t->depth)
+	return 0;
+    free_usable(ctx, task, t, proc, size, free_ret);
 #endif
     return 0;
 }
@@ -1115,6 +1298,17 @@ BPF_PROG(mt_exec, struct task_struct *task, pid_t old_pid,
     return 0;
 }
 
+static long
+forget_task(__u32 cpu, void *task)
+{
+    __u32	zero = 0;
+    __u64	*c = bpf_map_lookup_percpu_elem(&cur_task, &zero, cpu);
+
+    if (c && *c == *(__u64 *)task)
+	*c = 0;
+    return 0;
+}
+
 SEC("tp_btf/sched_process_exit")
 int
 BPF_PROG(mt_exit, struct task_struct *task)
@@ -1123,18 +1317,35 @@ BPF_PROG(mt_exit, struct task_struct *task)
     struct mt_proc	*proc;
     struct mt_thread	*t;
     int			last = task->signal->live.counter == 0;
-    __u32		why;
+    __u32		why, zero = 0;
 
     (void)ctx;
+    if (FAST && (proc = bpf_map_lookup_elem(&procs, &zero)) != NULL &&
+	proc->tgid == tgid) {
+	__u64	me = (__u64)task;
+
+	bpf_loop(ncpus, forget_task, &me, 0);	/* before its stack goes */
+    }
     /*
      * NO_TABLE: a thread leaving on its own has just had glibc flush its
      * cache: its held-back frees die with its storage.  The last thread,
      * or one killed with the whole process, has made real ones.
      */
-    if (NO_TABLE && (last || (task->signal->flags & SIGNAL_GROUP_EXIT)) &&
-	(t = bpf_task_storage_get(&threads, task, NULL, 0)) != NULL &&
-	t->pend_frees && (proc = proc_at(t->slot, t->tgid)) != NULL)
-	commit_pending(t, proc);
+    if (NO_TABLE && (t = bpf_task_storage_get(&threads, task, NULL, 0)) != NULL &&
+	(proc = proc_at(t->slot, t->tgid)) != NULL) {
+	if (last || (task->signal->flags & SIGNAL_GROUP_EXIT)) {
+	    commit_pending(t, proc);
+	} else if (t->pend_frees) {
+	    if (FAST)
+		__sync_fetch_and_sub(&proc->held, (__u32)t->pend_frees);
+	    t->pend_frees = 0;
+	}
+	/* killed inside a probed call: its return will not come */
+	if (FAST && t->depth) {
+	    __sync_fetch_and_sub(&proc->inside, 1);
+	    t->depth = 0;
+	}
+    }
     if (!last)
 	return 0;		/* other threads of the process live on */
     if (!(proc = proc_of(tgid)))

@@ -853,6 +853,32 @@ launch_abort(struct memtrack *mt)
 
 /* ---- BPF set-up ---- */
 
+/*
+ * malloc's return sites by the low 12 bits of their address (that of
+ * their file offset: mappings are page-aligned), when no two share
+ * them, so mt_site needs no cookie; where free finds its return address.
+ */
+static void
+site_rodata(const struct memtrack *mt, struct memtrack_bpf *skel)
+{
+    const struct probe_set	*ps = &mt->probes;
+    unsigned			k;
+    int				i;
+
+    skel->rodata->free_ret = (__u32)ps->free_ret;
+    if (!mt->sites)
+	return;
+    for (i = 0; i < ps->nsites; i++) {
+	k = ps->site[i].offset & 0xfff;
+	if (skel->rodata->site_ck[k] != 0) {
+	    memset((void *)skel->rodata->site_ck, 0, sizeof(skel->rodata->site_ck));
+	    return;
+	}
+	skel->rodata->site_ck[k] = ps->site[i].cookie;
+    }
+    skel->rodata->sites_by_ip = true;
+}
+
 /* the loaded skeleton, or NULL with -errno in *sts (never 0 then) */
 static struct memtrack_bpf *
 open_load(struct memtrack *mt, int *sts)
@@ -869,6 +895,9 @@ open_load(struct memtrack *mt, int *sts)
     skel->rodata->follow = mt->follow != 0;
     skel->rodata->usable = mt->usable != 0;
     skel->rodata->wakeup_bytes = ring / 8;
+    skel->rodata->ncpus = (__u32)(libbpf_num_possible_cpus() > 0 ?
+				  libbpf_num_possible_cpus() : 1);
+    site_rodata(mt, skel);
     bpf_map__set_max_entries(skel->maps.events, (__u32)ring);
     /* smaller table entries: the address alone names a block of one process */
     if (!mt->follow)
@@ -882,6 +911,7 @@ open_load(struct memtrack *mt, int *sts)
 	bpf_program__set_expected_attach_type(skel->progs.mt_entry, 0);
 	bpf_program__set_expected_attach_type(skel->progs.mt_return, 0);
 	bpf_program__set_expected_attach_type(skel->progs.mt_site, 0);
+	bpf_program__set_expected_attach_type(skel->progs.mt_free, 0);
     }
     if ((*sts = memtrack_bpf__load(skel)) < 0) {
 	memtrack_bpf__destroy(skel);
@@ -962,20 +992,21 @@ static int
 attach_uprobes(struct memtrack *mt, pid_t pid)
 {
     struct probe_set	*ps = &mt->probes;
-    struct attach_list	*ret, *site, *ent;
+    struct attach_list	*ret, *site, *fsite, *ent;
     int			i, plain, sts;
 
-    if ((ret = calloc(3, sizeof(*ret))) == NULL)
+    if ((ret = calloc(4, sizeof(*ret))) == NULL)
 	return -ENOMEM;
     site = ret + 1;
-    ent = ret + 2;
+    fsite = ret + 2;
+    ent = ret + 3;
     for (i = 0; i < ps->n; i++) {
 	plain = !mt->usable || ps->p[i].op != MT_OP_MALLOC;
 	if (ps->p[i].ret && (plain || !mt->sites))
 	    list_add(ret, ps->p[i].offset,
 		     (__u64)ps->p[i].op | (plain ? 0 : MT_CK_RETONLY));
 	if (mt->free_site && ps->p[i].op == MT_OP_FREE)
-	    list_add(ent, ps->free_offset, (__u64)MT_OP_FREE | MT_CK_SITE |
+	    list_add(fsite, ps->free_offset, (__u64)MT_OP_FREE | MT_CK_SITE |
 		     (__u64)ps->free_ret << MT_CK_RET_SHIFT);
 	else if (plain)
 	    list_add(ent, ps->p[i].offset, (__u64)ps->p[i].op);
@@ -983,7 +1014,8 @@ attach_uprobes(struct memtrack *mt, pid_t pid)
     for (i = 0; mt->sites && i < ps->nsites; i++)
 	list_add(site, ps->site[i].offset, ps->site[i].cookie);
     if ((sts = attach_list(mt, mt->skel->progs.mt_return, pid, ret, 1)) == 0 &&
-	(sts = attach_list(mt, mt->skel->progs.mt_site, pid, site, 0)) == 0)
+	(sts = attach_list(mt, mt->skel->progs.mt_site, pid, site, 0)) == 0 &&
+	(sts = attach_list(mt, mt->skel->progs.mt_free, pid, fsite, 0)) == 0)
 	sts = attach_list(mt, mt->skel->progs.mt_entry, pid, ent, 0);
     free(ret);
     return sts;

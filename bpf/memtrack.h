@@ -150,9 +150,17 @@ struct mt_proc {
     __u64		lost;
     __u32		tgid;		/* 0: a free slot */
     __u32		flags;		/* MT_PROC_* */
+    /*
+     * Single-process usable summary mode (memtrack.bpf.c, proc_fast):
+     * a hit whose thread has this cred pointer, while no thread is in a
+     * probed call and no frees are held back, needs no thread state.
+     */
+    __u64		cred_ptr;	/* credentials last found unchanged */
+    __u32		inside;		/* threads in a call with a return probe */
+    __u32		held;		/* frees held back on its threads */
+    /* cold */
     __u64		libc_start;	/* libc's text in address space libc_mm */
     __u64		libc_end;
-    /* cold */
     __u64		libc_mm;
     __s64		tombs;		/* tombstones in the allocation table */
     __u32		parent;		/* followed from this tgid, or 0 */
