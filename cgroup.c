@@ -1,5 +1,8 @@
 /*
- * cgroup.c - cgroup v2 placement and kill for launched commands.
+ * cgroup.c - cgroup v2 placement and kill for launched commands, and the
+ * facade over cgroup_v1.c: a run's handle is its v2 directory (or, with
+ * no cgroup v2, its path in the first v1 hierarchy); its v1 groups have
+ * the same last component.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -14,11 +17,15 @@
 #include "cgroup.h"
 #include "cgroup_file.h"
 #include "cgroup_systemd.h"
+#include "cgroup_v1.h"
 
 static char	*base;		/* <root>/pmdapipe */
 static unsigned long long self_start;	/* our start time (stat field 22) */
 static int	reap_stale(void);
+static char	*handle(const char *name);
+static int	is_pending(const char *name);
 static unsigned int enforced;	/* OPT_* the session cgroups enforce */
+static int	dry_run;	/* no reaping of stale cgroups (pmdapipe -C) */
 static char	**pending;	/* cgroups waiting to be removed */
 static int	npending;
 
@@ -61,6 +68,7 @@ cgroup_setup(const char *root)
     free(base);
     base = NULL;
     enforced = 0;
+    cgv1_reset();		/* cgroup_setup_v1 follows */
     if (cgroup_proc_start("/proc", getpid(), &self_start) < 0)
 	self_start = 0;
     if (root == NULL || *root == '\0' || strcmp(root, "none") == 0)
@@ -112,17 +120,93 @@ cgroup_setup(const char *root)
     write_file(base, "cgroup.subtree_control", "+pids");
     write_file(base, "cgroup.subtree_control", "+cpu");
     enforced = cgroup_read_controllers(base, "cgroup.subtree_control");
-    return reap_stale();
+    return dry_run ? 0 : reap_stale();
+}
+
+int
+cgroup_setup_v1(const char *root)
+{
+    unsigned int	v2 = cgroup_enforced(), want = 0;
+    const char		*b[CGV1_N];
+    struct dirent	*de;
+    DIR			*dir;
+    char		probe[128], *path;
+    int			i, n = 0, sts;
+
+    if (self_start == 0 && cgroup_proc_start("/proc", getpid(), &self_start) < 0)
+	self_start = 0;
+    /* v2 where it has the controller, v1 only for what it lacks */
+    if (!(v2 & OPT_MEMORY))
+	want |= CGV1_BIT(CGV1_MEMORY);
+    if (!(v2 & OPT_TASKS))
+	want |= CGV1_BIT(CGV1_PIDS);
+    if (!(v2 & OPT_CPU))
+	want |= CGV1_BIT(CGV1_CPU) | CGV1_BIT(CGV1_CPUACCT);
+    /* no cgroup.kill and no v2 accounting without a v2 directory */
+    if (base == NULL)
+	want |= CGV1_BIT(CGV1_FREEZER) | CGV1_BIT(CGV1_CPUACCT);
+    snprintf(probe, sizeof(probe), "probe.0.%llu.%d", self_start, (int)getpid());
+    if ((sts = cgv1_setup(root, want, probe)) < 0)
+	return sts;
+    if (dry_run)
+	return 0;
+    /* groups of dead PMDAs, in any hierarchy (with or without a v2 twin) */
+    for (i = 0; i < cgv1_bases(b); i++) {
+	if ((dir = opendir(b[i])) == NULL)
+	    continue;
+	while ((de = readdir(dir)) != NULL) {
+	    if (!cgroup_stale(de->d_name, "/proc", (long)getpid()) ||
+		is_pending(de->d_name) || (path = handle(de->d_name)) == NULL)
+		continue;
+	    cgroup_release(path);
+	    n++;
+	}
+	closedir(dir);
+    }
+    return n;
+}
+
+void
+cgroup_dry_run(int on)
+{
+    dry_run = on;
+}
+
+int
+cgroup_describe(char *buf, size_t len)
+{
+    static const struct { unsigned int opt; const char *what, *rl; } lim[] = {
+	{ OPT_MEMORY, "memory", "RLIMIT_AS" },
+	{ OPT_TASKS, "tasks", "RLIMIT_NPROC" },
+	{ OPT_CPU, "cpu", "RLIMIT_CPU" },
+    };
+    const char	*how;
+    size_t	i, n = 0;
+
+    buf[0] = '\0';
+    for (i = 0; i < sizeof(lim) / sizeof(lim[0]) && n < len; i++) {
+	how = cgroup_how(lim[i].opt);
+	n += snprintf(buf + n, len - n, "%s%s by %s", i ? ", " : "",
+		      lim[i].what, strcmp(how, "rlimit") ? how : lim[i].rl);
+    }
+    return n < len ? (int)n : -ENOSPC;
 }
 
 enum cgroup_tier
 cgroup_tier(void)
 {
-    if (base == NULL)
+    unsigned int	all = OPT_MEMORY | OPT_TASKS | OPT_CPU;
+    unsigned int	v1 = cgv1_enforced();
+
+    if (base == NULL && cgv1_active() == 0)
 	return TIER_RLIMITS;
-    if (enforced == (OPT_MEMORY | OPT_TASKS | OPT_CPU))
+    if (base == NULL)
+	return v1 == all ? TIER_CGROUP1 : TIER_CGROUP1_RLIMITS;
+    if (enforced == all)
 	return TIER_CGROUP_LIMITS;
-    return TIER_CGROUP_KILL;
+    if ((enforced | v1) != all)
+	return TIER_CGROUP_KILL;
+    return enforced == 0 ? TIER_CGROUP_KILL_V1 : TIER_CGROUP_MIXED;
 }
 
 const char *
@@ -133,6 +217,14 @@ cgroup_tier_name(enum cgroup_tier t)
 	return "cgroup2";
     case TIER_CGROUP_KILL:
 	return "cgroup2-kill+rlimits";
+    case TIER_CGROUP_MIXED:
+	return "cgroup2+cgroup1";
+    case TIER_CGROUP_KILL_V1:
+	return "cgroup2-kill+cgroup1";
+    case TIER_CGROUP1:
+	return "cgroup1";
+    case TIER_CGROUP1_RLIMITS:
+	return "cgroup1+rlimits";
     case TIER_RLIMITS:
 	return "rlimits";
     }
@@ -142,7 +234,63 @@ cgroup_tier_name(enum cgroup_tier t)
 unsigned int
 cgroup_enforced(void)
 {
-    return base ? enforced : 0;
+    return (base ? enforced : 0) | cgv1_enforced();
+}
+
+const char *
+cgroup_how(unsigned int opt)
+{
+    if (base && (enforced & opt))
+	return "cgroup2";
+    if (cgv1_enforced() & opt)
+	return "cgroup1";
+    return "rlimit";
+}
+
+/* the run's name: its handle's last component */
+static const char *
+leaf(const char *path)
+{
+    const char	*slash = strrchr(path, '/');
+
+    return slash ? slash + 1 : path;
+}
+
+const char *
+cgroup_v2_dir(const char *cg)
+{
+    return cg && base ? cg : NULL;
+}
+
+const char *
+cgroup_v1_name(const char *cg)
+{
+    return cg && cgv1_active() ? leaf(cg) : NULL;
+}
+
+/* a run's handle from its name: malloc'd, or NULL */
+static char *
+handle(const char *name)
+{
+    const char	*b[CGV1_N];
+    char	*path;
+
+    if (base == NULL && cgv1_bases(b) == 0)
+	return NULL;
+    if (asprintf(&path, "%s/%s", base ? base : b[0], name) < 0)
+	return NULL;
+    return path;
+}
+
+static int
+is_pending(const char *name)
+{
+    int		i;
+
+    for (i = 0; i < npending; i++)
+	if (strcmp(leaf(pending[i]), name) == 0)
+	    return 1;
+    return 0;
 }
 
 unsigned int
@@ -174,6 +322,11 @@ cgroup_write_limits(const char *dir, const struct pipe_options *o,
     char	value[64];
     int		sts;
 
+    /* what the v1 groups enforce is theirs; the rest is v2's */
+    if ((mask & cgv1_enforced()) &&
+	(sts = cgv1_write_limits(leaf(dir), o, mask & cgv1_enforced())) < 0)
+	return sts;
+    mask &= ~cgv1_enforced();
     if ((o->set & OPT_MEMORY) && (mask & OPT_MEMORY)) {
 	snprintf(value, sizeof(value), "%llu", o->memory);
 	if ((sts = write_file(dir, "memory.max", value)) < 0)
@@ -199,16 +352,25 @@ cgroup_read_usage(const char *dir, unsigned long long *peak,
 	unsigned long long *cpu_usec)
 {
     char	path[PATH_MAX], key[64];
-    unsigned long long v;
+    unsigned long long v, p1, u1;
     FILE	*f;
+    int		sts = 0;
 
     *peak = *cpu_usec = 0;
+    if (cgv1_active() && cgv1_read_usage(leaf(dir), &p1, &u1) == 0) {
+	if (cgv1_base(CGV1_MEMORY))
+	    *peak = p1;
+	if (cgv1_base(CGV1_CPUACCT))
+	    *cpu_usec = u1;
+    }
     snprintf(path, sizeof(path), "%s/memory.peak", dir);
-    if ((f = fopen(path, "re")) != NULL) {
+    if (!cgv1_base(CGV1_MEMORY) && (f = fopen(path, "re")) != NULL) {
 	if (fscanf(f, "%llu", &v) == 1)
 	    *peak = v;
 	fclose(f);
     }
+    if (cgv1_base(CGV1_CPUACCT))
+	return 0;
     snprintf(path, sizeof(path), "%s/cpu.stat", dir);
     if ((f = fopen(path, "re")) == NULL)
 	return -errno;
@@ -219,7 +381,27 @@ cgroup_read_usage(const char *dir, unsigned long long *peak,
 	}
     }
     fclose(f);
-    return 0;
+    return sts;
+}
+
+long
+cgroup_oom_kills(const char *dir)
+{
+    char		path[PATH_MAX], key[64];
+    unsigned long long	v;
+    FILE		*f;
+    long		n = 0;
+
+    if (cgv1_base(CGV1_MEMORY))
+	return cgv1_oom_kills(leaf(dir));
+    snprintf(path, sizeof(path), "%s/memory.events", dir);
+    if ((f = fopen(path, "re")) == NULL)
+	return 0;
+    while (fscanf(f, "%63s %llu", key, &v) == 2)
+	if (strcmp(key, "oom_kill") == 0)
+	    n = (long)v;
+    fclose(f);
+    return n;
 }
 
 int
@@ -326,64 +508,78 @@ cgroup_base(void)
     return base;
 }
 
+/* v2 dir at path with cgroup.procs (anything else is not one): 0 or -errno */
+static int
+create_v2(const char *path)
+{
+    char	procs[PATH_MAX];
+
+    if (mkdir(path, 0755) < 0 && errno != EEXIST)
+	return -errno;
+    snprintf(procs, sizeof(procs), "%s/cgroup.procs", path);
+    if (access(procs, W_OK) < 0) {
+	rmdir(path);
+	return -EACCES;
+    }
+    return 0;
+}
+
 char *
 cgroup_create(const char *instance, unsigned long serial)
 {
-    char	*path, *procs;
-    int		ok;
+    char	name[NAME_MAX + 1], *path;
+    int		sts = 0;
 
-    if (base == NULL)
+    snprintf(name, sizeof(name), "%s.%lu.%llu.%d", instance, serial,
+	     self_start, (int)getpid());
+    if ((path = handle(name)) == NULL)
 	return NULL;
-    if (asprintf(&path, "%s/%s.%lu.%llu.%d", base, instance, serial,
-		 self_start, (int)getpid()) < 0)
-	return NULL;
-    if (mkdir(path, 0755) < 0 && errno != EEXIST) {
-	free(path);
-	return NULL;
-    }
-    /* a cgroup2 directory has cgroup.procs; anything else is not one */
-    if (asprintf(&procs, "%s/cgroup.procs", path) < 0) {
-	rmdir(path);
-	free(path);
-	return NULL;
-    }
-    ok = access(procs, W_OK) == 0;
-    free(procs);
-    if (!ok) {
-	rmdir(path);
-	free(path);
-	errno = EACCES;
-	return NULL;
+    if (base && (sts = create_v2(path)) < 0)
+	goto fail;
+    if (cgv1_active() && (sts = cgv1_create(name)) < 0) {
+	if (base)
+	    rmdir(path);
+	goto fail;
     }
     return path;
+
+fail:
+    free(path);
+    errno = -sts;
+    return NULL;
 }
 
 int
 cgroup_signal(const char *path, int sig)
 {
-    char	file[PATH_MAX];
-    FILE	*f;
-    int		pid, n = 0;
-
-    snprintf(file, sizeof(file), "%s/cgroup.procs", path);
-    if ((f = fopen(file, "re")) == NULL)
-	return -errno;
-    while (fscanf(f, "%d", &pid) == 1) {
-	if (pid > 0 && kill(pid, sig) == 0)
-	    n++;
-    }
-    fclose(f);
-    return n;
+    return cgv1_signal_procs(path, sig);
 }
 
 int
 cgroup_kill(const char *path)
 {
-    int		sts = write_file(path, "cgroup.kill", "1");
+    int		sts;
 
-    if (sts == -ENOENT)		/* kernel before 5.14: signal one by one */
+    if (base == NULL && cgv1_active()) {
+	/* the v1 groups only: freeze, kill, thaw */
+	sts = cgv1_kill(leaf(path));
+	return sts < 0 ? sts : 0;
+    }
+    if ((sts = write_file(path, "cgroup.kill", "1")) == -ENOENT)
+	/* kernel before 5.14: signal one by one */
 	sts = cgroup_signal(path, SIGKILL) < 0 ? -errno : 0;
     return sts;
+}
+
+/* remove the run's directories: 1 once all are gone */
+static int
+remove_all(const char *path)
+{
+    int		gone = rmdir(path) == 0 || errno == ENOENT;
+
+    if (cgv1_active() && cgv1_remove(leaf(path)) < 0)
+	gone = 0;
+    return gone;
 }
 
 void
@@ -394,7 +590,7 @@ cgroup_release(char *path)
     if (path == NULL)
 	return;
     cgroup_kill(path);
-    if (rmdir(path) == 0 || errno == ENOENT) {
+    if (remove_all(path)) {
 	free(path);
 	return;
     }
@@ -412,7 +608,7 @@ cgroup_retry(void)
     int		i, j;
 
     for (i = j = 0; i < npending; i++) {
-	if (rmdir(pending[i]) == 0 || errno == ENOENT) {
+	if (remove_all(pending[i])) {
 	    free(pending[i]);
 	    continue;
 	}

@@ -1,7 +1,7 @@
 /*
  * cgroup_file.h - write one value into a file of a cgroup directory
- * (cgroup.c, cgroup_systemd.c).  Never creates it: a cgroup has its files,
- * anything else is not one.  0 or -errno.
+ * (cgroup.c, cgroup_systemd.c, cgroup_v1.c).  Never creates it: a cgroup
+ * has its files, anything else is not one.  0 or -errno.
  */
 #ifndef PIPE_CGROUP_FILE_H
 #define PIPE_CGROUP_FILE_H

@@ -35,6 +35,7 @@
 #include <linux/capability.h>
 #include <linux/close_range.h>
 #include <pcp/pmapi.h>
+#include "cgroup_v1.h"
 #include "dynuid.h"
 #include "launch.h"
 #include "supervise.h"
@@ -55,6 +56,8 @@ struct child_plan {
     const char	*home;
     char	procs[PATH_MAX];	/* cgroup.procs to join, or "" */
     int		joined;			/* cloned into the cgroup already */
+    char	v1procs[CGV1_N][PATH_MAX];	/* v1 cgroup.procs to join */
+    int		nv1;
     pid_t	parent;
     int		devnull, out, err, status, reason;
     /* the supervisor's */
@@ -265,6 +268,14 @@ child_run(const struct child_plan *p)
     }
     if (p->procs[0] != '\0' && !p->joined) {
 	if ((fd = open(p->procs, O_WRONLY | O_CLOEXEC)) < 0)
+	    child_fail(p, STEP_CGROUP);
+	if (write(fd, "0", 1) != 1)
+	    child_fail(p, STEP_CGROUP);
+	close(fd);
+    }
+    /* the v1 hierarchies' groups: no fork nor allocation before this */
+    for (i = 0; i < p->nv1; i++) {
+	if ((fd = open(p->v1procs[i], O_WRONLY | O_CLOEXEC)) < 0)
 	    child_fail(p, STEP_CGROUP);
 	if (write(fd, "0", 1) != 1)
 	    child_fail(p, STEP_CGROUP);
@@ -756,6 +767,8 @@ launch_start(const struct launch_req *req, struct launch_res *res,
 	snprintf(p->procs, sizeof(p->procs), "%s/cgroup.procs", req->cgroup);
 	snprintf(p->cgdir, sizeof(p->cgdir), "%s", req->cgroup);
     }
+    if (req->cgroup_v1)
+	p->nv1 = cgv1_procs(req->cgroup_v1, p->v1procs, CGV1_N);
     p->uid_lock = uid_lock;
     p->sigfd = -1;
     p->grace_ms = req->grace_ms;

@@ -24,6 +24,8 @@ struct launch_req {
     char *const	*argv;		/* argv[0] is resolved against LAUNCH_PATH */
     const char	*user;		/* account to run as (looked up if no runas) */
     const char	*cgroup;	/* cgroup directory to join, or NULL */
+    const char	*cgroup_v1;	/* name of the v1 groups to join too
+				   (cgroup_v1.h), or NULL */
     const struct pipe_options *opts;	/* containment, NULL: none */
     unsigned int rlimit_fallback;	/* OPT_MEMORY|OPT_TASKS|OPT_CPU the
 					   cgroup does not enforce; a run

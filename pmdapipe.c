@@ -25,6 +25,7 @@
 #include <pcp/pmda.h>
 #include "budget.h"
 #include "cgroup.h"
+#include "cgroup_v1.h"
 #include "client.h"
 #include "config.h"
 #include "domain.h"
@@ -808,6 +809,7 @@ static pmLongOptions longopts[] = {
     { "config", 1, 'c', "FILE", "configuration file (default: pipe.conf + pipe.conf.d/)" },
     { "check", 0, 'C', 0, "check the configuration, print errors, exit 0/1" },
     { "cgroup", 1, 'G', "DIR", "cgroup v2 root for commands: DIR, auto or none" },
+    { "cgroup1", 1, 'g', "DIR", "where cgroup v1 hierarchies are mounted: DIR, auto or none" },
     { "grace", 1, 'k', "SECS", "SIGTERM to SIGKILL grace period (default 5)" },
     { "maxline", 1, 'L', "SIZE", "longest line delivered whole (default 1M)" },
     { "memory", 1, 'm', "SIZE", "maximum queued bytes per client (default 2M)" },
@@ -820,7 +822,7 @@ static pmLongOptions longopts[] = {
 };
 
 static pmdaOptions opts = {
-    .short_options = "c:CD:d:G:k:l:L:m:M:P:R:S:?",
+    .short_options = "c:CD:d:g:G:k:l:L:m:M:P:R:S:?",
     .long_options = longopts,
 };
 
@@ -830,7 +832,9 @@ main(int argc, char **argv)
     struct session_opts	so = { DEFAULT_GRACE_MS, LINES_DEFAULT_MAX };
     struct pipe_config	*cfg = NULL;
     char		helppath[PATH_MAX], *config = NULL;
-    const char		*cgroot = "auto";
+    const char		*cgroot = "auto", *cg1root = "auto";
+    char		how[160];
+    int			sts1;
     double		grace;
     int			c, check = 0, sts, errors;
 
@@ -850,6 +854,9 @@ main(int argc, char **argv)
 	    break;
 	case 'G':
 	    cgroot = opts.optarg;
+	    break;
+	case 'g':
+	    cg1root = opts.optarg;
 	    break;
 	case 'k':
 	    if (parse_seconds(opts.optarg, 3600, &grace) < 0) {
@@ -912,6 +919,18 @@ main(int argc, char **argv)
 	    for (c = 0; c < (int)cfg->ncmds; c++)
 		printf("%s: runs %s as %s\n", cfg->cmds[c].name,
 		       config_run_text(&cfg->cmds[c]), cfg->cmds[c].user);
+	    for (c = 0; c < (int)cfg->ncmds; c++)
+		if (cfg->cmds[c].opts.set & (OPT_MEMORY | OPT_TASKS | OPT_CPU))
+		    break;
+	    if (c < (int)cfg->ncmds) {
+		/* how their limits would be enforced here, touching nothing */
+		cgroup_dry_run(1);
+		cgroup_setup(cgroot);
+		cgroup_setup_v1(cg1root);
+		cgroup_describe(how, sizeof(how));
+		printf("%s: containment: %s: %s\n", pmGetProgname(),
+		       cgroup_tier_name(cgroup_tier()), how);
+	    }
 	}
 	config_free(cfg);
 	exit(errors == 0 ? 0 : 1);
@@ -955,7 +974,17 @@ main(int argc, char **argv)
 		budget_limits()->total, budget_limits()->user,
 		budget_limits()->runs, budget_limits()->privruns);
 
-    if ((sts = cgroup_setup(cgroot)) < 0)
+    sts = cgroup_setup(cgroot);
+    if ((sts1 = cgroup_setup_v1(cg1root)) < 0 && sts1 != -ENOENT)
+	pmNotifyErr(LOG_WARNING, "containment: cgroup v1 (%s): %s", cg1root,
+		    strerror(-sts1));
+    if (sts < 0 && cgroup_tier() != TIER_RLIMITS)
+	pmNotifyErr(LOG_WARNING, "containment: %s: no usable cgroup2 (%s: %s): "
+		    "commands are tracked and killed by process group and "
+		    "cgroup v1 (%s)", cgroup_tier_name(cgroup_tier()), cgroot,
+		    strerror(-sts), cgv1_base(CGV1_FREEZER) ? "freezer" :
+		    "each process");
+    else if (sts < 0)
 	pmNotifyErr(LOG_WARNING, "containment: %s: no usable cgroup2 (%s: %s): "
 		    "commands are tracked and killed by process group, limits "
 		    "enforced with rlimits", cgroup_tier_name(cgroup_tier()),
@@ -968,6 +997,11 @@ main(int argc, char **argv)
     else
 	pmNotifyErr(LOG_INFO, "containment: %s: commands run under %s",
 		    cgroup_tier_name(cgroup_tier()), cgroup_base());
+    cgroup_describe(how, sizeof(how));
+    pmNotifyErr(LOG_INFO, "containment: %s: %s", cgroup_tier_name(cgroup_tier()),
+		how);
+    if (sts1 > 0)
+	sts = sts > 0 ? sts + sts1 : sts1;
     if (sts > 0)
 	pmNotifyErr(LOG_WARNING, "killed the commands of %d session(s) left "
 		    "behind by an earlier pmdapipe that did not stop cleanly",

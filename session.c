@@ -406,10 +406,17 @@ session_finish(struct session *s)
     if (s->cgroup) {
 	struct inst_stats	*is = session_stats(s->inst);
 	unsigned long long	peak, usec;
+	long			kills;
 
 	if (cgroup_read_usage(s->cgroup, &peak, &usec) == 0) {
 	    is->peak_memory = peak;
 	    is->cpu_usec += usec;
+	}
+	/* the kernel's SIGKILL says nothing of why: say it */
+	if (s->endreason == NULL && (kills = cgroup_oom_kills(s->cgroup)) > 0) {
+	    snprintf(s->reason, sizeof(s->reason), "out of memory: the memory "
+		     "limit killed %ld process(es)", kills);
+	    s->endreason = s->reason;
 	}
     }
     cgroup_release(s->cgroup);
@@ -820,7 +827,8 @@ session_start(struct sink *sink, const struct pipe_cmd *cmd, int inst,
     req.argv = argv;
     req.user = cmd->user;
     req.runas = &runas;
-    req.cgroup = s->cgroup;
+    req.cgroup = cgroup_v2_dir(s->cgroup);
+    req.cgroup_v1 = cgroup_v1_name(s->cgroup);
     req.opts = &cmd->opts;
     req.rlimit_fallback = (OPT_MEMORY | OPT_TASKS | OPT_CPU) & ~enforced;
     req.grace_ms = opts.grace_ms;

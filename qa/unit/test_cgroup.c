@@ -1,7 +1,8 @@
 /*
- * test_cgroup.c - cmocka unit tests for cgroup.c on a temporary
- * directory: reading controller lists, writing limits, reading usage,
- * and cgroup_setup() falling back when the root is not a usable cgroup2.
+ * test_cgroup.c - cmocka unit tests for cgroup.c and cgroup_v1.c on a
+ * temporary directory: reading controller lists, writing limits, reading
+ * usage, cgroup_setup() falling back when the root is not a usable
+ * cgroup2, finding v1 hierarchies, a fabricated v1 tree.
  *
  * Cgroup files cannot be created by writing, so cgroup.c opens them
  * without O_CREAT; like the kernel, the tests create every file a cgroup
@@ -24,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "../../cgroup.h"
+#include "../../cgroup_v1.h"
 #include "testutil.h"
 
 #define MB		(1ULL << 20)
@@ -69,6 +71,7 @@ teardown_tmp(void **state)
 	}
     }
     cgroup_setup("none");
+    cgroup_setup_v1("none");
     sts = rm_tree(t->dir);
     free(t);
     return sts;
@@ -81,7 +84,8 @@ put_file(const char *dir, const char *name, const char *text)
     size_t	len = strlen(text);
     int		fd;
 
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    assert_true(snprintf(path, sizeof(path), "%s/%s", dir, name) <
+		(int)sizeof(path));
     assert_true((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644)) >= 0);
     assert_int_equal(write(fd, text, len), (ssize_t)len);
     assert_int_equal(close(fd), 0);
@@ -95,7 +99,8 @@ get_file(const char *dir, const char *name, char *buf, size_t len)
     ssize_t	n;
     int		fd;
 
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+	return -ENAMETOOLONG;
     if ((fd = open(path, O_RDONLY)) < 0)
 	return -errno;
     n = read(fd, buf, len - 1);
@@ -120,7 +125,8 @@ make_dir(const char *dir, const char *name)
 {
     char	path[PATHLEN];
 
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    assert_true(snprintf(path, sizeof(path), "%s/%s", dir, name) <
+		(int)sizeof(path));
     assert_int_equal(mkdir(path, 0755), 0);
 }
 
@@ -129,7 +135,8 @@ exists(const char *dir, const char *name)
 {
     char	path[PATHLEN];
 
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+	return 0;
     return access(path, F_OK) == 0;
 }
 
@@ -795,6 +802,351 @@ test_tier_names(void **state)
     assert_string_equal(cgroup_tier_name((enum cgroup_tier)42), "unknown");
 }
 
+/* ---- cgroup v1 ---- */
+
+/* v1 hierarchies in a mountinfo: by their super options, cgroup2 ignored */
+static void
+test_v1_find_mounts(void **state)
+{
+    struct tmp	*t = *state;
+    char	path[PATHLEN], *mnt[CGV1_N];
+    int		c;
+
+    put_file(t->dir, "mountinfo",
+	"31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+	"32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n"
+	"35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+	"36 31 0:33 / /sys/fs/cgroup/devices rw - cgroup cgroup rw,devices\n"
+	"37 31 0:34 / /x/cpuset rw - cgroup cgroup rw,cpuset\n"
+	"39 31 0:36 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids\n"
+	"40 31 0:37 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,name=systemd\n"
+	"41 31 0:38 / /sys/fs/cgroup/unified rw shared:9 - cgroup2 cgroup2 rw,memory\n"
+	"42 31 0:39 / /other/memory rw - cgroup cgroup rw,memory\n");
+    snprintf(path, sizeof(path), "%s/mountinfo", t->dir);
+    assert_int_equal(cgv1_find_mounts(path, mnt), 4);
+    assert_string_equal(mnt[CGV1_MEMORY], "/sys/fs/cgroup/memory");
+    assert_string_equal(mnt[CGV1_PIDS], "/sys/fs/cgroup/pids");
+    assert_string_equal(mnt[CGV1_CPU], "/sys/fs/cgroup/cpu,cpuacct");
+    assert_string_equal(mnt[CGV1_CPUACCT], "/sys/fs/cgroup/cpu,cpuacct");
+    assert_null(mnt[CGV1_FREEZER]);	/* not "cpuset", nor "name=..." */
+    for (c = 0; c < CGV1_N; c++)
+	free(mnt[c]);
+
+    put_file(t->dir, "mountinfo", "garbage\n41 31 0:38 / /u - cgroup2 cgroup2 rw\n");
+    assert_int_equal(cgv1_find_mounts(path, mnt), 0);
+    for (c = 0; c < CGV1_N; c++)
+	assert_null(mnt[c]);
+    assert_int_equal(cgv1_find_mounts("/nonexistent/mountinfo", mnt), -ENOENT);
+}
+
+/* each controller's group of a run: dir/<controller> with its files */
+static void
+v1_dirs(const char *dir, char *d[CGV1_N], char buf[CGV1_N][PATHLEN])
+{
+    static const char	*files[CGV1_N][4] = {
+	[CGV1_MEMORY] = { "memory.limit_in_bytes", "memory.max_usage_in_bytes",
+			  "memory.oom_control" },
+	[CGV1_PIDS] = { "pids.max" },
+	[CGV1_CPU] = { "cpu.cfs_quota_us", "cpu.cfs_period_us" },
+	[CGV1_CPUACCT] = { "cpuacct.usage" },
+	[CGV1_FREEZER] = { "freezer.state" },
+    };
+    int			c, i;
+
+    for (c = 0; c < CGV1_N; c++) {
+	snprintf(buf[c], PATHLEN, "%s/%s", dir, cgv1_name(c));
+	make_dir(dir, cgv1_name(c));
+	put_file(buf[c], "cgroup.procs", "");
+	for (i = 0; files[c][i]; i++)
+	    put_file(buf[c], files[c][i], "");
+	d[c] = buf[c];
+    }
+}
+
+static void
+test_v1_limits_usage(void **state)
+{
+    struct tmp		*t = *state;
+    struct pipe_options	o = { 0 };
+    char		buf[CGV1_N][PATHLEN], *d[CGV1_N], text[64];
+    unsigned long long	peak, usec;
+
+    v1_dirs(t->dir, d, buf);
+    o.set = OPT_MEMORY | OPT_TASKS | OPT_CPU;
+    o.memory = 64 * MB;
+    o.tasks = 8;
+    o.cpu_pct = 250;
+    /* only what the mask asks for */
+    assert_int_equal(cgv1_write_limits_at(d, &o, OPT_TASKS), 0);
+    assert_int_equal(get_file(d[CGV1_PIDS], "pids.max", text, sizeof(text)), 0);
+    assert_string_equal(text, "8");
+    assert_int_equal(get_file(d[CGV1_MEMORY], "memory.limit_in_bytes", text,
+			      sizeof(text)), 0);
+    assert_string_equal(text, "");
+    assert_int_equal(cgv1_write_limits_at(d, &o, ALL_LIMITS), 0);
+    assert_int_equal(get_file(d[CGV1_MEMORY], "memory.limit_in_bytes", text,
+			      sizeof(text)), 0);
+    assert_string_equal(text, "67108864");
+    /* no memsw file (no swap accounting): not made, not an error */
+    assert_false(exists(d[CGV1_MEMORY], "memory.memsw.limit_in_bytes"));
+    assert_int_equal(get_file(d[CGV1_CPU], "cpu.cfs_quota_us", text,
+			      sizeof(text)), 0);
+    assert_string_equal(text, "250000");
+    assert_int_equal(get_file(d[CGV1_CPU], "cpu.cfs_period_us", text,
+			      sizeof(text)), 0);
+    assert_string_equal(text, "100000");
+    /* options that are not set are not written */
+    put_file(d[CGV1_PIDS], "pids.max", "max");
+    o.set = OPT_MEMORY;
+    assert_int_equal(cgv1_write_limits_at(d, &o, ALL_LIMITS), 0);
+    assert_int_equal(get_file(d[CGV1_PIDS], "pids.max", text, sizeof(text)), 0);
+    assert_string_equal(text, "max");
+    /* a missing limit file is an error */
+    assert_int_equal(remove_file(d[CGV1_MEMORY], "memory.limit_in_bytes"), 0);
+    assert_int_equal(cgv1_write_limits_at(d, &o, ALL_LIMITS), -ENOENT);
+
+    put_file(d[CGV1_MEMORY], "memory.max_usage_in_bytes", "123456789\n");
+    put_file(d[CGV1_CPUACCT], "cpuacct.usage", "2500000999\n");
+    put_file(d[CGV1_MEMORY], "memory.oom_control",
+	     "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n");
+    assert_int_equal(cgv1_read_usage_at(d, &peak, &usec), 0);
+    assert_int_equal(peak, 123456789ULL);
+    assert_int_equal(usec, 2500000ULL);
+    assert_int_equal(cgv1_oom_kills_at(d), 3);
+    /* absent: 0 */
+    d[CGV1_MEMORY] = d[CGV1_CPUACCT] = NULL;
+    assert_int_equal(cgv1_read_usage_at(d, &peak, &usec), 0);
+    assert_int_equal(peak, 0);
+    assert_int_equal(usec, 0);
+    assert_int_equal(cgv1_oom_kills_at(d), 0);
+}
+
+/* freeze, SIGKILL every member, thaw; without a freezer: the members */
+static void
+test_v1_kill(void **state)
+{
+    struct tmp	*t = *state;
+    char	buf[CGV1_N][PATHLEN], *d[CGV1_N], text[64];
+
+    v1_dirs(t->dir, d, buf);
+    t->child[0] = start_child();
+    t->child[1] = start_child();
+    snprintf(text, sizeof(text), "%d\n%d\n0\n", (int)t->child[0],
+	     (int)t->child[1]);
+    put_file(d[CGV1_FREEZER], "cgroup.procs", text);
+    put_file(d[CGV1_FREEZER], "freezer.state", "");
+    /* two passes, each finding both */
+    assert_int_equal(cgv1_kill_at(d), 4);
+    assert_int_equal(wait_signal(t->child[0]), SIGKILL);
+    assert_int_equal(wait_signal(t->child[1]), SIGKILL);
+    t->child[0] = t->child[1] = 0;
+    /* thawed again (written last, at offset 0 over "FROZEN") */
+    assert_int_equal(get_file(d[CGV1_FREEZER], "freezer.state", text,
+			      sizeof(text)), 0);
+    assert_string_equal(text, "THAWED");
+
+    /* no freezer: the first group there is */
+    d[CGV1_FREEZER] = NULL;
+    t->child[0] = start_child();
+    snprintf(text, sizeof(text), "%d\n", (int)t->child[0]);
+    put_file(d[CGV1_MEMORY], "cgroup.procs", text);
+    assert_true(cgv1_kill_at(d) >= 1);
+    assert_int_equal(wait_signal(t->child[0]), SIGKILL);
+    t->child[0] = 0;
+    put_file(d[CGV1_MEMORY], "cgroup.procs", "");
+    assert_int_equal(cgv1_kill_at(d), 0);
+}
+
+/*
+ * A fabricated v1 root: root/<controller>/pmdapipe with the probe group
+ * (and its files) made in advance, as the kernel would on mkdir.
+ */
+static void
+fake_v1(const char *root, unsigned int ctrls)
+{
+    char	dir[PATHLEN], probe[128], ctl[PATHLEN];
+    int		c;
+
+    run_name(probe, sizeof(probe), "probe", 0);
+    for (c = 0; c < CGV1_N; c++) {
+	if (!(ctrls & CGV1_BIT(c)))
+	    continue;
+	assert_true(snprintf(ctl, sizeof(ctl), "%s/%s", root, cgv1_name(c)) <
+		    (int)sizeof(ctl));
+	if (!exists(root, cgv1_name(c)))
+	    make_dir(root, cgv1_name(c));
+	if (!exists(ctl, "pmdapipe"))
+	    make_dir(ctl, "pmdapipe");
+	assert_true(snprintf(dir, sizeof(dir), "%s/pmdapipe", ctl) <
+		    (int)sizeof(dir));
+	if (!exists(dir, probe)) {
+	    make_dir(dir, probe);
+	    assert_true(snprintf(dir, sizeof(dir), "%s/pmdapipe/%s", ctl, probe)
+			< (int)sizeof(dir));
+	    /* every controller's files (a shared hierarchy has them all) */
+	    put_file(dir, "cgroup.procs", "");
+	    put_file(dir, "memory.limit_in_bytes", "");
+	    put_file(dir, "pids.max", "");
+	    put_file(dir, "cpu.cfs_quota_us", "");
+	    put_file(dir, "cpuacct.usage", "");
+	    put_file(dir, "freezer.state", "");
+	}
+    }
+}
+
+#define V1_ALL	((1U << CGV1_N) - 1)
+
+static void
+test_v1_setup(void **state)
+{
+    struct tmp	*t = *state;
+    char	probe[128], path[PATHLEN];
+    const char	*b[CGV1_N];
+
+    /* none, or nothing wanted */
+    assert_int_equal(cgv1_setup("none", V1_ALL, "p"), -ENOENT);
+    assert_int_equal(cgv1_setup(t->dir, 0, "p"), -ENOENT);
+    assert_int_equal(cgv1_active(), 0);
+    /* plain directories are no hierarchies: the probe lacks the files */
+    make_dir(t->dir, "memory");
+    assert_int_equal(cgv1_setup(t->dir, V1_ALL, "p"), -EACCES);
+    assert_int_equal(cgv1_active(), 0);
+    snprintf(path, sizeof(path), "%s/memory/pmdapipe", t->dir);
+    assert_int_equal(count_entries(path), 0);
+
+    run_name(probe, sizeof(probe), "probe", 0);
+    fake_v1(t->dir, CGV1_BIT(CGV1_MEMORY) | CGV1_BIT(CGV1_PIDS) |
+	    CGV1_BIT(CGV1_FREEZER));
+    assert_int_equal(cgv1_setup(t->dir, V1_ALL, probe),
+		     CGV1_BIT(CGV1_MEMORY) | CGV1_BIT(CGV1_PIDS) |
+		     CGV1_BIT(CGV1_FREEZER));
+    assert_int_equal(cgv1_enforced(), OPT_MEMORY | OPT_TASKS);
+    /* only what is wanted */
+    assert_int_equal(cgv1_setup(t->dir, CGV1_BIT(CGV1_PIDS), probe),
+		     CGV1_BIT(CGV1_PIDS));
+    assert_int_equal(cgv1_enforced(), OPT_TASKS);
+    assert_null(cgv1_base(CGV1_MEMORY));
+
+    /* cpu and cpuacct mounted together, each name a link to it */
+    snprintf(path, sizeof(path), "%s/cpu,cpuacct", t->dir);
+    assert_int_equal(mkdir(path, 0755), 0);
+    assert_int_equal(symlink("cpu,cpuacct", strcat(strcpy(probe, t->dir),
+						   "/cpu")), 0);
+    assert_int_equal(symlink("cpu,cpuacct", strcat(strcpy(probe, t->dir),
+						   "/cpuacct")), 0);
+    fake_v1(t->dir, CGV1_BIT(CGV1_CPU) | CGV1_BIT(CGV1_CPUACCT));
+    run_name(probe, sizeof(probe), "probe", 0);
+    assert_int_equal(cgv1_setup(t->dir, CGV1_BIT(CGV1_CPU) |
+				CGV1_BIT(CGV1_CPUACCT), probe),
+		     CGV1_BIT(CGV1_CPU) | CGV1_BIT(CGV1_CPUACCT));
+    assert_int_equal(cgv1_bases(b), 1);
+    snprintf(path, sizeof(path), "%s/cpu,cpuacct/pmdapipe", t->dir);
+    assert_string_equal(b[0], path);
+    cgv1_reset();
+    assert_int_equal(cgv1_active(), 0);
+    assert_int_equal(cgv1_bases(b), 0);
+}
+
+/* the facade without cgroup2: v1 groups only, freezer kill, stale reaping */
+static void
+test_v1_facade(void **state)
+{
+    struct tmp		*t = *state;
+    struct pipe_options	o = { 0 };
+    char		job[128], stale[64], path[PATHLEN], dir[PATHLEN];
+    char		text[64], *cg;
+    const char		*b[CGV1_N];
+    int			c;
+
+    assert_int_equal(cgroup_setup("none"), -ENOENT);
+    fake_v1(t->dir, V1_ALL);
+    /* an empty group of a PMDA that is gone, in one hierarchy */
+    snprintf(stale, sizeof(stale), "old.3.12345.%d", 999999999);
+    snprintf(path, sizeof(path), "%s/pids/pmdapipe", t->dir);
+    make_dir(path, stale);
+    assert_int_equal(cgroup_setup_v1(t->dir), 1);
+    assert_false(exists(path, stale));
+    assert_int_equal(cgroup_tier(), TIER_CGROUP1);
+    assert_string_equal(cgroup_tier_name(cgroup_tier()), "cgroup1");
+    assert_int_equal(cgroup_enforced(), ALL_LIMITS);
+    assert_string_equal(cgroup_how(OPT_TASKS), "cgroup1");
+    c = cgroup_describe(text, sizeof(text));
+    assert_string_equal(text, "memory by cgroup1, tasks by cgroup1, cpu by cgroup1");
+    assert_int_equal(c, (int)strlen(text));
+    assert_int_equal(cgroup_describe(text, 8), -ENOSPC);
+
+    /* a run's groups: made (here: in advance, with their files) in each */
+    run_name(job, sizeof(job), "job", 1);
+    assert_int_equal(cgv1_bases(b), CGV1_N);
+    for (c = 0; c < CGV1_N; c++) {
+	snprintf(dir, sizeof(dir), "%s/%s/pmdapipe", t->dir, cgv1_name(c));
+	make_dir(dir, job);
+	strcat(strcat(dir, "/"), job);
+	put_file(dir, "cgroup.procs", "");
+    }
+    snprintf(dir, sizeof(dir), "%s/pids/pmdapipe/%s", t->dir, job);
+    put_file(dir, "pids.max", "");
+    assert_non_null(cg = cgroup_create("job", 1));
+    snprintf(path, sizeof(path), "%s/%s", b[0], job);
+    assert_string_equal(cg, path);
+    assert_null(cgroup_v2_dir(cg));
+    assert_string_equal(cgroup_v1_name(cg), job);
+    o.set = OPT_TASKS;
+    o.tasks = 5;
+    assert_int_equal(cgroup_write_limits(cg, &o, cgroup_enforced()), 0);
+    assert_int_equal(get_file(dir, "pids.max", text, sizeof(text)), 0);
+    assert_string_equal(text, "5");
+    /* busy (files in it, as members would be): kept and retried */
+    cgroup_release(cg);
+    assert_true(exists(dir, "pids.max"));
+    assert_int_equal(cgroup_retry(), 1);
+    assert_int_equal(remove_file(dir, "pids.max"), 0);
+    for (c = 0; c < CGV1_N; c++) {
+	snprintf(dir, sizeof(dir), "%s/%s/pmdapipe/%s", t->dir, cgv1_name(c), job);
+	assert_int_equal(remove_file(dir, "cgroup.procs"), 0);
+    }
+    /* (the freezer's state file, written by the kill) */
+    snprintf(dir, sizeof(dir), "%s/freezer/pmdapipe/%s", t->dir, job);
+    remove_file(dir, "freezer.state");
+    assert_int_equal(cgroup_retry(), 0);
+    for (c = 0; c < CGV1_N; c++) {
+	snprintf(dir, sizeof(dir), "%s/%s/pmdapipe", t->dir, cgv1_name(c));
+	assert_false(exists(dir, job));
+    }
+
+    /* a group that cannot be made in one hierarchy: none is left */
+    snprintf(dir, sizeof(dir), "%s/cpu/pmdapipe", t->dir);
+    assert_int_equal(chmod(dir, 0555), 0);
+    if (access(dir, W_OK) < 0) {		/* (root may write anyway) */
+	assert_null(cgroup_create("job", 2));
+	run_name(job, sizeof(job), "job", 2);
+	for (c = 0; c < CGV1_N; c++) {
+	    snprintf(dir, sizeof(dir), "%s/%s/pmdapipe", t->dir, cgv1_name(c));
+	    assert_false(exists(dir, job));
+	}
+    }
+    snprintf(dir, sizeof(dir), "%s/cpu/pmdapipe", t->dir);
+    chmod(dir, 0755);
+
+    /* -g none: back to rlimits */
+    assert_int_equal(cgroup_setup_v1("none"), -ENOENT);
+    assert_int_equal(cgroup_tier(), TIER_RLIMITS);
+    assert_null(cgroup_create("job", 3));
+}
+
+static void
+test_v1_tier_names(void **state)
+{
+    (void)state;
+    assert_string_equal(cgroup_tier_name(TIER_CGROUP_KILL_V1),
+			"cgroup2-kill+cgroup1");
+    assert_string_equal(cgroup_tier_name(TIER_CGROUP_MIXED), "cgroup2+cgroup1");
+    assert_string_equal(cgroup_tier_name(TIER_CGROUP1_RLIMITS),
+			"cgroup1+rlimits");
+    assert_string_equal(cgv1_name(CGV1_CPUACCT), "cpuacct");
+    assert_string_equal(cgv1_name(CGV1_N), "unknown");
+}
+
 int
 main(void)
 {
@@ -824,6 +1176,15 @@ main(void)
 	cmocka_unit_test_setup_teardown(test_reap_stale, setup_tmp,
 					teardown_tmp),
 	cmocka_unit_test(test_tier_names),
+	cmocka_unit_test_setup_teardown(test_v1_find_mounts, setup_tmp,
+					teardown_tmp),
+	cmocka_unit_test_setup_teardown(test_v1_limits_usage, setup_tmp,
+					teardown_tmp),
+	cmocka_unit_test_setup_teardown(test_v1_kill, setup_tmp, teardown_tmp),
+	cmocka_unit_test_setup_teardown(test_v1_setup, setup_tmp, teardown_tmp),
+	cmocka_unit_test_setup_teardown(test_v1_facade, setup_tmp,
+					teardown_tmp),
+	cmocka_unit_test(test_v1_tier_names),
     };
 
     return cmocka_run_group_tests_name("cgroup", tests, NULL, NULL);

@@ -94,6 +94,9 @@ void cgroup_release(char *path) { free(path); }
 int cgroup_signal(const char *p, int sig) { (void)p; (void)sig; return 0; }
 int cgroup_kill(const char *p) { (void)p; return 0; }
 int cgroup_retry(void) { return 0; }
+const char *cgroup_v2_dir(const char *cg) { return cg; }
+const char *cgroup_v1_name(const char *cg) { (void)cg; return NULL; }
+long cgroup_oom_kills(const char *d) { (void)d; return 0; }
 
 /* ---- a recording sink ---- */
 
