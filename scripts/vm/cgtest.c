@@ -457,19 +457,24 @@ in_cgroup(const char *cg, pid_t pid)
 }
 
 /*
- * Wait for the escapee to die: it was reparented to the run's supervisor
- * (a child subreaper), which reaps it and then exits; once reaped it is
- * gone from the cgroup.  Returns the supervisor's wait status, or -1 if
- * the escapee outlived the timeout.
+ * Wait for the escapee to die (pidfd: its pidfd, opened before the kill,
+ * so that its supervisor cannot have reaped it first): it was reparented
+ * to the run's supervisor (a child subreaper), which reaps it and then
+ * exits; once reaped it is gone from the cgroup.  Returns the
+ * supervisor's wait status, or -1 if the escapee outlived the timeout.
  */
 static int
-reap_escapee(pid_t pid, pid_t sup, int timeout_ms)
+reap_escapee(int pidfd, pid_t sup, int timeout_ms)
 {
     struct pollfd	pfd = { -1, POLLIN, 0 };
     int			status = -1, sts;
 
-    if ((pfd.fd = pidfd_open(pid, 0)) < 0 || sup <= 0)
+    if ((pfd.fd = pidfd) < 0)
 	return -1;
+    if (sup <= 0) {
+	close(pidfd);
+	return -1;
+    }
     do {
 	sts = poll(&pfd, 1, timeout_ms);
     } while (sts < 0 && errno == EINTR);
@@ -488,7 +493,7 @@ test_escapee(int use_release)
     struct run	r;
     char	*cg, dir[4096];
     pid_t	pid;
-    int		alive, member, status, pending;
+    int		alive, member, status, pending, pidfd;
 
     if (run(name, NULL, "escape", NULL, &r, &cg) < 0)
 	return;
@@ -502,14 +507,15 @@ test_escapee(int use_release)
 	cgroup_release(cg);
 	return;
     }
+    pidfd = pidfd_open(pid, 0);
     if (use_release) {
 	/* kill, rmdir (EBUSY while it dies: queued), reap, retry */
 	cgroup_release(cg);
-	status = reap_escapee(pid, r.sup, 10000);
+	status = reap_escapee(pidfd, r.sup, 10000);
 	pending = cgroup_retry();
     } else {
 	cgroup_kill(cg);
-	status = reap_escapee(pid, r.sup, 10000);
+	status = reap_escapee(pidfd, r.sup, 10000);
 	cgroup_release(cg);
 	pending = cgroup_retry();
     }
