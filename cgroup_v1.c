@@ -94,6 +94,7 @@ read_number(const char *dir, const char *file, const char *key,
     FILE	*f;
     int		sts = -ENOENT;
 
+    *v = 0;
     snprintf(path, sizeof(path), "%s/%s", dir, file);
     if ((f = fopen(path, "re")) == NULL)
 	return -errno;
