@@ -77,7 +77,7 @@ cgroup_setup(const char *root)
 	if ((r = find_cgroup2()) == NULL)
 	    return -ENOENT;
 	/* under systemd, only the subtree it delegated to our service */
-	if (cgroup_systemd_root(r, "/proc/self/cgroup", &svc) > 0) {
+	if (!dry_run && cgroup_systemd_root(r, "/proc/self/cgroup", &svc) > 0) {
 	    free(r);
 	    r = svc;
 	}
@@ -87,6 +87,17 @@ cgroup_setup(const char *root)
 	base = NULL;
 	free(r);
 	return -ENOMEM;
+    }
+    if (dry_run) {
+	/* pmdapipe -C: what the hierarchy offers, creating nothing */
+	sts = access(r, W_OK) < 0 ? -errno : 0;
+	enforced = cgroup_read_controllers(r, "cgroup.controllers");
+	free(r);
+	if (sts < 0) {
+	    free(base);
+	    base = NULL;
+	}
+	return sts;
     }
     free(r);
     if (mkdir(base, 0755) < 0 && errno != EEXIST) {
@@ -146,7 +157,7 @@ cgroup_setup_v1(const char *root)
     if (base == NULL)
 	want |= CGV1_BIT(CGV1_FREEZER) | CGV1_BIT(CGV1_CPUACCT);
     snprintf(probe, sizeof(probe), "probe.0.%llu.%d", self_start, (int)getpid());
-    if ((sts = cgv1_setup(root, want, probe)) < 0)
+    if ((sts = cgv1_setup(root, want, dry_run ? NULL : probe)) < 0)
 	return sts;
     if (dry_run)
 	return 0;

@@ -44,7 +44,10 @@ int cgroup_setup(const char *root);
  * -errno (callers log and go on).
  */
 int cgroup_setup_v1(const char *root);
-/* set-ups that only look (pmdapipe -C): no stale cgroup is reaped */
+/*
+ * set-ups that only look (pmdapipe -C): nothing is made, moved, enabled
+ * or reaped; the tier is what the hierarchies offer
+ */
 void cgroup_dry_run(int on);
 /* "memory by cgroup1, tasks by RLIMIT_NPROC, ..." into buf: its length */
 int cgroup_describe(char *buf, size_t len);

@@ -131,7 +131,10 @@ cgv1_reset(void)
     }
 }
 
-/* dir/pmdapipe made and a probe group in it proven to be one of c's */
+/*
+ * dir/pmdapipe made and a probe group in it proven to be one of c's; with
+ * no probe, only whether dir could hold it (pmdapipe -C)
+ */
 static char *
 setup_one(const char *dir, enum cgv1_ctrl c, const char *probe)
 {
@@ -140,6 +143,13 @@ setup_one(const char *dir, enum cgv1_ctrl c, const char *probe)
 
     if (asprintf(&b, "%s/pmdapipe", dir) < 0)
 	return NULL;
+    if (probe == NULL) {	/* a dry run: what would be used, making nothing */
+	if (access(dir, W_OK) == 0 && exists(dir, "cgroup.procs", W_OK))
+	    return b;
+	free(b);
+	errno = EACCES;
+	return NULL;
+    }
     if (mkdir(b, 0755) < 0 && errno != EEXIST) {
 	free(b);
 	return NULL;

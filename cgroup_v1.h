@@ -46,7 +46,8 @@ int cgv1_find_mounts(const char *mountinfo, char *mnt[CGV1_N]);
  * "none".  want: CGV1_BIT()s of the controllers to use.  Each one's
  * <hierarchy>/pmdapipe is made and proven usable (a probe group with the
  * controller's files is made and removed); the others are left alone.
- * probe: the name of that group (a run's name: cgroup_stale knows it).
+ * probe: the name of that group (a run's name: cgroup_stale knows it);
+ * NULL for a dry run that makes nothing (a writable hierarchy counts).
  * Returns >= 0 (CGV1_BIT()s in use), or -errno when none is usable.
  */
 int cgv1_setup(const char *root, unsigned int want, const char *probe);

@@ -1047,6 +1047,45 @@ test_v1_setup(void **state)
     assert_int_equal(cgv1_bases(b), 0);
 }
 
+/* pmdapipe -C's set-ups: the tier the hierarchies offer, nothing made */
+static void
+test_dry_run(void **state)
+{
+    struct tmp	*t = *state;
+    char	v2[PATHLEN], v1[PATHLEN], path[PATHLEN];
+    int		c;
+
+    assert_true(snprintf(v2, sizeof(v2), "%s/unified", t->dir) <
+		(int)sizeof(v2));
+    assert_true(snprintf(v1, sizeof(v1), "%s/v1", t->dir) <
+		(int)sizeof(v1));
+    assert_int_equal(mkdir(v2, 0755), 0);
+    assert_int_equal(mkdir(v1, 0755), 0);
+    put_file(v2, "cgroup.controllers", "memory pids\n");
+    for (c = 0; c < CGV1_N; c++) {
+	make_dir(v1, cgv1_name(c));
+	assert_true(snprintf(path, sizeof(path), "%s/%s", v1, cgv1_name(c)) <
+		    (int)sizeof(path));
+	put_file(path, "cgroup.procs", "");
+    }
+    cgroup_dry_run(1);
+    assert_int_equal(cgroup_setup(v2), 0);
+    assert_int_equal(cgroup_enforced() & (OPT_MEMORY | OPT_TASKS),
+		     OPT_MEMORY | OPT_TASKS);
+    assert_true(cgroup_setup_v1(v1) >= 0);
+    assert_int_equal(cgroup_enforced(), ALL_LIMITS);
+    assert_string_equal(cgroup_how(OPT_MEMORY), "cgroup2");
+    assert_string_equal(cgroup_how(OPT_CPU), "cgroup1");
+    cgroup_dry_run(0);
+    /* nothing made: only what the test put there */
+    assert_int_equal(count_entries(v2), 1);
+    for (c = 0; c < CGV1_N; c++) {
+	assert_true(snprintf(path, sizeof(path), "%s/%s", v1, cgv1_name(c)) <
+		    (int)sizeof(path));
+	assert_int_equal(count_entries(path), 1);
+    }
+}
+
 /* the facade without cgroup2: v1 groups only, freezer kill, stale reaping */
 static void
 test_v1_facade(void **state)
@@ -1182,6 +1221,7 @@ main(void)
 					teardown_tmp),
 	cmocka_unit_test_setup_teardown(test_v1_kill, setup_tmp, teardown_tmp),
 	cmocka_unit_test_setup_teardown(test_v1_setup, setup_tmp, teardown_tmp),
+	cmocka_unit_test_setup_teardown(test_dry_run, setup_tmp, teardown_tmp),
 	cmocka_unit_test_setup_teardown(test_v1_facade, setup_tmp,
 					teardown_tmp),
 	cmocka_unit_test(test_v1_tier_names),
