@@ -75,12 +75,18 @@
 #define NO_TABLE	(usable && mode != MT_MODE_LEAKS)
 /* ... tracking one process: hits may take proc_fast, see there */
 #define FAST		(NO_TABLE && !follow)
+/* with a table or requested sizes, one process: the solo way, see solo_of */
+#define SOLO		(!NO_TABLE && !follow && mode != MT_MODE_EMPTY)
+/* one process: a hit may know its task without a helper call (task_fast) */
+#define TASK_FAST	(!follow && mode != MT_MODE_EMPTY)
 
 /* set by the loader before load; constant to the verifier */
 const volatile __u32 mode = MT_MODE_EVENTS;
 const volatile bool follow = false;
 const volatile bool usable = false;	/* glibc chunk-header sizes */
 const volatile __u64 wakeup_bytes = 2 << 20;
+/* events: the ring's fill is queried every query_every records a CPU */
+const volatile __u32 query_every = 1;
 /*
  * Usable summary mode (x86-64): the cookies of malloc's return sites by
  * the low 12 bits of their address (sites_by_ip: all differ), so mt_site
@@ -178,6 +184,30 @@ struct {
 } threads SEC(".maps");
 
 /*
+ * SOLO: the state of the thread of a process of one thread, in place of
+ * its task storage (solo_of); task: that thread.
+ */
+struct mt_solo {
+    struct mt_thread	t;
+    __u64		task;
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct mt_solo);
+} solo SEC(".maps");
+
+/* events: records since this CPU last queried the ring's fill */
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, __u32);
+} unqueried SEC(".maps");
+
+/*
  * FAST: the tracked thread a CPU last ran a probe for, so that a hit can
  * know its task without a helper call (bpf_get_current_task_btf costs
  * as much as the rest of such a hit here): it is current when the
@@ -203,7 +233,7 @@ task_fast(struct pt_regs *ctx)
     __u64		*c, off = regs_off;
     __u32		zero = 0;
 
-    if (!FAST || !off || (c = bpf_map_lookup_elem(&cur_task, &zero)) == NULL ||
+    if (!TASK_FAST || !off || (c = bpf_map_lookup_elem(&cur_task, &zero)) == NULL ||
 	!*c)
 	return NULL;
     task = bpf_rdonly_cast((void *)*c, bpf_core_type_id_kernel(struct task_struct));
@@ -219,7 +249,7 @@ remember_task(struct pt_regs *ctx, struct task_struct *task)
     __u64	*c, off = (__u64)ctx - (__u64)task->stack;
     __u32	zero = 0;
 
-    if (!FAST || (c = bpf_map_lookup_elem(&cur_task, &zero)) == NULL)
+    if (!TASK_FAST || (c = bpf_map_lookup_elem(&cur_task, &zero)) == NULL)
 	return;
     if (!regs_off) {
 	if (off >= (1 << 16))	/* not on its stack: no fast way then */
@@ -449,40 +479,114 @@ proc_fast(struct task_struct *task)
     return proc;
 }
 
-/* submit with a wakeup only once enough data is waiting */
-static __always_inline void
-submit(void *rec)
-{
-    __u64	avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+/*
+ * SOLO: a hit of the thread of a process of one thread keeps its state
+ * in the solo map instead of its task storage, so it needs neither the
+ * storage nor (with task_fast) its task from a helper call.  It is the
+ * solo thread while it is inside a probed call it entered that way
+ * (solo depth above 0, the same task), or else when its process has one
+ * thread (signal->nr_threads) and no thread is inside a call entered
+ * through its task storage (inside: then every thread's storage depth is
+ * 0).  A thread creates none inside malloc, realloc, ...; one killed
+ * inside its call has its solo depth cleared by mt_exit.  *plain: no
+ * other program updates the process's counters while this one runs (a
+ * second thread would be made by this one, the exit tracepoint of one
+ * that left ran before nr_threads dropped, user space and mt_check only
+ * read them, the links are per pid), so plain adds do (*way WAY_PLAIN,
+ * else WAY_SOLO).
+ */
+#define WAY_STORAGE	0	/* the thread's task storage */
+#define WAY_SOLO	1	/* the solo map, atomics */
+#define WAY_PLAIN	2	/* the solo map, plain adds */
 
-    bpf_ringbuf_submit(rec, avail >= wakeup_bytes ?
-			    BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+static __always_inline struct mt_thread *
+solo_of(struct task_struct *task, struct mt_proc **procp, __u32 *way)
+{
+    struct mt_proc	*proc;
+    struct mt_solo	*so;
+    __u32		zero = 0, n;
+
+    if (!SOLO || (proc = bpf_map_lookup_elem(&procs, &zero)) == NULL ||
+	(so = bpf_map_lookup_elem(&solo, &zero)) == NULL ||
+	proc->tgid != (__u32)task->tgid ||
+	(proc->flags & (MT_PROC_EXITED | MT_PROC_CHANGED)))
+	return NULL;
+    n = task->signal->nr_threads;
+    if (so->t.depth) {
+	if (so->task != (__u64)task)
+	    return NULL;
+    } else {
+	if (proc->inside || n != 1)
+	    return NULL;
+	so->task = (__u64)task;
+    }
+    so->t.slot = 0;
+    so->t.tgid = proc->tgid;
+    *procp = proc;
+    *way = n == 1 ? WAY_PLAIN : WAY_SOLO;
+    return &so->t;
 }
 
-static __always_inline void
-emit(struct mt_proc *proc, __u32 op, __u64 addr, __s64 size, __u64 old)
+/*
+ * The calling thread's state, its process and task for the entry and
+ * return programs: the solo way (task_fast, solo_of) or its task
+ * storage (thread_of), as *way says.
+ */
+static __always_inline struct mt_thread *
+thread_now(struct pt_regs *ctx, struct task_struct **taskp,
+	   struct mt_proc **procp, __u32 *way)
 {
-    struct mt_event	*e;
-    __u64		id;
+    struct task_struct	*task = NULL, *cur;
+    struct mt_thread	*t;
+
+    *way = WAY_STORAGE;
+    if (SOLO && (task = task_fast(ctx)) != NULL &&
+	(t = solo_of(task, procp, way)) != NULL) {
+	*taskp = task;
+	return observable(task, t, *procp) ? t : NULL;
+    }
+    cur = bpf_get_current_task_btf();
+    if (!task)
+	remember_task(ctx, cur);
+    *taskp = cur;
+    if (SOLO && (t = solo_of(cur, procp, way)) != NULL)
+	return observable(cur, t, *procp) ? t : NULL;
+    return thread_of(cur, procp);
+}
+
+/*
+ * An event record, copied into the ring (one helper call, not a reserve
+ * and a submit).  The ring's fill is queried for the wakeup every
+ * query_every records of a CPU (a few KiB, at most an eighth of
+ * wakeup_bytes: see the loader), not at every one.
+ */
+static __always_inline void
+emit(struct mt_proc *proc, struct task_struct *task, __u32 op, __u64 addr,
+     __s64 size, __u64 old)
+{
+    struct mt_event	e;
+    __u64		flags = BPF_RB_NO_WAKEUP;
+    __u32		zero = 0, *n;
 
     if (mode != MT_MODE_EVENTS)
 	return;
-    e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-    if (!e) {
-	count_lost(proc, MT_LOST_RING);
-	return;
+    if ((n = bpf_map_lookup_elem(&unqueried, &zero)) == NULL || ++*n >= query_every) {
+	if (n)
+	    *n = 0;
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+	    flags = BPF_RB_FORCE_WAKEUP;
     }
-    id = bpf_get_current_pid_tgid();
-    e->ts = bpf_ktime_get_ns();
-    e->addr = addr;
-    e->size = size;
-    e->old = old;
-    e->pid = id >> 32;
-    e->tid = (__u32)id;
-    e->rec = MT_REC_EVENT;
-    e->op = op;
-    e->slot = 0;
-    submit(e);
+    e.ts = bpf_ktime_get_ns();
+    e.addr = addr;
+    e.size = size;
+    e.old = old;
+    e.pid = task->tgid;
+    e.tid = task->pid;
+    e.rec = MT_REC_EVENT;
+    e.op = op;
+    e.slot = 0;
+    if (bpf_ringbuf_output(&events, &e, sizeof(e), flags))
+	count_lost(proc, MT_LOST_RING);
 }
 
 /* control records are rare and wanted at once; CHANGED: op is why */
@@ -523,10 +627,38 @@ raise_peak(struct mt_proc *proc, __s64 live)
     }
 }
 
+/* plain: no other program updates proc's counters now (solo_of) */
 static __always_inline void
-add_live(struct mt_proc *proc, __s64 size)
+add_live(struct mt_proc *proc, __s64 size, bool plain)
 {
-    raise_peak(proc, __sync_fetch_and_add(&proc->live_bytes, size) + size);
+    __s64	live;
+
+    if (!plain) {
+	raise_peak(proc, __sync_fetch_and_add(&proc->live_bytes, size) + size);
+	return;
+    }
+    live = proc->live_bytes + size;
+    proc->live_bytes = live;
+    if (live > proc->peak_bytes)
+	proc->peak_bytes = live;
+}
+
+static __always_inline void
+add_count(__u64 *n, __u64 v, bool plain)
+{
+    if (plain)
+	*n += v;
+    else
+	__sync_fetch_and_add(n, v);
+}
+
+static __always_inline void
+sub_live(struct mt_proc *proc, __u64 v, bool plain)
+{
+    if (plain)
+	proc->live_bytes -= (__s64)v;
+    else
+	__sync_fetch_and_add(&proc->live_bytes, -(__s64)v);
 }
 
 static __always_inline void
@@ -546,7 +678,7 @@ alloc_key(struct mt_alloc_key *key, __u32 tgid, __u64 addr)
  */
 static __always_inline void
 account_alloc(struct mt_proc *proc, __u32 tgid, __u64 addr, __u64 size,
-	      __u64 stack)
+	      __u64 stack, bool plain)
 {
     struct mt_alloc_key	key;
     struct mt_alloc	val = { .size = size + 1, .stack = stack };
@@ -555,13 +687,13 @@ account_alloc(struct mt_proc *proc, __u32 tgid, __u64 addr, __u64 size,
     int			i;
 
     alloc_key(&key, tgid, addr);
-    __sync_fetch_and_add(&proc->allocs, 1);
+    add_count(&proc->allocs, 1, plain);
     for (i = 0; i < 2; i++) {
 	if ((v = bpf_map_lookup_elem(&allocs, &key)) != NULL) {
 	    old = v->size;
 	    v->size = size + 1;
 	    if (old)	/* its free was not seen (made before we attached) */
-		__sync_fetch_and_add(&proc->live_bytes, -(__s64)(old - 1));
+		sub_live(proc, old - 1, plain);
 	    else
 		proc->tombs--;	/* only a bound: races may skew it a little */
 	    if (mode == MT_MODE_LEAKS)
@@ -575,12 +707,12 @@ account_alloc(struct mt_proc *proc, __u32 tgid, __u64 addr, __u64 size,
 	    return;
 	}
     }
-    add_live(proc, (__s64)size);
+    add_live(proc, (__s64)size, plain);
 }
 
 /* retire a known live block; 0 when it was not known */
 static __always_inline int
-forget_alloc(struct mt_proc *proc, __u32 tgid, __u64 addr)
+forget_alloc(struct mt_proc *proc, __u32 tgid, __u64 addr, bool plain)
 {
     struct mt_alloc_key	key;
     struct mt_alloc	*v;
@@ -590,7 +722,7 @@ forget_alloc(struct mt_proc *proc, __u32 tgid, __u64 addr)
     if ((v = bpf_map_lookup_elem(&allocs, &key)) == NULL || (old = v->size) == 0)
 	return 0;
     v->size = 0;
-    __sync_fetch_and_add(&proc->live_bytes, -(__s64)(old - 1));
+    sub_live(proc, old - 1, plain);
     if (proc->tombs >= MT_MAX_TOMBS)
 	bpf_map_delete_elem(&allocs, &key);
     else
@@ -599,10 +731,10 @@ forget_alloc(struct mt_proc *proc, __u32 tgid, __u64 addr)
 }
 
 static __always_inline void
-account_free(struct mt_proc *proc, __u32 tgid, __u64 addr)
+account_free(struct mt_proc *proc, __u32 tgid, __u64 addr, bool plain)
 {
-    __sync_fetch_and_add(&proc->frees, 1);
-    forget_alloc(proc, tgid, addr);	/* unknown: allocated before we attached */
+    add_count(&proc->frees, 1, plain);
+    forget_alloc(proc, tgid, addr, plain);	/* unknown: allocated before we attached */
 }
 
 /*
@@ -648,27 +780,27 @@ commit_pending(struct mt_thread *t, struct mt_proc *proc)
 /* an allocation at a return: into the table, or only the totals */
 static __always_inline void
 record_alloc(struct mt_proc *proc, struct mt_thread *t, __u64 addr,
-	     __u64 size, __u64 stack)
+	     __u64 size, __u64 stack, bool plain)
 {
     if (NO_TABLE) {
 	commit_pending(t, proc);
 	__sync_fetch_and_add(&proc->allocs, 1);
-	add_live(proc, (__s64)size);
+	add_live(proc, (__s64)size, false);
     } else {
-	account_alloc(proc, t->tgid, addr, size, stack);
+	account_alloc(proc, t->tgid, addr, size, stack, plain);
     }
 }
 
 /* realloc's old block */
 static __always_inline void
-record_free(struct mt_proc *proc, struct mt_thread *t, __u64 addr)
+record_free(struct mt_proc *proc, struct mt_thread *t, __u64 addr, bool plain)
 {
     if (NO_TABLE) {
 	commit_pending(t, proc);
 	__sync_fetch_and_add(&proc->frees, 1);
 	__sync_fetch_and_add(&proc->live_bytes, -(__s64)t->old_size);
     } else {
-	account_free(proc, t->tgid, addr);
+	account_free(proc, t->tgid, addr, plain);
     }
 }
 
@@ -701,7 +833,8 @@ libc_known(struct pt_regs *ctx, struct mt_proc *proc, struct task_struct *task)
 
     if (proc->libc_mm == mm && ip >= proc->libc_start && ip < proc->libc_end)
 	return true;
-    if (bpf_find_vma(task, ip, get_range, &r, 0) || !r.end)
+    /* task may come from task_fast: the helper wants a trusted one */
+    if (bpf_find_vma(bpf_get_current_task_btf(), ip, get_range, &r, 0) || !r.end)
 	return false;
     proc->libc_start = r.start;
     proc->libc_end = r.end;
@@ -768,8 +901,7 @@ mix(__u64 h, __u64 v)
  */
 #if defined(bpf_target_x86) || defined(bpf_target_arm64)
 static __always_inline __u32
-walk_stack(struct pt_regs *ctx, struct mt_thread *t, struct task_struct *task,
-	   struct mt_stack *s)
+walk_stack(struct pt_regs *ctx, struct mt_thread *t, struct mt_stack *s)
 {
     struct vma_range	r = { 0 };
     __u64		sp = PT_REGS_SP(ctx), fp = PT_REGS_FP(ctx), frame[2];
@@ -777,7 +909,8 @@ walk_stack(struct pt_regs *ctx, struct mt_thread *t, struct task_struct *task,
 
     s->ip[0] = PT_REGS_IP(ctx);
     if (sp < t->stack_lo || sp >= t->stack_hi) {
-	if (bpf_find_vma(task, sp, get_range, &r, 0) == 0 && r.end) {
+	if (bpf_find_vma(bpf_get_current_task_btf(), sp, get_range, &r, 0) == 0 &&
+	    r.end) {
 	    t->stack_lo = r.start;
 	    t->stack_hi = r.end;
 	} else {
@@ -802,8 +935,7 @@ walk_stack(struct pt_regs *ctx, struct mt_thread *t, struct task_struct *task,
 }
 #else
 static __always_inline __u32
-walk_stack(struct pt_regs *ctx, struct mt_thread *t, struct task_struct *task,
-	   struct mt_stack *s)
+walk_stack(struct pt_regs *ctx, struct mt_thread *t, struct mt_stack *s)
 {
     long	n = bpf_get_stack(ctx, s->ip, sizeof(s->ip), BPF_F_USER_STACK);
 
@@ -812,7 +944,7 @@ walk_stack(struct pt_regs *ctx, struct mt_thread *t, struct task_struct *task,
 #endif
 
 static __always_inline __u64
-take_stack(struct pt_regs *ctx, struct mt_thread *t, struct task_struct *task)
+take_stack(struct pt_regs *ctx, struct mt_thread *t)
 {
     struct mt_stack	*s;
     __u64		h = 0xcbf29ce484222325ULL;
@@ -820,7 +952,7 @@ take_stack(struct pt_regs *ctx, struct mt_thread *t, struct task_struct *task)
 
     if ((s = bpf_map_lookup_elem(&scratch, &zero)) == NULL)
 	return 0;
-    nr = walk_stack(ctx, t, task, s);
+    nr = walk_stack(ctx, t, s);
     for (i = 0; i < MT_STACK_DEPTH && i < nr; i++)
 	h = mix(h, s->ip[i]);
     s->nr = nr;
@@ -856,21 +988,20 @@ free_usable(struct pt_regs *ctx, struct task_struct *task, struct mt_thread *t,
     __sync_fetch_and_add(&proc->live_bytes, -(__s64)size);
 }
 
-SEC("uprobe.multi")
-int
-mt_entry(struct pt_regs *ctx)
+/* the entry of function op (mt_entry, mt_entry_malloc, mt_entry_free) */
+static __always_inline int
+entry(struct pt_regs *ctx, __u32 op)
 {
-    __u32		ck = bpf_get_attach_cookie(ctx), op = MT_CK_OP(ck);
     struct task_struct	*task;
     struct mt_proc	*proc;
     struct mt_thread	*t;
     __u64		ptr, size;
+    __u32		way;
+    bool		plain;
 
-    if (mode == MT_MODE_EMPTY)
+    if (!(t = thread_now(ctx, &task, &proc, &way)))
 	return 0;
-    task = bpf_get_current_task_btf();
-    if (!(t = thread_of(task, &proc)))
-	return 0;
+    plain = way == WAY_PLAIN;
     if (proc->libc_mm != (__u64)task->mm)
 	libc_known(ctx, proc, task);	/* fill the cache while it is easy */
 
@@ -888,31 +1019,32 @@ mt_entry(struct pt_regs *ctx)
 	 * the program freed it (tcache flush at thread exit): not a free.
 	 * Unknown blocks the program frees were allocated before we attached.
 	 */
-	if (!forget_alloc(proc, t->tgid, ptr) && called_by_libc(ctx, proc, task))
+	if (!forget_alloc(proc, t->tgid, ptr, plain) &&
+	    called_by_libc(ctx, proc, task))
 	    return 0;
-	__sync_fetch_and_add(&proc->frees, 1);
-	emit(proc, op, ptr, 0, 0);
+	add_count(&proc->frees, 1, plain);
+	emit(proc, task, op, ptr, 0, 0);
 	return 0;
     case MT_OP_MUNMAP:
 	if (t->depth || called_by_libc(ctx, proc, task))
 	    return 0;
 	ptr = PT_REGS_PARM1(ctx);
 	commit_pending(t, proc);
-	account_free(proc, t->tgid, ptr);
-	emit(proc, op, ptr, PT_REGS_PARM2(ctx), 0);
+	account_free(proc, t->tgid, ptr, plain);
+	emit(proc, task, op, ptr, PT_REGS_PARM2(ctx), 0);
 	return 0;
     case MT_OP_BRK:		/* size: change of the break */
 	if (t->depth || called_by_libc(ctx, proc, task))
 	    return 0;
 	ptr = BPF_CORE_READ(task, mm, brk);
-	emit(proc, op, ptr, (__s64)(PT_REGS_PARM1(ctx) - ptr), 0);
+	emit(proc, task, op, ptr, (__s64)(PT_REGS_PARM1(ctx) - ptr), 0);
 	return 0;
     }
 
     /* functions with a return probe: remember the outermost call */
     if (t->depth++ != 0)
 	return 0;
-    if (FAST)
+    if (!follow && way == WAY_STORAGE)
 	__sync_fetch_and_add(&proc->inside, 1);
     t->op = op;
     t->ptr = 0;
@@ -951,6 +1083,36 @@ mt_entry(struct pt_regs *ctx)
     return 0;
 }
 
+/* every function's entry, the BPF cookie says which (its op) */
+SEC("uprobe.multi")
+int
+mt_entry(struct pt_regs *ctx)
+{
+    __u32	op = MT_CK_OP(bpf_get_attach_cookie(ctx));
+
+    if (mode == MT_MODE_EMPTY)
+	return 0;
+    return entry(ctx, op);
+}
+
+/*
+ * malloc's and free's entries outside empty mode: a program each, so
+ * that they need no helper call for their cookie.
+ */
+SEC("uprobe.multi")
+int
+mt_entry_malloc(struct pt_regs *ctx)
+{
+    return entry(ctx, MT_OP_MALLOC);
+}
+
+SEC("uprobe.multi")
+int
+mt_entry_free(struct pt_regs *ctx)
+{
+    return entry(ctx, MT_OP_FREE);
+}
+
 SEC("uretprobe.multi")
 int
 mt_return(struct pt_regs *ctx)
@@ -959,28 +1121,30 @@ mt_return(struct pt_regs *ctx)
     struct mt_proc	*proc;
     struct mt_thread	*t;
     __u64		ret, addr, size, old, stack = 0;
-    __u32		op;
+    __u32		op, way;
+    bool		plain;
 
     if (mode == MT_MODE_EMPTY)
 	return 0;
-    task = bpf_get_current_task_btf();
-    if (!(t = thread_of(task, &proc)))
+    if (!(t = thread_now(ctx, &task, &proc, &way)))
 	return 0;
+    plain = way == WAY_PLAIN;
     ret = PT_REGS_RC(ctx);
-    if (bpf_get_attach_cookie(ctx) & MT_CK_RETONLY) {
+    /* only usable sizes have MT_CK_RETONLY: no helper call otherwise */
+    if (usable && (bpf_get_attach_cookie(ctx) & MT_CK_RETONLY)) {
 	/* usable leaks mode: malloc has no entry program to raise depth */
 	if (t->depth || !ret)
 	    return 0;
 	if (mode == MT_MODE_LEAKS)
-	    stack = take_stack(ctx, t, task);
-	record_alloc(proc, t, ret, usable_size(ret), stack);
+	    stack = take_stack(ctx, t);
+	record_alloc(proc, t, ret, usable_size(ret), stack, plain);
 	return 0;
     }
     if (t->depth == 0)
 	return 0;		/* entered before we attached */
     if (--t->depth != 0)
 	return 0;
-    if (FAST)
+    if (!follow && way == WAY_STORAGE)
 	__sync_fetch_and_sub(&proc->inside, 1);
     op = t->op;
     size = t->size;
@@ -991,16 +1155,16 @@ mt_return(struct pt_regs *ctx)
 	return 0;
     case MT_OP_SBRK:		/* addr: the old break */
 	if (ret != MAP_FAILED)
-	    emit(proc, op, ret, (__s64)size, 0);
+	    emit(proc, task, op, ret, (__s64)size, 0);
 	return 0;
     case MT_OP_MMAP:		/* always in the table: munmap has no header */
 	if (ret == MAP_FAILED)
 	    return 0;
 	if (mode == MT_MODE_LEAKS)
-	    stack = take_stack(ctx, t, task);
+	    stack = take_stack(ctx, t);
 	commit_pending(t, proc);
-	account_alloc(proc, t->tgid, ret, size, stack);
-	emit(proc, op, ret, (__s64)size, 0);
+	account_alloc(proc, t->tgid, ret, size, stack, plain);
+	emit(proc, task, op, ret, (__s64)size, 0);
 	return 0;
     case MT_OP_POSIX_MEMALIGN:
 	if ((int)ret != 0 ||
@@ -1013,7 +1177,7 @@ mt_return(struct pt_regs *ctx)
 	if (!ret && size)
 	    return 0;		/* failed: the old block is untouched */
 	if (old)
-	    record_free(proc, t, old);
+	    record_free(proc, t, old, plain);
 	addr = ret;
 	break;
     default:
@@ -1025,10 +1189,11 @@ mt_return(struct pt_regs *ctx)
     if (addr) {
 	/* the ip is the return address here: the stack starts at the caller */
 	if (mode == MT_MODE_LEAKS)
-	    stack = take_stack(ctx, t, task);
-	record_alloc(proc, t, addr, usable ? usable_size(addr) : size, stack);
+	    stack = take_stack(ctx, t);
+	record_alloc(proc, t, addr, usable ? usable_size(addr) : size, stack,
+		     plain);
     }
-    emit(proc, op, addr, (__s64)size, old);
+    emit(proc, task, op, addr, (__s64)size, old);
     return 0;
 }
 
@@ -1159,7 +1324,7 @@ mt_site(struct pt_regs *ctx)
     }
     if (!(t = thread_full(ctx, task, &proc)) || t->depth)
 	return 0;		/* inside realloc, memalign, ...: theirs */
-    record_alloc(proc, t, ret, site_size(ctx, ck, ret), 0);
+    record_alloc(proc, t, ret, site_size(ctx, ck, ret), 0, false);
 #endif
     return 0;
 }
@@ -1317,14 +1482,27 @@ BPF_PROG(mt_exit, struct task_struct *task)
     struct mt_proc	*proc;
     struct mt_thread	*t;
     int			last = task->signal->live.counter == 0;
+    struct mt_solo	*so;
     __u32		why, zero = 0;
 
     (void)ctx;
-    if (FAST && (proc = bpf_map_lookup_elem(&procs, &zero)) != NULL &&
+    if (TASK_FAST && (proc = bpf_map_lookup_elem(&procs, &zero)) != NULL &&
 	proc->tgid == tgid) {
 	__u64	me = (__u64)task;
 
 	bpf_loop(ncpus, forget_task, &me, 0);	/* before its stack goes */
+	/* the solo thread killed inside a probed call: its return will not come */
+	if (SOLO && (so = bpf_map_lookup_elem(&solo, &zero)) != NULL &&
+	    so->task == me) {
+	    so->t.depth = 0;
+	    so->task = 0;
+	}
+    }
+    /* the same on the storage way (solo_of waits for inside to be 0) */
+    if (SOLO && (t = bpf_task_storage_get(&threads, task, NULL, 0)) != NULL &&
+	t->depth && (proc = proc_at(t->slot, t->tgid)) != NULL) {
+	__sync_fetch_and_sub(&proc->inside, 1);
+	t->depth = 0;
     }
     /*
      * NO_TABLE: a thread leaving on its own has just had glibc flush its

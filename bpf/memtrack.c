@@ -895,6 +895,12 @@ open_load(struct memtrack *mt, int *sts)
     skel->rodata->follow = mt->follow != 0;
     skel->rodata->usable = mt->usable != 0;
     skel->rodata->wakeup_bytes = ring / 8;
+    /* the fill queried every 64 records a CPU, or often enough for 1/8 of that */
+    skel->rodata->query_every = (__u32)(ring / 8 / 8 / sizeof(struct mt_event));
+    if (skel->rodata->query_every > 64)
+	skel->rodata->query_every = 64;
+    if (skel->rodata->query_every < 1)
+	skel->rodata->query_every = 1;
     skel->rodata->ncpus = (__u32)(libbpf_num_possible_cpus() > 0 ?
 				  libbpf_num_possible_cpus() : 1);
     site_rodata(mt, skel);
@@ -909,6 +915,8 @@ open_load(struct memtrack *mt, int *sts)
     }
     if (mt->classic) {
 	bpf_program__set_expected_attach_type(skel->progs.mt_entry, 0);
+	bpf_program__set_expected_attach_type(skel->progs.mt_entry_malloc, 0);
+	bpf_program__set_expected_attach_type(skel->progs.mt_entry_free, 0);
 	bpf_program__set_expected_attach_type(skel->progs.mt_return, 0);
 	bpf_program__set_expected_attach_type(skel->progs.mt_site, 0);
 	bpf_program__set_expected_attach_type(skel->progs.mt_free, 0);
@@ -992,14 +1000,18 @@ static int
 attach_uprobes(struct memtrack *mt, pid_t pid)
 {
     struct probe_set	*ps = &mt->probes;
-    struct attach_list	*ret, *site, *fsite, *ent;
-    int			i, plain, sts;
+    struct attach_list	*ret, *site, *fsite, *ent, *ment, *fent, *to;
+    int			i, plain, sts, own;
 
-    if ((ret = calloc(4, sizeof(*ret))) == NULL)
+    if ((ret = calloc(6, sizeof(*ret))) == NULL)
 	return -ENOMEM;
     site = ret + 1;
     fsite = ret + 2;
     ent = ret + 3;
+    ment = ret + 4;
+    fent = ret + 5;
+    /* malloc and free have entry programs of their own but in empty mode */
+    own = mt->mode != MT_MODE_EMPTY;
     for (i = 0; i < ps->n; i++) {
 	plain = !mt->usable || ps->p[i].op != MT_OP_MALLOC;
 	if (ps->p[i].ret && (plain || !mt->sites))
@@ -1008,14 +1020,19 @@ attach_uprobes(struct memtrack *mt, pid_t pid)
 	if (mt->free_site && ps->p[i].op == MT_OP_FREE)
 	    list_add(fsite, ps->free_offset, (__u64)MT_OP_FREE | MT_CK_SITE |
 		     (__u64)ps->free_ret << MT_CK_RET_SHIFT);
-	else if (plain)
-	    list_add(ent, ps->p[i].offset, (__u64)ps->p[i].op);
+	else if (plain) {
+	    to = !own ? ent : ps->p[i].op == MT_OP_MALLOC ? ment :
+		 ps->p[i].op == MT_OP_FREE ? fent : ent;
+	    list_add(to, ps->p[i].offset, (__u64)ps->p[i].op);
+	}
     }
     for (i = 0; mt->sites && i < ps->nsites; i++)
 	list_add(site, ps->site[i].offset, ps->site[i].cookie);
     if ((sts = attach_list(mt, mt->skel->progs.mt_return, pid, ret, 1)) == 0 &&
 	(sts = attach_list(mt, mt->skel->progs.mt_site, pid, site, 0)) == 0 &&
-	(sts = attach_list(mt, mt->skel->progs.mt_free, pid, fsite, 0)) == 0)
+	(sts = attach_list(mt, mt->skel->progs.mt_free, pid, fsite, 0)) == 0 &&
+	(sts = attach_list(mt, mt->skel->progs.mt_entry_malloc, pid, ment, 0)) == 0 &&
+	(sts = attach_list(mt, mt->skel->progs.mt_entry_free, pid, fent, 0)) == 0)
 	sts = attach_list(mt, mt->skel->progs.mt_entry, pid, ent, 0);
     free(ret);
     return sts;
