@@ -140,12 +140,12 @@ stats=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -qw kernel.bpf_stats_enabled=1 || exit 0
 echo
 echo "BPF programs, kernel.bpf_stats_enabled (its clock reads are in ns/run): $pairs pairs"
-printf "%-14s %-10s %10s %9s %9s\n" "mode" "program" "runs/pair" "ns/run" "ns/pair"
+printf "%-14s %-15s %10s %9s %9s\n" "mode" "program" "runs/pair" "ns/run" "ns/pair"
 for m in "empty -x" "empty" "summary -x" "summary" "events" "leaks -x" "leaks"; do
     $tool -v -m $m -- "$wl" -b "$pairs" 0 0 2>&1 >/dev/null |
-	awk -v m="$m" -v p="$pairs" '$2 ~ /^mt_(entry|return|site|free)$/ && $3 >= p / 2 {
-	    printf "%-14s %-10s %10.2f %9.1f %9.1f\n", m, $2, $3 / p, $5, $3 / p * $5
+	awk -v m="$m" -v p="$pairs" '$2 ~ /^mt_(entry|entry_malloc|entry_free|return|site|free)$/ && $3 >= p / 2 {
+	    printf "%-14s %-15s %10.2f %9.1f %9.1f\n", m, $2, $3 / p, $5, $3 / p * $5
 	    sum += $3 / p * $5 }
-	END { printf "%-14s %-10s %10s %9s %9.1f\n", m, "all", "", "", sum }'
+	END { printf "%-14s %-15s %10s %9s %9.1f\n", m, "all", "", "", sum }'
 done
 sysctl -qw kernel.bpf_stats_enabled="$stats"
