@@ -77,6 +77,8 @@
 #define FAST		(NO_TABLE && !follow)
 /* with a table or requested sizes, one process: the solo way, see solo_of */
 #define SOLO		(!NO_TABLE && !follow && mode != MT_MODE_EMPTY)
+/* ... outside leaks mode: the solo thread's last block waits (pend_put) */
+#define DEFER		(SOLO && mode != MT_MODE_LEAKS)
 /* one process: a hit may know its task without a helper call (task_fast) */
 #define TASK_FAST	(!follow && mode != MT_MODE_EMPTY)
 
@@ -190,6 +192,8 @@ struct {
 struct mt_solo {
     struct mt_thread	t;
     __u64		task;
+    __u64		pend_addr;	/* DEFER: a live block not in the table */
+    __u64		pend_size;
 };
 
 struct {
@@ -676,9 +680,9 @@ alloc_key(struct mt_alloc_key *key, __u32 tgid, __u64 addr)
  * returns, after our probe ran), and two threads freeing one block at
  * once is a double free glibc aborts on.
  */
-static __always_inline void
-account_alloc(struct mt_proc *proc, __u32 tgid, __u64 addr, __u64 size,
-	      __u64 stack, bool plain)
+static __always_inline int
+table_put(struct mt_proc *proc, __u32 tgid, __u64 addr, __u64 size,
+	  __u64 stack, bool plain)
 {
     struct mt_alloc_key	key;
     struct mt_alloc	val = { .size = size + 1, .stack = stack };
@@ -687,7 +691,6 @@ account_alloc(struct mt_proc *proc, __u32 tgid, __u64 addr, __u64 size,
     int			i;
 
     alloc_key(&key, tgid, addr);
-    add_count(&proc->allocs, 1, plain);
     for (i = 0; i < 2; i++) {
 	if ((v = bpf_map_lookup_elem(&allocs, &key)) != NULL) {
 	    old = v->size;
@@ -704,10 +707,51 @@ account_alloc(struct mt_proc *proc, __u32 tgid, __u64 addr, __u64 size,
 	    break;
 	if (i == 1) {	/* full (or a racing insert of the same address) */
 	    count_lost(proc, MT_LOST_TABLE);
-	    return;
+	    return -1;
 	}
     }
-    add_live(proc, (__s64)size, plain);
+    return 0;
+}
+
+/*
+ * DEFER: the block the solo thread allocated last waits out of the
+ * table (its counts are made) until its free (forget_alloc, by any
+ * thread) or the next allocation on the solo way with plain adds, which
+ * puts it in here.  A malloc+free pair of one thread (glibc hands the
+ * same block out again) then touches the table not at all.  No race:
+ * the waiting block is set only while the process has one thread, and
+ * taken by its free (one at a time: a block is freed once) or by that
+ * thread alone.
+ */
+static __always_inline void
+pend_put(struct mt_proc *proc, struct mt_solo *so, bool plain)
+{
+    __u64	addr = so->pend_addr, size = so->pend_size;
+
+    if (!addr)
+	return;
+    so->pend_addr = 0;
+    if (table_put(proc, proc->tgid, addr, size, 0, plain))
+	sub_live(proc, size, plain);	/* as if it had not fitted at once */
+}
+
+static __always_inline void
+account_alloc(struct mt_proc *proc, __u32 tgid, __u64 addr, __u64 size,
+	      __u64 stack, bool plain)
+{
+    struct mt_solo	*so;
+    __u32		zero = 0;
+
+    add_count(&proc->allocs, 1, plain);
+    if (DEFER && plain && (so = bpf_map_lookup_elem(&solo, &zero)) != NULL) {
+	pend_put(proc, so, plain);
+	so->pend_addr = addr;
+	so->pend_size = size;
+	add_live(proc, (__s64)size, plain);
+	return;
+    }
+    if (table_put(proc, tgid, addr, size, stack, plain) == 0)
+	add_live(proc, (__s64)size, plain);
 }
 
 /* retire a known live block; 0 when it was not known */
@@ -716,8 +760,16 @@ forget_alloc(struct mt_proc *proc, __u32 tgid, __u64 addr, bool plain)
 {
     struct mt_alloc_key	key;
     struct mt_alloc	*v;
+    struct mt_solo	*so;
     __u64		old;
+    __u32		zero = 0;
 
+    if (DEFER && (so = bpf_map_lookup_elem(&solo, &zero)) != NULL &&
+	so->pend_addr == addr && addr) {
+	so->pend_addr = 0;	/* the waiting block: never in the table */
+	sub_live(proc, so->pend_size, plain);
+	return 1;
+    }
     alloc_key(&key, tgid, addr);
     if ((v = bpf_map_lookup_elem(&allocs, &key)) == NULL || (old = v->size) == 0)
 	return 0;
