@@ -10,6 +10,10 @@
  *  - a thread's state (task local storage) caches the slot of its
  *    process in the procs array, so a probe hit finds its process with
  *    one task storage lookup; the pids hash is read once per thread;
+ *  - tracking one process, the thread of a process of one thread keeps
+ *    its state in the solo map instead (solo_of), finds its task
+ *    without a helper call (task_fast) and counts with plain adds; its
+ *    last block waits out of the table until freed (pend_put);
  *  - the allocation table is touched once per call: a freed block's
  *    entry is kept as a tombstone (size 0) that the next malloc of the
  *    same address (glibc reuses freed blocks first) takes over in place,
